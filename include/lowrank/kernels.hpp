@@ -1,0 +1,101 @@
+#pragma once
+/// \file kernels.hpp  The runtime-dispatched SIMD kernels (plain C++ declarations).
+///
+/// The float/double overloads are compiled once per SIMD target in src/kernels (Google Highway) and
+/// chosen at run time, so code including this header needs no -march flag. Any other Scalar, and every
+/// call in header-only mode (LOWRANK_HEADER_ONLY=1), uses kernels/reference.hpp, which also defines
+/// what each kernel computes. Kernels take pointers to contiguous data and a length.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lowrank/config.hpp"
+#include "lowrank/kernels/reference.hpp"
+
+namespace lowrank::kernels {
+
+#if !LOWRANK_HEADER_ONLY
+// clang-format off
+LOWRANK_API double dot(const double* x, const double* y, std::size_t n) noexcept;
+LOWRANK_API float  dot(const float* x, const float* y, std::size_t n) noexcept;
+LOWRANK_API void   axpy(double a, const double* x, double* y, std::size_t n) noexcept;
+LOWRANK_API void   axpy(float a, const float* x, float* y, std::size_t n) noexcept;
+LOWRANK_API double nrm2(const double* x, std::size_t n) noexcept;
+LOWRANK_API float  nrm2(const float* x, std::size_t n) noexcept;
+LOWRANK_API void   rot(double* x, double* y, std::size_t n, double c, double s) noexcept;
+LOWRANK_API void   rot(float* x, float* y, std::size_t n, float c, float s) noexcept;
+LOWRANK_API void   gram2(const double* x, const double* y, std::size_t n, double out[3]) noexcept;
+LOWRANK_API void   gram2(const float* x, const float* y, std::size_t n, float out[3]) noexcept;
+LOWRANK_API void   rot_norms(double* x, double* y, std::size_t n, double c, double s, double out[2]) noexcept;
+LOWRANK_API void   rot_norms(float* x, float* y, std::size_t n, float c, float s, float out[2]) noexcept;
+/// CSR rows [row_begin, row_end) times a row-major block X (k columns) into row-major Y.
+LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const double* values,
+                               const double* X, double* Y, std::size_t k, std::size_t row_begin,
+                               std::size_t row_end) noexcept;
+LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const float* values,
+                               const float* X, float* Y, std::size_t k, std::size_t row_begin,
+                               std::size_t row_end) noexcept;
+// clang-format on
+#else
+inline double dot(const double* x, const double* y, std::size_t n) noexcept { return reference::dot(x, y, n); }
+inline float dot(const float* x, const float* y, std::size_t n) noexcept { return reference::dot(x, y, n); }
+inline void axpy(double a, const double* x, double* y, std::size_t n) noexcept { reference::axpy(a, x, y, n); }
+inline void axpy(float a, const float* x, float* y, std::size_t n) noexcept { reference::axpy(a, x, y, n); }
+inline double nrm2(const double* x, std::size_t n) noexcept { return reference::nrm2(x, n); }
+inline float nrm2(const float* x, std::size_t n) noexcept { return reference::nrm2(x, n); }
+inline void rot(double* x, double* y, std::size_t n, double c, double s) noexcept { reference::rot(x, y, n, c, s); }
+inline void rot(float* x, float* y, std::size_t n, float c, float s) noexcept { reference::rot(x, y, n, c, s); }
+inline void gram2(const double* x, const double* y, std::size_t n, double out[3]) noexcept {
+  reference::gram2(x, y, n, out);
+}
+inline void gram2(const float* x, const float* y, std::size_t n, float out[3]) noexcept {
+  reference::gram2(x, y, n, out);
+}
+inline void rot_norms(double* x, double* y, std::size_t n, double c, double s, double out[2]) noexcept {
+  reference::rot_norms(x, y, n, c, s, out);
+}
+inline void rot_norms(float* x, float* y, std::size_t n, float c, float s, float out[2]) noexcept {
+  reference::rot_norms(x, y, n, c, s, out);
+}
+inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const double* v, const double* X,
+                          double* Y, std::size_t k, std::size_t b, std::size_t e) noexcept {
+  reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
+}
+inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const float* v, const float* X,
+                          float* Y, std::size_t k, std::size_t b, std::size_t e) noexcept {
+  reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
+}
+#endif
+
+// Other Scalars (long double, …) always use the reference.
+template <class T> T dot(const T* x, const T* y, std::size_t n) noexcept { return reference::dot(x, y, n); }
+template <class T> void axpy(T a, const T* x, T* y, std::size_t n) noexcept { reference::axpy(a, x, y, n); }
+template <class T> T nrm2(const T* x, std::size_t n) noexcept { return reference::nrm2(x, n); }
+template <class T> void rot(T* x, T* y, std::size_t n, T c, T s) noexcept { reference::rot(x, y, n, c, s); }
+template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) noexcept {
+  reference::gram2(x, y, n, out);
+}
+template <class T> void rot_norms(T* x, T* y, std::size_t n, T c, T s, T out[2]) noexcept {
+  reference::rot_norms(x, y, n, c, s, out);
+}
+
+#if !LOWRANK_HEADER_ONLY
+/// Name of the SIMD target the kernels dispatch to now ("AVX3", "AVX2", "NEON", "SVE2", "SCALAR", …;
+/// "reference" in header-only mode).
+LOWRANK_API std::string active_target();
+/// The targets compiled into this build, best first, as Highway target bits (empty in header-only mode).
+LOWRANK_API std::vector<std::int64_t> compiled_targets();
+/// Name of one target bit.
+LOWRANK_API const char* target_name(std::int64_t target);
+/// Test hook: restrict dispatch to `target_mask` (a bit from compiled_targets()); 0 restores the default,
+/// which honours LOWRANK_FORCE_TARGET (a target name such as "AVX2") from the environment.
+LOWRANK_API void force_targets(std::int64_t target_mask);
+#else
+inline std::string active_target() { return "reference"; }
+inline std::vector<std::int64_t> compiled_targets() { return {}; }
+inline const char* target_name(std::int64_t) { return "reference"; }
+inline void force_targets(std::int64_t) {}
+#endif
+
+}  // namespace lowrank::kernels

@@ -1,0 +1,101 @@
+#pragma once
+/// \file kernels/reference.hpp  Scalar reference kernels.
+///
+/// The definition of what every SIMD kernel in src/kernels computes. Used by header-only mode,
+/// by Scalars other than float/double, and by the tests that check each compiled SIMD target.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <limits>
+
+namespace lowrank::kernels::reference {
+
+template <class T> T dot(const T* x, const T* y, std::size_t n) noexcept {
+  T s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+
+/// y += a·x
+template <class T> void axpy(T a, const T* x, T* y, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+/// x *= a
+template <class T> void scal(T a, T* x, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) x[i] *= a;
+}
+
+/// max |x_i| (0 for n = 0; NaN if any entry is NaN).
+template <class T> T amax(const T* x, std::size_t n) noexcept {
+  T m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != x[i]) return x[i];  // NaN wins over everything, Inf included
+    const T a = std::abs(x[i]);
+    if (a > m) m = a;
+  }
+  return m;
+}
+
+/// ‖x‖₂ without overflow or underflow: scale by max|x_i| when the plain sum could leave the range.
+template <class T> T nrm2(const T* x, std::size_t n) noexcept {
+  const T big = amax(x, n);
+  if (!(big > 0) || !(big <= std::numeric_limits<T>::max())) return big;  // 0, NaN or Inf
+  // Squares of values in [tiny, huge] neither overflow nor underflow to denormals.
+  const T tiny = std::sqrt(std::numeric_limits<T>::min()) * T(16);
+  const T huge = std::sqrt(std::numeric_limits<T>::max()) / T(16) / std::sqrt(T(n));
+  if (big >= tiny && big <= huge) return std::sqrt(dot(x, x, n));
+  const T inv = T(1) / big;
+  T s = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T v = x[i] * inv;
+    s += v * v;
+  }
+  return big * std::sqrt(s);
+}
+
+/// Plane rotation (LAPACK drot): x ← c·x + s·y, y ← c·y − s·x.
+template <class T> void rot(T* x, T* y, std::size_t n, T c, T s) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    const T xi = x[i], yi = y[i];
+    x[i] = c * xi + s * yi;
+    y[i] = c * yi - s * xi;
+  }
+}
+
+/// One pass over a Jacobi column pair: out = {‖x‖², ‖y‖², x·y}.
+template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) noexcept {
+  T xx = 0, yy = 0, xy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    xx += x[i] * x[i];
+    yy += y[i] * y[i];
+    xy += x[i] * y[i];
+  }
+  out[0] = xx; out[1] = yy; out[2] = xy;
+}
+
+/// Rotation fused with the new squared norms: rot(x, y, n, c, s), then out = {‖x‖², ‖y‖²}.
+template <class T> void rot_norms(T* x, T* y, std::size_t n, T c, T s, T out[2]) noexcept {
+  T xx = 0, yy = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T xi = x[i], yi = y[i];
+    const T nx = c * xi + s * yi, ny = c * yi - s * xi;
+    x[i] = nx; y[i] = ny;
+    xx += nx * nx; yy += ny * ny;
+  }
+  out[0] = xx; out[1] = yy;
+}
+
+/// CSR × dense block, both dense blocks row-major with k columns:
+/// Y[r, :] = Σ_{p in row r} values[p] · X[cols[p], :] for r in [row_begin, row_end).
+template <class T, class P, class I>
+void csr_spmm_rows(const P* row_ptr, const I* cols, const T* values, const T* X, T* Y, std::size_t k,
+                   std::size_t row_begin, std::size_t row_end) noexcept {
+  for (std::size_t r = row_begin; r < row_end; ++r) {
+    T* y = Y + r * k;
+    for (std::size_t j = 0; j < k; ++j) y[j] = 0;
+    for (auto p = row_ptr[r]; p < row_ptr[r + 1]; ++p) axpy(values[p], X + std::size_t(cols[p]) * k, y, k);
+  }
+}
+
+}  // namespace lowrank::kernels::reference

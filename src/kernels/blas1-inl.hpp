@@ -1,0 +1,185 @@
+// Per-target BLAS-1 and Jacobi pair kernels (Highway). Included once per SIMD target by blas1.cpp
+// through foreach_target.h; never installed. Tails are handled by scalar loops so that every target
+// computes the same operations on the same elements up to summation order.
+#if defined(LOWRANK_KERNELS_BLAS1_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef LOWRANK_KERNELS_BLAS1_INL_H_
+#undef LOWRANK_KERNELS_BLAS1_INL_H_
+#else
+#define LOWRANK_KERNELS_BLAS1_INL_H_
+#endif
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace lowrank::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Four independent accumulators hide FMA latency (4 cycles on current x86 and Arm cores).
+template <class T>
+T DotImpl(const T* HWY_RESTRICT x, const T* HWY_RESTRICT y, size_t n) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, y + i), s0);
+    s1 = hn::MulAdd(hn::LoadU(d, x + i + N), hn::LoadU(d, y + i + N), s1);
+    s2 = hn::MulAdd(hn::LoadU(d, x + i + 2 * N), hn::LoadU(d, y + i + 2 * N), s2);
+    s3 = hn::MulAdd(hn::LoadU(d, x + i + 3 * N), hn::LoadU(d, y + i + 3 * N), s3);
+  }
+  for (; i + N <= n; i += N) s0 = hn::MulAdd(hn::LoadU(d, x + i), hn::LoadU(d, y + i), s0);
+  s0 = hn::Add(hn::Add(s0, s1), hn::Add(s2, s3));
+  T sum = hn::GetLane(hn::SumOfLanes(d, s0));
+  for (; i < n; ++i) sum += x[i] * y[i];
+  return sum;
+}
+
+template <class T>
+void AxpyImpl(T a, const T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t n) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const auto va = hn::Set(d, a);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    hn::StoreU(hn::MulAdd(va, hn::LoadU(d, x + i), hn::LoadU(d, y + i)), d, y + i);
+    hn::StoreU(hn::MulAdd(va, hn::LoadU(d, x + i + N), hn::LoadU(d, y + i + N)), d, y + i + N);
+  }
+  for (; i + N <= n; i += N) hn::StoreU(hn::MulAdd(va, hn::LoadU(d, x + i), hn::LoadU(d, y + i)), d, y + i);
+  for (; i < n; ++i) y[i] += a * x[i];
+}
+
+template <class T>
+T AmaxImpl(const T* HWY_RESTRICT x, size_t n) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  auto m = hn::Zero(d);
+  auto nan_seen = hn::Zero(d);  // x - x is NaN exactly for NaN and ±Inf entries
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto v = hn::LoadU(d, x + i);
+    m = hn::Max(m, hn::Abs(v));
+    nan_seen = hn::Add(nan_seen, hn::Sub(v, v));
+  }
+  T big = hn::GetLane(hn::MaxOfLanes(d, m));
+  const T probe = hn::GetLane(hn::SumOfLanes(d, nan_seen));
+  if (!(probe == probe)) {  // rare path: some entry is NaN or ±Inf; NaN wins, as in the reference
+    for (size_t j = 0; j < n; ++j)
+      if (x[j] != x[j]) return x[j];
+  }
+  for (; i < n; ++i) {
+    if (x[i] != x[i]) return x[i];
+    const T a = std::abs(x[i]);
+    if (a > big) big = a;
+  }
+  return big;
+}
+
+// Scaled two-norm (LAPACK dnrm2 contract): scale only when squares could overflow or underflow.
+template <class T>
+T Nrm2Impl(const T* HWY_RESTRICT x, size_t n) {
+  const T big = AmaxImpl(x, n);
+  if (!(big > 0) || !(big <= std::numeric_limits<T>::max())) return big;
+  const T tiny = std::sqrt(std::numeric_limits<T>::min()) * T(16);
+  const T huge = std::sqrt(std::numeric_limits<T>::max()) / T(16) / std::sqrt(T(n));
+  if (big >= tiny && big <= huge) return std::sqrt(DotImpl(x, x, n));
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const T inv = T(1) / big;
+  const auto vinv = hn::Set(d, inv);
+  auto s0 = hn::Zero(d), s1 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto a = hn::Mul(hn::LoadU(d, x + i), vinv);
+    const auto b = hn::Mul(hn::LoadU(d, x + i + N), vinv);
+    s0 = hn::MulAdd(a, a, s0);
+    s1 = hn::MulAdd(b, b, s1);
+  }
+  for (; i + N <= n; i += N) {
+    const auto a = hn::Mul(hn::LoadU(d, x + i), vinv);
+    s0 = hn::MulAdd(a, a, s0);
+  }
+  T s = hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
+  for (; i < n; ++i) {
+    const T v = x[i] * inv;
+    s += v * v;
+  }
+  return big * std::sqrt(s);
+}
+
+template <class T>
+void RotImpl(T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t n, T c, T s) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const auto vc = hn::Set(d, c), vs = hn::Set(d, s);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto xi = hn::LoadU(d, x + i), yi = hn::LoadU(d, y + i);
+    hn::StoreU(hn::MulAdd(vc, xi, hn::Mul(vs, yi)), d, x + i);
+    hn::StoreU(hn::NegMulAdd(vs, xi, hn::Mul(vc, yi)), d, y + i);
+  }
+  for (; i < n; ++i) {
+    const T xi = x[i], yi = y[i];
+    x[i] = c * xi + s * yi;
+    y[i] = c * yi - s * xi;
+  }
+}
+
+template <class T>
+void Gram2Impl(const T* HWY_RESTRICT x, const T* HWY_RESTRICT y, size_t n, T* HWY_RESTRICT out) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  auto xx0 = hn::Zero(d), yy0 = hn::Zero(d), xy0 = hn::Zero(d);
+  auto xx1 = hn::Zero(d), yy1 = hn::Zero(d), xy1 = hn::Zero(d);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto a0 = hn::LoadU(d, x + i), b0 = hn::LoadU(d, y + i);
+    const auto a1 = hn::LoadU(d, x + i + N), b1 = hn::LoadU(d, y + i + N);
+    xx0 = hn::MulAdd(a0, a0, xx0); yy0 = hn::MulAdd(b0, b0, yy0); xy0 = hn::MulAdd(a0, b0, xy0);
+    xx1 = hn::MulAdd(a1, a1, xx1); yy1 = hn::MulAdd(b1, b1, yy1); xy1 = hn::MulAdd(a1, b1, xy1);
+  }
+  for (; i + N <= n; i += N) {
+    const auto a0 = hn::LoadU(d, x + i), b0 = hn::LoadU(d, y + i);
+    xx0 = hn::MulAdd(a0, a0, xx0); yy0 = hn::MulAdd(b0, b0, yy0); xy0 = hn::MulAdd(a0, b0, xy0);
+  }
+  T xx = hn::GetLane(hn::SumOfLanes(d, hn::Add(xx0, xx1)));
+  T yy = hn::GetLane(hn::SumOfLanes(d, hn::Add(yy0, yy1)));
+  T xy = hn::GetLane(hn::SumOfLanes(d, hn::Add(xy0, xy1)));
+  for (; i < n; ++i) {
+    xx += x[i] * x[i]; yy += y[i] * y[i]; xy += x[i] * y[i];
+  }
+  out[0] = xx; out[1] = yy; out[2] = xy;
+}
+
+template <class T>
+void RotNormsImpl(T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t n, T c, T s, T* HWY_RESTRICT out) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const auto vc = hn::Set(d, c), vs = hn::Set(d, s);
+  auto xx = hn::Zero(d), yy = hn::Zero(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto xi = hn::LoadU(d, x + i), yi = hn::LoadU(d, y + i);
+    const auto nx = hn::MulAdd(vc, xi, hn::Mul(vs, yi));
+    const auto ny = hn::NegMulAdd(vs, xi, hn::Mul(vc, yi));
+    hn::StoreU(nx, d, x + i);
+    hn::StoreU(ny, d, y + i);
+    xx = hn::MulAdd(nx, nx, xx);
+    yy = hn::MulAdd(ny, ny, yy);
+  }
+  T sxx = hn::GetLane(hn::SumOfLanes(d, xx)), syy = hn::GetLane(hn::SumOfLanes(d, yy));
+  for (; i < n; ++i) {
+    const T xi = x[i], yi = y[i];
+    const T nx = c * xi + s * yi, ny = c * yi - s * xi;
+    x[i] = nx; y[i] = ny;
+    sxx += nx * nx; syy += ny * ny;
+  }
+  out[0] = sxx; out[1] = syy;
+}
+
+}  // namespace lowrank::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+#endif  // include guard toggle

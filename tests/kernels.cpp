@@ -1,0 +1,187 @@
+// Every dispatched kernel on every compiled SIMD target against the scalar reference (STYLE C8).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "lowrank/kernels.hpp"
+
+namespace k = lowrank::kernels;
+namespace ref = lowrank::kernels::reference;
+
+namespace {
+
+template <class T>
+std::vector<T> random_vector(std::size_t n, std::uint32_t seed, T scale = 1) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  std::vector<T> v(n);
+  for (auto& x : v) x = static_cast<T>(dist(gen)) * scale;
+  return v;
+}
+
+// Sizes: 0, 1, lanes±1 for every vector width up to 512 bits, odd, and large.
+const std::vector<std::size_t> kSizes = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 1001, 4099};
+
+template <class T>
+T sum_abs_products(const T* x, const T* y, std::size_t n) {
+  T s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += std::abs(x[i] * y[i]);
+  return s;
+}
+
+// Tolerance n·ε·Σ|xᵢyᵢ| (plus one ulp of headroom for n = 0/1): summation order differs by target.
+template <class T>
+T dot_tol(const T* x, const T* y, std::size_t n) {
+  return T(n + 2) * std::numeric_limits<T>::epsilon() * (sum_abs_products(x, y, n) + std::numeric_limits<T>::min());
+}
+
+template <class T>
+void check_all_kernels() {
+  for (std::size_t n : kSizes) {
+    for (std::size_t offset : {0u, 1u, 3u}) {  // unaligned starts
+      CAPTURE(n, offset);
+      auto xs = random_vector<T>(n + offset, 1 + std::uint32_t(n));
+      auto ys = random_vector<T>(n + offset, 1000 + std::uint32_t(n));
+      const T* x = xs.data() + offset;
+      const T* y = ys.data() + offset;
+
+      // dot
+      REQUIRE(std::abs(k::dot(x, y, n) - ref::dot(x, y, n)) <= dot_tol(x, y, n));
+
+      // axpy
+      {
+        std::vector<T> a(ys), b(ys);
+        k::axpy(T(0.75), x, a.data() + offset, n);
+        ref::axpy(T(0.75), x, b.data() + offset, n);
+        for (std::size_t i = 0; i < n + offset; ++i)
+          REQUIRE(std::abs(a[i] - b[i]) <= 4 * std::numeric_limits<T>::epsilon() * (std::abs(b[i]) + 1));
+      }
+
+      // nrm2
+      {
+        const T r = ref::nrm2(x, n), got = k::nrm2(x, n);
+        REQUIRE(std::abs(got - r) <= T(n + 2) * std::numeric_limits<T>::epsilon() * r);
+      }
+
+      // gram2 (fused ‖x‖², ‖y‖², x·y)
+      {
+        T g[3], h[3];
+        k::gram2(x, y, n, g);
+        ref::gram2(x, y, n, h);
+        REQUIRE(std::abs(g[0] - h[0]) <= dot_tol(x, x, n));
+        REQUIRE(std::abs(g[1] - h[1]) <= dot_tol(y, y, n));
+        REQUIRE(std::abs(g[2] - h[2]) <= dot_tol(x, y, n));
+      }
+
+      // rot and rot_norms
+      {
+        const T c = T(0.8), s = T(0.6);
+        std::vector<T> x1(xs), y1(ys), x2(xs), y2(ys), x3(xs), y3(ys);
+        k::rot(x1.data() + offset, y1.data() + offset, n, c, s);
+        ref::rot(x2.data() + offset, y2.data() + offset, n, c, s);
+        T nk[2], nr[2];
+        k::rot_norms(x3.data() + offset, y3.data() + offset, n, c, s, nk);
+        ref::gram2(x2.data() + offset, y2.data() + offset, n, nr);  // reuse: nr = {‖x'‖², ‖y'‖²}
+        const T tol = 4 * std::numeric_limits<T>::epsilon();
+        for (std::size_t i = 0; i < n + offset; ++i) {
+          REQUIRE(std::abs(x1[i] - x2[i]) <= tol);
+          REQUIRE(std::abs(y1[i] - y2[i]) <= tol);
+          REQUIRE(std::abs(x3[i] - x2[i]) <= tol);
+          REQUIRE(std::abs(y3[i] - y2[i]) <= tol);
+        }
+        REQUIRE(std::abs(nk[0] - nr[0]) <= T(n + 2) * 8 * std::numeric_limits<T>::epsilon() * (nr[0] + 1));
+        REQUIRE(std::abs(nk[1] - nr[1]) <= T(n + 2) * 8 * std::numeric_limits<T>::epsilon() * (nr[1] + 1));
+      }
+    }
+  }
+}
+
+template <class T>
+void check_nrm2_extremes() {
+  // Entries near 1e±300 (double) / 1e±35 (float) must neither overflow nor underflow.
+  const T big = std::is_same<T, double>::value ? T(1e300) : T(1e35);
+  const T small = std::is_same<T, double>::value ? T(1e-300) : T(1e-35);
+  for (std::size_t n : {1u, 7u, 64u, 1001u}) {
+    CAPTURE(n);
+    for (T scale : {big, small}) {
+      std::vector<T> v(n, scale);
+      const T expect = scale * std::sqrt(T(n));
+      REQUIRE(std::abs(k::nrm2(v.data(), n) - expect) <= 8 * T(n) * std::numeric_limits<T>::epsilon() * expect);
+    }
+  }
+  std::vector<T> with_nan(33, T(1));
+  with_nan[20] = std::numeric_limits<T>::quiet_NaN();
+  REQUIRE(std::isnan(k::nrm2(with_nan.data(), with_nan.size())));
+  std::vector<T> with_inf(33, T(1));
+  with_inf[5] = std::numeric_limits<T>::infinity();
+  REQUIRE(std::isinf(k::nrm2(with_inf.data(), with_inf.size())));
+  std::vector<T> zeros(17, T(0));
+  REQUIRE(k::nrm2(zeros.data(), zeros.size()) == T(0));
+}
+
+template <class T>
+void check_spmm() {
+  // A random 37×29 CSR matrix times row-major blocks of several widths.
+  const std::size_t m = 37, n = 29;
+  std::mt19937 gen(7);
+  std::uniform_real_distribution<double> dist(-1, 1);
+  std::vector<std::int64_t> rp{0};
+  std::vector<std::int32_t> ci;
+  std::vector<T> vals;
+  for (std::size_t r = 0; r < m; ++r) {
+    for (std::size_t c = 0; c < n; ++c)
+      if (dist(gen) > 0.6 || (r == 3 && c < 2)) {
+        ci.push_back(std::int32_t(c));
+        vals.push_back(T(dist(gen)));
+      }
+    if (r == 10) ci.resize(std::size_t(rp.back())), vals.resize(std::size_t(rp.back()));  // an empty row
+    rp.push_back(std::int64_t(ci.size()));
+  }
+  for (std::size_t kcols : {1u, 3u, 8u, 17u, 64u, 70u}) {
+    CAPTURE(kcols);
+    auto X = random_vector<T>(n * kcols, 99);
+    std::vector<T> Y1(m * kcols, T(-5)), Y2(m * kcols, T(7));
+    k::csr_spmm_rows(rp.data(), ci.data(), vals.data(), X.data(), Y1.data(), kcols, 0, m);
+    ref::csr_spmm_rows(rp.data(), ci.data(), vals.data(), X.data(), Y2.data(), kcols, 0, m);
+    for (std::size_t i = 0; i < m * kcols; ++i) REQUIRE(std::abs(Y1[i] - Y2[i]) <= T(n) * std::numeric_limits<T>::epsilon() * 4);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[kernels]") {
+  const auto targets = k::compiled_targets();
+  REQUIRE(!targets.empty());
+  for (auto t : targets) {
+    k::force_targets(t);
+    DYNAMIC_SECTION("target " << k::target_name(t)) {
+      INFO("active target " << k::active_target());
+      REQUIRE(k::active_target() == k::target_name(t));
+      check_all_kernels<double>();
+      check_all_kernels<float>();
+      check_nrm2_extremes<double>();
+      check_nrm2_extremes<float>();
+      check_spmm<double>();
+      check_spmm<float>();
+    }
+  }
+  k::force_targets(0);
+}
+
+TEST_CASE("kernels: active target is reported and listed", "[kernels]") {
+  const std::string active = k::active_target();
+  bool listed = false;
+  for (auto t : k::compiled_targets()) listed = listed || active == k::target_name(t);
+  WARN("dispatched SIMD target: " << active);
+  REQUIRE(listed);
+}
+
+TEST_CASE("kernels: template fallback for other scalars", "[kernels]") {
+  const long double x[3] = {1, 2, 3};
+  REQUIRE(k::dot(x, x, 3) == 14.0L);
+  REQUIRE(std::abs(k::nrm2(x, 3) - std::sqrt(14.0L)) < 1e-15L);
+}

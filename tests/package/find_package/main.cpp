@@ -1,0 +1,17 @@
+// A consumer program: links lowrank (or lowrank::header_only) and checks one SVD and one kernel.
+#include <cmath>
+#include <cstdio>
+
+#include <lowrank/lowrank.hpp>
+
+int main() {
+  Eigen::MatrixXd A(3, 2);
+  A << 3, 0, 0, 2, 0, 0;  // singular values 3 and 2
+  const auto res = lowrank::jacobi_svd(A);
+  const double x[3] = {1, 2, 3};
+  const double d = lowrank::kernels::dot(x, x, 3);
+  std::printf("lowrank %s: sigma = %g %g, dot = %g, target = %s\n", LOWRANK_VERSION_STRING, res.S(0), res.S(1), d,
+              lowrank::kernels::active_target().c_str());
+  const bool ok = std::abs(res.S(0) - 3) < 1e-12 && std::abs(res.S(1) - 2) < 1e-12 && d == 14;
+  return ok ? 0 : 1;
+}
