@@ -20,3 +20,11 @@
 #else
 #define LOWRANK_API
 #endif
+
+// Non-template definitions in rec/impl/*_impl.hpp are compiled once in src/lib/*.cpp, or included
+// inline by the umbrella headers in header-only mode (fmt's FMT_HEADER_ONLY pattern).
+#if LOWRANK_HEADER_ONLY
+#define LOWRANK_IMPL_INLINE inline
+#else
+#define LOWRANK_IMPL_INLINE
+#endif

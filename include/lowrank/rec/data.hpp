@@ -1,0 +1,153 @@
+#pragma once
+/// \file rec/data.hpp  Interactions (a user×item sparse matrix with ids and timestamps) and IdMap.
+///
+/// One orientation everywhere: users are rows, items are columns. `UserId` and `ItemId` are dense
+/// indices 0..n-1 assigned by the data set's IdMaps; `IdMap::index("raw id")` converts a raw id from a
+/// file, and `IdMap::raw(i)` converts back. Unknown ids throw `Errc::unknown_id`; no sentinels leak out.
+#include <Eigen/SparseCore>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "lowrank/error.hpp"
+#include "lowrank/types.hpp"
+
+namespace lowrank::rec {
+
+using UserId = Index;  ///< dense user index (row of Interactions)
+using ItemId = Index;  ///< dense item index (column of Interactions)
+
+/// Raw ids (integers or strings, kept as text) ↔ dense indices, in order of first appearance.
+class IdMap {
+ public:
+  /// Index of `raw`, adding it when new.
+  Index insert(std::string_view raw) {
+    auto it = m_index.find(std::string(raw));
+    if (it != m_index.end()) return it->second;
+    const Index id = Index(m_raw.size());
+    m_raw.emplace_back(raw);
+    m_index.emplace(m_raw.back(), id);
+    return id;
+  }
+  /// Index of `raw`, or nullopt.
+  std::optional<Index> find(std::string_view raw) const {
+    auto it = m_index.find(std::string(raw));
+    if (it == m_index.end()) return std::nullopt;
+    return it->second;
+  }
+  /// Index of `raw`; throws `Errc::unknown_id` naming it and `what` ("user", "item").
+  Index index(std::string_view raw, const char* what = "id") const {
+    auto found = find(raw);
+    LOWRANK_CHECK(found.has_value(), unknown_id, "unknown ", what, " id \"", std::string(raw), "\"");
+    return *found;
+  }
+  /// Raw id of dense index `i`; throws `Errc::unknown_id` when out of range.
+  const std::string& raw(Index i) const {
+    LOWRANK_CHECK(i >= 0 && i < size(), unknown_id, "dense id ", i, " is outside [0, ", size(), ")");
+    return m_raw[std::size_t(i)];
+  }
+  Index size() const { return Index(m_raw.size()); }
+  bool empty() const { return m_raw.empty(); }
+  /// Dense ids 0..n-1 with raw ids "0".."n-1" (synthetic data).
+  static IdMap identity(Index n) {
+    IdMap m;
+    for (Index i = 0; i < n; ++i) m.insert(std::to_string(i));
+    return m;
+  }
+  const std::vector<std::string>& raw_ids() const { return m_raw; }
+
+ private:
+  std::vector<std::string> m_raw;
+  std::unordered_map<std::string, Index> m_index;
+};
+
+/// One interaction before it is assembled into the matrix.
+struct Interaction {
+  UserId user;
+  ItemId item;
+  float value = 1;             ///< rating, count or 1
+  std::int64_t timestamp = 0;  ///< seconds (0 when the source has none)
+};
+
+/// What to do with repeated (user, item) pairs when building Interactions.
+enum class Duplicates {
+  sum,   ///< add the values (counts); keep the latest timestamp
+  last,  ///< keep the value of the latest timestamp (file order breaks ties)
+  max,   ///< keep the largest value and its timestamp
+};
+
+/// A user×item interaction matrix (CSR, float values), optional timestamps aligned with the CSR
+/// values, and the raw-id maps. The CSC view (items as rows of the transpose) is built on demand.
+class Interactions {
+ public:
+  using Csr = Eigen::SparseMatrix<float, Eigen::RowMajor, int>;
+  using Csc = Eigen::SparseMatrix<float, Eigen::ColMajor, int>;
+
+  Interactions() = default;
+
+  /// Assembles the matrix. Users and items beyond the maps' sizes throw `Errc::shape_mismatch`;
+  /// non-finite values throw `Errc::non_finite`. Entries are sorted by (user, item).
+  static Interactions from_interactions(std::vector<Interaction> rows, IdMap users, IdMap items,
+                                        Duplicates dup = Duplicates::sum);
+
+  /// Wraps an existing matrix (timestamps optional: empty, or one per stored value in CSR order).
+  static Interactions from_matrix(Csr matrix, IdMap users, IdMap items, std::vector<std::int64_t> timestamps = {});
+
+  const Csr& matrix() const { return m_csr; }
+  /// Column-major copy (item-oriented access), built on first call. Not thread-safe on first call;
+  /// call it once before sharing the object between threads.
+  const Csc& csc() const;
+  /// One timestamp per stored value, in CSR order; empty when the source had none.
+  const std::vector<std::int64_t>& timestamps() const { return m_timestamps; }
+  bool has_timestamps() const { return !m_timestamps.empty(); }
+
+  const IdMap& users() const { return *m_users; }
+  const IdMap& items() const { return *m_items; }
+  /// Shares the id maps (splits keep one set of maps for train and test).
+  std::shared_ptr<const IdMap> user_map() const { return m_users; }
+  std::shared_ptr<const IdMap> item_map() const { return m_items; }
+
+  Index num_users() const { return m_csr.rows(); }
+  Index num_items() const { return m_csr.cols(); }
+  Index nnz() const { return m_csr.nonZeros(); }
+
+  /// All interactions back as a list (CSR order).
+  std::vector<Interaction> to_list() const;
+
+  /// Same maps, different matrix (used by splits and filters).
+  Interactions with_matrix(Csr matrix, std::vector<std::int64_t> timestamps = {}) const;
+
+ private:
+  Csr m_csr;
+  mutable std::shared_ptr<Csc> m_csc;
+  std::vector<std::int64_t> m_timestamps;
+  std::shared_ptr<const IdMap> m_users = std::make_shared<IdMap>();
+  std::shared_ptr<const IdMap> m_items = std::make_shared<IdMap>();
+};
+
+/// Options of the embedded synthetic data set (`lowrank demo` runs on it without any file).
+struct SyntheticOptions {
+  Index users = 6000;
+  Index items = 3000;
+  Index interactions = 1000000;  ///< target count; the generated count is close to it
+  int latent_factors = 16;       ///< rank of the preference model
+  double noise = 0.5;            ///< std-dev of the preference noise, relative to the signal
+  double item_popularity_exponent = 1.0;  ///< Zipf exponent of item popularity
+  double user_activity_exponent = 1.0;    ///< Zipf exponent of user activity
+  int genres = 18;               ///< each item gets 1–3 genres aligned with its latent factors
+  bool ratings = true;           ///< values are 1–5 ratings (else 1)
+  std::uint64_t seed = 42;
+};
+
+/// A synthetic data set with item genres.
+struct SyntheticData {
+  Interactions interactions;
+  std::vector<std::vector<int>> item_genres;  ///< genres of each item
+  std::vector<std::string> genre_names;
+};
+
+}  // namespace lowrank::rec
