@@ -3,6 +3,4 @@
 #include "lowrank/config.hpp"
 #include "lowrank/rec/data.hpp"
 #include "lowrank/rec/model.hpp"
-#if __has_include("lowrank/rec/all.hpp")
-#include "lowrank/rec/all.hpp"
-#endif
+// Each area's header is added below once it exists (keep this list in data-flow order).
