@@ -1,0 +1,177 @@
+#pragma once
+/// \file svd/detail/householder.hpp  Householder reflectors and the blocked reduction of a tall matrix
+/// to upper bidiagonal form, after LAPACK dlarfg, dlabrd and dgebrd (Dongarra, Sorensen & Hammarling,
+/// "Block reduction of matrices to condensed forms for eigenvalue computations", 1989).
+///
+/// A (m×n, m ≥ n) becomes Qᵀ·A·P = B, B upper bidiagonal with diagonal d and superdiagonal e. The
+/// reflectors are stored as in LAPACK: Q = H(0)…H(n−1), H(i) = I − tauq(i)·v·vᵀ with v(i) = 1 and
+/// v(i+1:m) in A(i+1:m, i); P = G(0)…G(n−2), G(i) = I − taup(i)·u·uᵀ with u(i+1) = 1 and u(i+2:n) in
+/// A(i, i+2:n). Panels of nb columns are reduced with matrix-vector products that accumulate the
+/// update in X (m×nb) and Y (n×nb) (dlabrd); the trailing matrix is then updated by two GEMMs,
+/// A ← A − V·Yᵀ − X·Uᵀ, which carry half of the 8/3·n³ flops (dgebrd). Not stable API.
+#include <Eigen/Core>
+#include <Eigen/Householder>
+#include <algorithm>
+#include <cmath>
+
+#include "lowrank/kernels.hpp"
+#include "lowrank/types.hpp"
+
+namespace lowrank::detail {
+
+/// ‖x‖₂ of a strided or contiguous Eigen vector without overflow (SIMD kernel when contiguous).
+template <class VectorType>
+typename VectorType::Scalar householder_norm(const VectorType& x) {
+  using Scalar = typename VectorType::Scalar;
+  if (x.size() == 0) return Scalar(0);
+  if (x.innerStride() == 1) return kernels::nrm2(x.data(), static_cast<std::size_t>(x.size()));
+  return x.stableNorm();
+}
+
+/// LAPACK dlarfg: given alpha = x(0) and the tail x(1:), finds tau and beta with
+/// (I − tau·v·vᵀ)·x = beta·e₀, v = [1; tail/(alpha − beta)]. Overwrites the tail by v(1:) and returns
+/// beta (tau = 0 and beta = alpha when the tail is zero). `x` may be strided (a matrix row).
+template <class VectorType>
+typename VectorType::Scalar make_householder(VectorType&& x, typename std::decay_t<VectorType>::Scalar& tau) {
+  using Scalar = typename std::decay_t<VectorType>::Scalar;
+  const Index n = x.size();
+  const Scalar alpha = x(0);
+  if (n <= 1) {
+    tau = Scalar(0);
+    return alpha;
+  }
+  auto tail = x.tail(n - 1);
+  const Scalar xnorm = householder_norm(tail);
+  if (!(xnorm > 0)) {  // zero tail (NaN-safe: NaN also lands here and propagates through alpha)
+    tau = Scalar(0);
+    return alpha;
+  }
+  const Scalar r = std::hypot(alpha, xnorm);
+  const Scalar beta = alpha >= 0 ? -r : r;
+  tau = (beta - alpha) / beta;
+  tail *= Scalar(1) / (alpha - beta);
+  return beta;
+}
+
+/// dlabrd for m ≥ n: reduces the first nb rows and columns of A (m×n, a corner of the whole matrix) and
+/// returns X (m×nb) and Y (n×nb) such that the trailing matrix update is A ← A − V·Yᵀ − X·Uᵀ. On return
+/// A(i,i) and A(i,i+1) hold the unit entries of the reflectors (the caller restores d and e after the
+/// trailing update).
+template <class Scalar, class MatA>
+void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* taup, Matrix<Scalar>& X,
+                 Matrix<Scalar>& Y) {
+  const Index M = A.rows(), N = A.cols();
+  X.setZero(M, nb);
+  Y.setZero(N, nb);
+  for (Index i = 0; i < nb; ++i) {
+    // update A(i:M, i) with the previous reflectors of this panel
+    if (i > 0) {
+      A.col(i).tail(M - i).noalias() -= A.block(i, 0, M - i, i) * Y.row(i).head(i).transpose();
+      A.col(i).tail(M - i).noalias() -= X.block(i, 0, M - i, i) * A.col(i).head(i);
+    }
+    // reflector H(i) annihilates A(i+1:M, i)
+    d[i] = make_householder(A.col(i).tail(M - i), tauq[i]);
+    if (i + 1 >= N) {
+      taup[i] = Scalar(0);
+      A(i, i) = d[i];
+      continue;
+    }
+    A(i, i) = Scalar(1);
+    const Index nr = N - i - 1;  // columns right of i
+    auto v = A.col(i).tail(M - i);
+    auto yi = Y.col(i);
+    // Y(i+1:N, i) = tauq·(A(i:M, i+1:N)ᵀ v − Y(i+1:N, 0:i)·(A(i:M, 0:i)ᵀ v) − A(0:i, i+1:N)ᵀ·(X(i:M, 0:i)ᵀ v))
+    yi.segment(i + 1, nr).noalias() = A.block(i, i + 1, M - i, nr).transpose() * v;
+    if (i > 0) {
+      yi.head(i).noalias() = A.block(i, 0, M - i, i).transpose() * v;
+      yi.segment(i + 1, nr).noalias() -= Y.block(i + 1, 0, nr, i) * yi.head(i);
+      yi.head(i).noalias() = X.block(i, 0, M - i, i).transpose() * v;
+      yi.segment(i + 1, nr).noalias() -= A.block(0, i + 1, i, nr).transpose() * yi.head(i);
+    }
+    yi.segment(i + 1, nr) *= tauq[i];
+    // update row A(i, i+1:N)
+    A.row(i).segment(i + 1, nr).noalias() -= A.row(i).head(i + 1) * Y.block(i + 1, 0, nr, i + 1).transpose();
+    if (i > 0) A.row(i).segment(i + 1, nr).noalias() -= X.row(i).head(i) * A.block(0, i + 1, i, nr);
+    // reflector G(i) annihilates A(i, i+2:N)
+    e[i] = make_householder(A.row(i).segment(i + 1, nr), taup[i]);
+    A(i, i + 1) = Scalar(1);
+    auto u = A.row(i).segment(i + 1, nr);
+    auto xi = X.col(i);
+    // X(i+1:M, i) = taup·(A(i+1:M, i+1:N) u − A(i+1:M, 0:i+1)·(Y(i+1:N, 0:i+1)ᵀ u) − X(i+1:M, 0:i)·(A(0:i, i+1:N) u))
+    const Index mr = M - i - 1;
+    xi.segment(i + 1, mr).noalias() = A.block(i + 1, i + 1, mr, nr) * u.transpose();
+    xi.head(i + 1).noalias() = Y.block(i + 1, 0, nr, i + 1).transpose() * u.transpose();
+    xi.segment(i + 1, mr).noalias() -= A.block(i + 1, 0, mr, i + 1) * xi.head(i + 1);
+    if (i > 0) {
+      xi.head(i).noalias() = A.block(0, i + 1, i, nr) * u.transpose();
+      xi.segment(i + 1, mr).noalias() -= X.block(i + 1, 0, mr, i) * xi.head(i);
+    }
+    xi.segment(i + 1, mr) *= taup[i];
+  }
+}
+
+/// dgebrd for m ≥ n: A (m×n) is overwritten by the reflectors (layout in the file comment); d (n),
+/// e (n−1), tauq (n), taup (n) receive B and the reflector coefficients. `nb` = panel width; the last
+/// `crossover` columns (or fewer) are reduced as one unblocked panel.
+template <class Scalar>
+void bidiagonalize(Matrix<Scalar>& A, Vector<Scalar>& d, Vector<Scalar>& e, Vector<Scalar>& tauq,
+                   Vector<Scalar>& taup, Index nb = 32, Index crossover = 128) {
+  const Index m = A.rows(), n = A.cols();
+  d.resize(n);
+  e.resize(std::max<Index>(n - 1, 0));
+  tauq.resize(n);
+  taup.resize(n);
+  Vector<Scalar> ework(n);  // e has n−1 entries; the panel writes e[i] only for i < N−1
+  Matrix<Scalar> X, Y;
+  // below `crossover` columns the whole rest is reduced as one panel (dgebrd's nx = 128)
+  crossover = std::max(nb, crossover);
+  Index p = 0;
+  while (p < n) {
+    const Index rest = n - p;
+    const Index w = rest <= crossover ? rest : nb;
+    auto corner = A.block(p, p, m - p, n - p);
+    label_panel<Scalar>(corner, w, d.data() + p, ework.data() + p, tauq.data() + p, taup.data() + p, X, Y);
+    if (w < rest) {
+      // trailing update with two GEMMs: A22 ← A22 − V₂·Y₂ᵀ − X₂·U₂ᵀ
+      auto A22 = A.block(p + w, p + w, m - p - w, n - p - w);
+      A22.noalias() -= A.block(p + w, p, m - p - w, w) * Y.bottomRows(n - p - w).transpose();
+      A22.noalias() -= X.bottomRows(m - p - w) * A.block(p, p + w, w, n - p - w);
+    }
+    // restore the bidiagonal entries over the unit entries of the reflectors
+    for (Index j = p; j < p + w; ++j) {
+      A(j, j) = d(j);
+      if (j + 1 < n) A(j, j + 1) = ework(j);
+    }
+    p += w;
+  }
+  if (n > 1) e = ework.head(n - 1);
+  taup(n - 1) = Scalar(0);
+}
+
+/// U ← Q·U for the left reflectors stored in `A` (m×n) and `tauq`; U has m rows (blocked, Eigen's
+/// apply_block_householder_on_the_left).
+template <class Scalar>
+void apply_q(const Matrix<Scalar>& A, const Vector<Scalar>& tauq, Matrix<Scalar>& U) {
+  Eigen::HouseholderSequence<Matrix<Scalar>, Vector<Scalar>> Q(A, tauq);
+  Q.setLength(A.cols());
+  Q.applyThisOnTheLeft(U);
+}
+
+/// V ← P·V for the right reflectors stored above the superdiagonal of `A` and `taup`; V has n rows.
+template <class Scalar>
+void apply_p(const Matrix<Scalar>& A, const Vector<Scalar>& taup, Matrix<Scalar>& V) {
+  const Index n = A.cols();
+  if (n < 3) {
+    if (n == 2 && taup(0) != Scalar(0)) {
+      // a single reflector of length 1: G = I − taup·e₁e₁ᵀ acts on row 1 only
+      V.row(1) *= Scalar(1) - taup(0);
+    }
+    return;
+  }
+  const Matrix<Scalar> W = A.topRows(n).transpose();  // u_i(i+2:n) now in column i below row i+1
+  Eigen::HouseholderSequence<Matrix<Scalar>, Vector<Scalar>> P(W, taup);
+  P.setLength(n - 1).setShift(1);
+  P.applyThisOnTheLeft(V);
+}
+
+}  // namespace lowrank::detail

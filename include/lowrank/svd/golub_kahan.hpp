@@ -1,0 +1,149 @@
+#pragma once
+/// \file svd/golub_kahan.hpp  Dense SVD by Golub–Kahan bidiagonalization and implicit bidiagonal QR:
+/// Golub & Kahan (1965), Golub & Reinsch (1970), Demmel & Kahan (1990); the LAPACK dgesvd path
+/// (dgeqrf → dgebrd → dbdsqr → dormbr).
+///
+/// Cost: 4mn² − 4n³/3 flops for the reduction (half of them GEMM: blocked like dgebrd), O(n²) for the
+/// singular values, about 6n²·(m + n) more for thin vectors (rotations, applied in cache-sized chunks)
+/// plus 4mn² for forming U and V. Tall matrices (m ≥ 1.6·n by default) are QR-factored first.
+/// Accuracy: backward stable, ‖A − U·S·Vᵀ‖ = O(ε·‖A‖), σᵢ to O(ε·σ₁) absolute; the bidiagonal QR keeps
+/// the singular values of B to high relative accuracy, but the Householder reduction does not, so small
+/// σᵢ of a graded A are only accurate relative to σ₁ — use jacobi_svd when they matter.
+/// Not for: very large n with vectors where a divide-and-conquer code (LAPACK dgesdd, Eigen BDCSVD) is
+/// faster, nor for a few leading triplets of a big matrix (use randomized_svd or lanczos_svd).
+#include <Eigen/Core>
+#include <Eigen/QR>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "lowrank/error.hpp"
+#include "lowrank/svd/common.hpp"
+#include "lowrank/svd/detail/bidiagonal_qr.hpp"
+#include "lowrank/svd/detail/householder.hpp"
+#include "lowrank/types.hpp"
+
+namespace lowrank {
+
+/// Options of golub_kahan_svd. `tolerance` (0 = dbdsqr's default, ~10–100·ε relative) is the relative
+/// convergence threshold of the bidiagonal QR; `max_iterations` (0 = dbdsqr's cap of 6·n² inner steps
+/// only) caps the number of QR sweeps.
+struct GolubKahanOptions : SvdOptions {
+  Index block_size = 32;     ///< panel width of the blocked bidiagonalization (dlabrd nb)
+  Index block_crossover = 128;  ///< the last ≤ this many columns are reduced unblocked (dgebrd nx)
+  double qr_ratio = 1.6;     ///< QR-factor first when m ≥ qr_ratio·n (after transposing a wide A)
+};
+
+namespace detail {
+
+/// SVD of a tall (m ≥ n) matrix already scaled to max|a_ij| = 1; the core of golub_kahan_svd.
+template <class Scalar>
+SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& opt) {
+  const Index m = W.rows(), n = W.cols();
+  const bool want = opt.vectors != Vectors::none, full = opt.vectors == Vectors::full;
+  SvdResult<Scalar> res;
+  // step 1 — QR pre-factorization for tall A: work on R (n×n), U = Q·[U_R; 0]
+  const bool use_qr = n > 0 && double(m) >= opt.qr_ratio * double(n) && m > n;
+  Eigen::HouseholderQR<Matrix<Scalar>> qr;
+  if (use_qr) {
+    qr.compute(W);
+    W = qr.matrixQR().topRows(n).template triangularView<Eigen::Upper>();
+  }
+  // step 2 — blocked Householder bidiagonalization: W = Q_B·B·P_Bᵀ
+  Vector<Scalar> d, e, tauq, taup;
+  bidiagonalize(W, d, e, tauq, taup, opt.block_size, opt.block_crossover);
+  // step 3 — bidiagonal SVD B = U_B·Σ·V_Bᵀ by implicit QR (dbdsqr)
+  Matrix<Scalar> UB, VB;
+  if (want) {
+    UB.setIdentity(n, n);
+    VB.setIdentity(n, n);
+  }
+  const long max_sweeps = opt.max_iterations > 0 ? long(opt.max_iterations) : -1;
+  const BidiagonalQrInfo qi = bidiagonal_qr<Scalar>(d, e, want ? &UB : nullptr, want ? &VB : nullptr,
+                                                    Scalar(opt.tolerance), 6, max_sweeps);
+  res.S = d;
+  res.info.converged = qi.converged;
+  res.info.iterations = qi.iterations;
+  if (!want) return res;
+  // step 4 — back-transform: U = Q·Q_B·U_B, V = P_B·V_B (blocked reflector application)
+  const Index wrows = W.rows();  // n with QR, m without
+  const Index ucols = full ? m : n;
+  Matrix<Scalar> Uw = Matrix<Scalar>::Identity(wrows, use_qr ? n : ucols);
+  Uw.topLeftCorner(n, n) = UB;
+  apply_q(W, tauq, Uw);
+  if (use_qr) {
+    res.U = Matrix<Scalar>::Identity(m, ucols);
+    res.U.topLeftCorner(n, n) = Uw;
+    res.U.applyOnTheLeft(qr.householderQ());
+  } else {
+    res.U.swap(Uw);
+  }
+  apply_p(W, taup, VB);
+  res.V.swap(VB);
+  return res;
+}
+
+}  // namespace detail
+
+/// Singular value decomposition A = U·diag(S)·Vᵀ by Golub–Kahan bidiagonalization (blocked, dgebrd)
+/// and implicit zero-shift/shifted bidiagonal QR (dbdsqr). A is copied (the algorithm works in place).
+/// \param A    any dense m×n Eigen expression (float or double), finite, non-empty
+/// \param opt  vectors none / thin (U m×r, V n×r, r = min(m, n)) / full (U m×m, V n×n), tolerance,
+///             max_iterations (QR sweeps), block_size, qr_ratio
+/// \returns S descending ≥ 0 with sign-normalized U, V; info.converged = false when the iteration cap
+///          stopped the bidiagonal QR (the result is still sorted and usable, at reduced accuracy)
+/// \throws lowrank::Error shape_mismatch (empty A), non_finite (naming the entry), invalid_argument
+template <class Derived>
+SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Derived>& A,
+                                                    const GolubKahanOptions& opt = {}) {
+  using Scalar = typename Derived::Scalar;
+  static const char* who = "golub_kahan_svd";
+  // step 0 — validate, scale by max|a_ij| so that 1e±300-scaled matrices neither overflow nor underflow
+  validate_dense(A, who);
+  validate_options(opt, who);
+  LOWRANK_CHECK(opt.block_size >= 1, invalid_argument, who, ": block_size ", opt.block_size, " must be >= 1");
+  LOWRANK_CHECK(opt.block_crossover >= 0, invalid_argument, who, ": block_crossover ", opt.block_crossover,
+                " must be >= 0");
+  LOWRANK_CHECK(opt.qr_ratio >= 1 && std::isfinite(opt.qr_ratio), invalid_argument, who, ": qr_ratio ",
+                opt.qr_ratio, " must be finite and >= 1");
+  const Index m = A.rows(), n = A.cols();
+  const bool wide = m < n;
+  Matrix<Scalar> W;
+  if (wide)
+    W = A.transpose();
+  else
+    W = A;
+  const Scalar amax = W.cwiseAbs().maxCoeff();
+  SvdResult<Scalar> res;
+  if (amax == Scalar(0)) {
+    // zero matrix: σ = 0, any orthonormal U, V (the identity columns)
+    const Index r = std::min(m, n);
+    res.S.setZero(r);
+    if (opt.vectors != Vectors::none) {
+      const bool full = opt.vectors == Vectors::full;
+      res.U = Matrix<Scalar>::Identity(m, full ? m : r);
+      res.V = Matrix<Scalar>::Identity(n, full ? n : r);
+    }
+  } else {
+    const Scalar inv = Scalar(1) / amax;
+    if (std::isfinite(inv) && inv >= std::numeric_limits<Scalar>::min())
+      W *= inv;
+    else
+      W /= amax;  // amax denormal: 1/amax overflows
+    // steps 1–4 on the tall (or transposed wide) matrix
+    res = detail::golub_kahan_tall<Scalar>(std::move(W), opt);
+    if (wide) res.U.swap(res.V);
+    // step 5 — unscale (σ·amax cannot overflow: σ₁ ≤ √(mn)·max|a| is representable for finite A
+    // unless A is within √(mn) of overflow), then sort and fix signs
+    res.S *= amax;
+  }
+  detail::sort_and_fix_signs(res);
+  // step 6 — info
+  res.info.method = "golub_kahan";
+  res.info.residual_estimate = double(std::max(m, n)) * double(std::numeric_limits<Scalar>::epsilon());
+  if (!res.info.converged)
+    res.info.warning = "golub_kahan_svd: the bidiagonal QR reached its iteration cap; accuracy is reduced";
+  return res;
+}
+
+}  // namespace lowrank

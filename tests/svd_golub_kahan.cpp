@@ -1,0 +1,265 @@
+// golub_kahan_svd over the LAPACK matrix types (ddrvbd ratios < 30), the bidiagonal QR on its own
+// (known spectra, relative accuracy against a long double run, values only vs with vectors), the
+// blocked bidiagonalization against the unblocked one, error paths and the iteration cap.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "lowrank/svd/golub_kahan.hpp"
+#include "support/matrices.hpp"
+#include "support/svd_checks.hpp"
+
+using lowrank::GolubKahanOptions;
+using lowrank::Index;
+using lowrank::Vectors;
+using namespace lowrank_test;
+
+namespace {
+
+const char* vectors_name(Vectors v) { return v == Vectors::none ? "none" : v == Vectors::thin ? "thin" : "full"; }
+
+template <class S>
+void check_all_types() {
+  const double eps = double(std::numeric_limits<S>::epsilon());
+  for (auto kind : all_matrix_kinds()) {
+    for (auto [m, n] : test_shapes()) {
+      for (Vectors vec : {Vectors::thin, Vectors::full, Vectors::none}) {
+        const auto t = make_test_matrix<S>(kind, m, n, 1);
+        INFO(t.name << ", vectors " << vectors_name(vec));
+        GolubKahanOptions opt;
+        opt.vectors = vec;
+        const auto r = lowrank::golub_kahan_svd(t.A, opt);
+        REQUIRE(r.info.converged);
+        REQUIRE(r.info.method == "golub_kahan");
+        // graded: σ are not known and the oracle (BDCSVD in double) is itself only accurate to ε·σ₁
+        if (kind == MatrixKind::graded && sizeof(S) == sizeof(double)) {
+          const SvdRatios q = svd_ratios(t.A, r, {}, vec);
+          INFO("residual " << q.residual << " orth_u " << q.orth_u << " orth_v " << q.orth_v << " sigma " << q.sigma);
+          REQUIRE(q.shapes_ok);
+          REQUIRE(q.residual < 30);
+          REQUIRE(q.orth_u < 30);
+          REQUIRE(q.orth_v < 30);
+          continue;
+        }
+        check_svd(t.A, r, t.sigma_known ? t.sigma : Vector<double>(), vec);
+      }
+    }
+  }
+  (void)eps;
+}
+
+}  // namespace
+
+TEST_CASE("golub_kahan_svd: LAPACK matrix types, every shape, double", "[svd][golub_kahan]") {
+  check_all_types<double>();
+}
+
+TEST_CASE("golub_kahan_svd: LAPACK matrix types, every shape, float", "[svd][golub_kahan]") {
+  check_all_types<float>();
+}
+
+TEST_CASE("golub_kahan_svd: blocked bidiagonalization paths (GEMM trailing update, QR pre-factorization)",
+          "[svd][golub_kahan]") {
+  // Small panels and crossover so that several blocked panels run on modest sizes; sizes 200×200 and
+  // 300×170 with the default panel (32) and crossover (128) take the real blocked path.
+  struct Case {
+    Index m, n, nb, crossover;
+    double qr_ratio;
+  };
+  const Case cases[] = {{60, 60, 4, 8, 1.6},    {97, 61, 5, 0, 10.0}, {61, 97, 8, 16, 1.6}, {150, 40, 3, 5, 1.6},
+                        {200, 200, 32, 128, 1.6}, {300, 170, 32, 128, 10.0}, {170, 300, 16, 32, 1.6}};
+  for (const auto& c : cases)
+    for (auto kind : {MatrixKind::random_kappa_1e8, MatrixKind::rank_deficient, MatrixKind::scaled_underflow}) {
+      for (Vectors vec : {Vectors::thin, Vectors::full}) {
+        const auto t = make_test_matrix<double>(kind, c.m, c.n, 7);
+        INFO(t.name << ", nb " << c.nb << ", crossover " << c.crossover << ", qr_ratio " << c.qr_ratio
+                    << ", vectors " << vectors_name(vec));
+        GolubKahanOptions opt;
+        opt.vectors = vec;
+        opt.block_size = c.nb;
+        opt.block_crossover = c.crossover;
+        opt.qr_ratio = c.qr_ratio;
+        const auto r = lowrank::golub_kahan_svd(t.A, opt);
+        REQUIRE(r.info.converged);
+        check_svd(t.A, r, t.sigma, vec);
+      }
+    }
+  // float through the blocked path too
+  const auto t = make_test_matrix<float>(MatrixKind::random_kappa_1e2, 180, 150, 3);
+  GolubKahanOptions opt;
+  opt.block_size = 8;
+  opt.block_crossover = 16;
+  INFO(t.name);
+  check_svd(t.A, lowrank::golub_kahan_svd(t.A, opt), t.sigma, Vectors::thin);
+}
+
+TEST_CASE("golub_kahan_svd: blocked and unblocked reductions give the same bidiagonal", "[svd][golub_kahan]") {
+  const auto t = make_test_matrix<double>(MatrixKind::random_kappa_1e2, 90, 70, 5);
+  Matrix<double> A1 = t.A, A2 = t.A;
+  Vector<double> d1, e1, tq1, tp1, d2, e2, tq2, tp2;
+  lowrank::detail::bidiagonalize(A1, d1, e1, tq1, tp1, 70, 70);  // one unblocked panel
+  lowrank::detail::bidiagonalize(A2, d2, e2, tq2, tp2, 6, 10);   // 10 blocked panels + rest
+  const double dd = (d1 - d2).cwiseAbs().maxCoeff(), de = (e1 - e2).cwiseAbs().maxCoeff();
+  const double dr = (A1 - A2).cwiseAbs().maxCoeff();
+  INFO("max |d1 - d2| = " << dd << ", max |e1 - e2| = " << de << ", max reflector difference " << dr);
+  REQUIRE(dd < 1e-13);
+  REQUIRE(de < 1e-13);
+  REQUIRE(dr < 1e-12);
+  // and Qᵀ A P = B
+  Matrix<double> Q = Matrix<double>::Identity(90, 70), P = Matrix<double>::Identity(70, 70);
+  lowrank::detail::apply_q(A2, tq2, Q);
+  lowrank::detail::apply_p(A2, tp2, P);
+  Matrix<double> B = Matrix<double>::Zero(70, 70);
+  B.diagonal() = d2;
+  B.diagonal(1) = e2;
+  const double res = (Q.transpose() * t.A * P - B).norm() / t.A.norm();
+  INFO("||Q^T A P - B|| / ||A|| = " << res);
+  REQUIRE(res < 1e-14);
+}
+
+namespace {
+
+// B = bidiag(d, e) as a dense matrix.
+template <class S>
+Matrix<S> dense_bidiagonal(const Vector<S>& d, const Vector<S>& e) {
+  const Index n = d.size();
+  Matrix<S> B = Matrix<S>::Zero(n, n);
+  B.diagonal() = d;
+  if (n > 1) B.diagonal(1) = e;
+  return B;
+}
+
+template <class S>
+void check_bidiagonal_known() {
+  const double eps = double(std::numeric_limits<S>::epsilon());
+  for (Index n : {1, 2, 3, 10, 57, 150}) {
+    // d = e = 1: σ_k = 2·cos(kπ/(2n+1)), k = 1..n
+    Vector<S> d = Vector<S>::Ones(n), e = Vector<S>::Ones(n - 1);
+    Vector<double> ref(n);
+    for (Index k = 1; k <= n; ++k) ref(k - 1) = 2 * std::cos(double(k) * M_PI / double(2 * n + 1));
+    const Matrix<S> B = dense_bidiagonal(d, e);
+    // values only
+    Vector<S> d0 = d, e0 = e;
+    const auto i0 = lowrank::detail::bidiagonal_qr<S>(d0, e0, nullptr, nullptr);
+    REQUIRE(i0.converged);
+    const double err0 = (d0.template cast<double>() - ref).cwiseAbs().maxCoeff() / (ref(0) * double(n) * eps);
+    INFO("n " << n << ", values-only sigma ratio " << err0);
+    REQUIRE(err0 < 30);
+    // with vectors: the same values (same rotations, same arithmetic on d and e), B = U Σ Vᵀ
+    Matrix<S> U = Matrix<S>::Identity(n, n), V = Matrix<S>::Identity(n, n);
+    Vector<S> d1 = d, e1 = e;
+    const auto i1 = lowrank::detail::bidiagonal_qr<S>(d1, e1, &U, &V);
+    REQUIRE(i1.converged);
+    const double diff = (d1 - d0).cwiseAbs().maxCoeff();
+    INFO("values-only vs with vectors: max difference " << diff);
+    REQUIRE(diff == 0);
+    const Eigen::MatrixXd Ud = U.template cast<double>(), Vd = V.template cast<double>();
+    const double res = (B.template cast<double>() - Ud * d1.template cast<double>().asDiagonal() * Vd.transpose()).norm() /
+                       (ref(0) * double(n) * eps);
+    const double ou = (Eigen::MatrixXd::Identity(n, n) - Ud.transpose() * Ud).norm() / (double(n) * eps);
+    const double ov = (Eigen::MatrixXd::Identity(n, n) - Vd.transpose() * Vd).norm() / (double(n) * eps);
+    INFO("residual ratio " << res << ", orth U " << ou << ", orth V " << ov);
+    REQUIRE(res < 30);
+    REQUIRE(ou < 30);
+    REQUIRE(ov < 30);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("bidiagonal_qr: known spectrum of bidiag(1, 1), values only and with vectors", "[svd][golub_kahan]") {
+  check_bidiagonal_known<double>();
+  check_bidiagonal_known<float>();
+}
+
+TEST_CASE("bidiagonal_qr: high relative accuracy on graded bidiagonals (Demmel–Kahan)", "[svd][golub_kahan]") {
+  // Graded B: d_i = 10^(−i·g), e_i = 0.5·10^(−i·g); σ spans 1 … 1e−(n·g). Every σ, the tiniest included,
+  // must match a long double run of the same algorithm to a few ulps relative (dbdsqr's claim).
+  for (double g : {0.5, 1.0, 4.0}) {
+    const Index n = 40;
+    Vector<double> d(n), e(n - 1);
+    for (Index i = 0; i < n; ++i) d(i) = std::pow(10.0, -double(i) * g) * (1 + 0.1 * std::sin(double(i)));
+    for (Index i = 0; i + 1 < n; ++i) e(i) = 0.5 * std::pow(10.0, -double(i) * g) * (1 + 0.1 * std::cos(double(i)));
+    Vector<long double> dl = d.cast<long double>(), el = e.cast<long double>();
+    lowrank::detail::bidiagonal_qr<long double>(dl, el, nullptr, nullptr);
+    Vector<double> d0 = d, e0 = e;
+    const auto info = lowrank::detail::bidiagonal_qr<double>(d0, e0, nullptr, nullptr);
+    REQUIRE(info.converged);
+    double worst = 0;
+    for (Index i = 0; i < n; ++i) worst = std::max(worst, double(std::abs((d0(i) - dl(i)) / dl(i))));
+    const double ratio = worst / (double(n) * std::numeric_limits<double>::epsilon());
+    INFO("grading 10^-" << g << " per step, smallest sigma " << double(dl(n - 1)) << ", worst relative error / (n eps) = "
+                        << ratio);
+    REQUIRE(ratio < 30);
+  }
+}
+
+TEST_CASE("bidiagonal_qr: zero diagonal entries and zero superdiagonal", "[svd][golub_kahan]") {
+  // d with exact zeros forces the zero-shift sweeps and splitting; σ checked against Eigen's JacobiSVD.
+  Vector<double> d(6), e(5);
+  d << 3, 0, 2, 0, 0, 1;
+  e << 1, 1, 0, 2, 1;
+  const Matrix<double> B = dense_bidiagonal(d, e);
+  Eigen::JacobiSVD<Eigen::MatrixXd> ref(B);
+  Matrix<double> U = Matrix<double>::Identity(6, 6), V = Matrix<double>::Identity(6, 6);
+  const auto info = lowrank::detail::bidiagonal_qr<double>(d, e, &U, &V);
+  REQUIRE(info.converged);
+  const double err = (d - ref.singularValues()).cwiseAbs().maxCoeff();
+  const double res = (B - U * d.asDiagonal() * V.transpose()).norm();
+  INFO("sigma error " << err << ", residual " << res);
+  REQUIRE(err < 1e-14);
+  REQUIRE(res < 1e-14);
+}
+
+TEST_CASE("golub_kahan_svd: errors name the problem", "[svd][golub_kahan]") {
+  using Catch::Matchers::Contains;
+  Matrix<double> empty(0, 3);
+  REQUIRE_THROWS_WITH(lowrank::golub_kahan_svd(empty), Contains("golub_kahan_svd") && Contains("empty"));
+  Matrix<double> A = Matrix<double>::Ones(4, 3);
+  A(2, 1) = std::numeric_limits<double>::quiet_NaN();
+  REQUIRE_THROWS_WITH(lowrank::golub_kahan_svd(A), Contains("golub_kahan_svd") && Contains("(2, 1)"));
+  Matrix<float> B = Matrix<float>::Ones(3, 5);
+  B(0, 4) = -std::numeric_limits<float>::infinity();
+  REQUIRE_THROWS_WITH(lowrank::golub_kahan_svd(B), Contains("non-finite") && Contains("(0, 4)"));
+  GolubKahanOptions bad;
+  bad.tolerance = -1;
+  REQUIRE_THROWS_AS(lowrank::golub_kahan_svd(Matrix<double>::Ones(2, 2), bad), lowrank::Error);
+  GolubKahanOptions bad2;
+  bad2.block_size = 0;
+  REQUIRE_THROWS_WITH(lowrank::golub_kahan_svd(Matrix<double>::Ones(2, 2), bad2), Contains("block_size"));
+}
+
+TEST_CASE("golub_kahan_svd: the iteration cap stops the QR and reports it", "[svd][golub_kahan]") {
+  const auto t = make_test_matrix<double>(MatrixKind::random_kappa_1e2, 50, 50, 2);
+  GolubKahanOptions opt;
+  opt.max_iterations = 3;
+  const auto r = lowrank::golub_kahan_svd(t.A, opt);
+  INFO("iterations " << r.info.iterations);
+  REQUIRE_FALSE(r.info.converged);
+  REQUIRE(r.info.iterations <= 3);
+  REQUIRE_FALSE(r.info.warning.empty());
+  for (Index i = 0; i + 1 < r.S.size(); ++i) REQUIRE(r.S(i) >= r.S(i + 1));
+  // the unconverged result is still an orthogonal factorization up to the unconverged superdiagonal
+  const SvdRatios q = svd_ratios(t.A, r, t.sigma, Vectors::thin);
+  INFO("orth_u " << q.orth_u << ", orth_v " << q.orth_v);
+  REQUIRE(q.orth_u < 30);
+  REQUIRE(q.orth_v < 30);
+  // and the default cap lets it converge
+  const auto r2 = lowrank::golub_kahan_svd(t.A);
+  REQUIRE(r2.info.converged);
+  INFO("iterations " << r2.info.iterations);
+  REQUIRE(r2.info.iterations > 3);
+}
+
+TEST_CASE("golub_kahan_svd: Eigen expressions and maps as input; wide gives U and V swapped correctly",
+          "[svd][golub_kahan]") {
+  const auto t = make_test_matrix<double>(MatrixKind::random_kappa_1e2, 30, 12, 4);
+  const Matrix<double> At = t.A.transpose();
+  const auto r = lowrank::golub_kahan_svd(t.A.transpose());  // an expression, 12×30
+  INFO("expression input");
+  check_svd(At, r, t.sigma, Vectors::thin);
+  Eigen::Map<const Matrix<double>> M(t.A.data(), 30, 12);
+  check_svd(t.A, lowrank::golub_kahan_svd(M), t.sigma, Vectors::thin);
+}
