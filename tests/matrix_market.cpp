@@ -104,3 +104,9 @@ TEST_CASE("matrix market: SuiteSparse files from the data folder", "[io][data]")
   REQUIRE(w.cols() == 320);
   REQUIRE(w.sparse.nonZeros() == 4732);
 }
+
+TEST_CASE("matrix market: fuzz regressions", "[io][errors]") {
+  // A symmetric header with a non-square size once mirrored entries out of range (Eigen assertion).
+  REQUIRE(code_of("%%MatrixMarket matrix coordinate real symmetric\n3 2 1\n3 1 1\n") == Errc::parse);
+  REQUIRE(code_of("%%MatrixMarket matrix array real symmetric\n3 2\n1\n2\n3\n") == Errc::parse);
+}

@@ -230,6 +230,8 @@ MatrixMarketData parse_matrix_market(const std::string& text, const std::string&
 
   const std::int64_t nnz = size.integer("entry count");
   size.expect_end();
+  // Found by fuzzing: a non-square "symmetric" file mirrored entries out of range.
+  if (symmetric && m != n) cur.fail(0, "a symmetric matrix must be square");
   if (nnz < 0) cur.fail(0, "entry count must be >= 0");
   LOWRANK_CHECK(nnz <= max_entries / (symmetric ? 2 : 1), resource_limit, name, ": ", nnz,
                 " entries exceed the limit of ", max_entries);
