@@ -1,0 +1,384 @@
+#pragma once
+/// \file operator.hpp  The LinearOperator concept shared by the truncated solvers (STYLE C5), and its
+/// adaptors for dense Eigen matrices, Eigen::SparseMatrix (row- and column-major) and user callables.
+///
+/// A type `Op` models LinearOperator when it has
+/// ```
+///   using Scalar = …;   Index rows() const;   Index cols() const;
+///   void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const;            // Y = A X
+///   void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const;  // Y = Aᵀ X
+/// ```
+/// X and Y are blocks of columns (a vector is a 1-column block). An optional `std::string name() const`
+/// is used in error messages. Adaptors keep references to the caller's matrix, never copies of it (Spectra
+/// MatOp); the caller keeps the matrix alive while the operator is used.
+///
+/// Sparse products run through the SIMD kernel `kernels::csr_spmm_rows` on row chunks, threaded with
+/// OpenMP. Every output row is computed by one thread with a fixed summation order, so results are
+/// bit-identical whatever the thread count. Aᵀ·X is computed as a CSR product with a transposed copy of
+/// the pattern built once by the constructor (nnz values + nnz int32 indices + row pointers: the
+/// memory-for-speed trade that makes apply_transpose as fast as apply and keeps it deterministic).
+#include <Eigen/Core>
+#include <Eigen/SparseCore>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "lowrank/config.hpp"
+#include "lowrank/error.hpp"
+#include "lowrank/kernels.hpp"
+#include "lowrank/types.hpp"
+
+#if LOWRANK_HAS_OPENMP
+#include <omp.h>
+#endif
+
+namespace lowrank {
+
+namespace detail {
+template <class Op, class = void>
+struct is_linear_operator : std::false_type {};
+template <class Op>
+struct is_linear_operator<
+    Op, std::void_t<typename Op::Scalar, decltype(Index(std::declval<const Op&>().rows())),
+                    decltype(Index(std::declval<const Op&>().cols())),
+                    decltype(std::declval<const Op&>().apply(
+                        std::declval<Eigen::Ref<const Matrix<typename Op::Scalar>>>(),
+                        std::declval<Eigen::Ref<Matrix<typename Op::Scalar>>>())),
+                    decltype(std::declval<const Op&>().apply_transpose(
+                        std::declval<Eigen::Ref<const Matrix<typename Op::Scalar>>>(),
+                        std::declval<Eigen::Ref<Matrix<typename Op::Scalar>>>()))>> : std::true_type {};
+
+template <class Op, class = void>
+struct has_name : std::false_type {};
+template <class Op>
+struct has_name<Op, std::void_t<decltype(std::string(std::declval<const Op&>().name()))>> : std::true_type {};
+}  // namespace detail
+
+/// True when `Op` provides Scalar, rows(), cols(), apply() and apply_transpose() (see the file comment).
+template <class Op>
+inline constexpr bool is_linear_operator_v = detail::is_linear_operator<std::decay_t<Op>>::value;
+
+/// The operator's name for error messages: `op.name()` when it has one, else "LinearOperator".
+template <class Op>
+std::string operator_name(const Op& op) {
+  if constexpr (detail::has_name<Op>::value)
+    return std::string(op.name());
+  else
+    return "LinearOperator";
+}
+
+// ---------------------------------------------------------------------------------------------------
+/// Dense adaptor: GEMM through Eigen. Holds the matrix the way Eigen nests expressions
+/// (`ref_selector`): plain matrices by reference, Maps/Refs/Blocks (views) by value.
+template <class Derived>
+class DenseOperator {
+ public:
+  using Scalar = typename Derived::Scalar;
+  explicit DenseOperator(const Eigen::MatrixBase<Derived>& A) : m_mat(A.derived()) {}
+  Index rows() const { return m_mat.rows(); }
+  Index cols() const { return m_mat.cols(); }
+  void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const { Y.noalias() = m_mat * X; }
+  void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
+    Y.noalias() = m_mat.transpose() * X;
+  }
+  std::string name() const { return "DenseOperator"; }
+  /// ‖A‖_F², used by the fixed-accuracy randomized solver.
+  double squared_norm() const { return double(m_mat.template cast<double>().squaredNorm()); }
+  const Derived& matrix() const { return m_mat; }
+
+ private:
+  typename Eigen::internal::ref_selector<Derived>::type m_mat;
+};
+
+namespace detail {
+/// One CSR matrix as the SpMM kernel wants it: int64 row pointers, int32 column indices.
+template <class Scalar>
+struct CsrView {
+  Index nrows = 0, ncols = 0;
+  const std::int64_t* row_ptr = nullptr;
+  const std::int32_t* cols = nullptr;
+  const Scalar* values = nullptr;
+};
+
+template <class Scalar>
+void csr_rows(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k, std::size_t b, std::size_t e) {
+  if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
+    kernels::csr_spmm_rows(A.row_ptr, A.cols, A.values, X, Y, k, b, e);
+  else
+    kernels::reference::csr_spmm_rows(A.row_ptr, A.cols, A.values, X, Y, k, b, e);
+}
+
+/// Y (A.nrows × k, row-major) = A · X (A.ncols × k, row-major). Rows are split into chunks of about equal
+/// nonzero count; each row is computed by exactly one thread, so the result does not depend on threads.
+template <class Scalar>
+void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k) {
+  const Index m = A.nrows;
+  if (m == 0) return;
+  const std::int64_t nnz = A.row_ptr[m];
+#if LOWRANK_HAS_OPENMP
+  const double work = double(nnz) * double(k) + double(m) * double(k);
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (threads > 1 && work > 2e5) {
+    const int chunks = 4 * threads;
+    std::vector<Index> bounds(std::size_t(chunks) + 1, m);
+    bounds[0] = 0;
+    Index r = 0;
+    for (int c = 1; c < chunks; ++c) {  // first row whose prefix nnz reaches c/chunks of the total
+      const std::int64_t target = nnz * c / chunks;
+      while (r < m && A.row_ptr[r] < target) ++r;
+      bounds[std::size_t(c)] = r;
+    }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int c = 0; c < chunks; ++c)
+      csr_rows(A, X, Y, k, std::size_t(bounds[std::size_t(c)]), std::size_t(bounds[std::size_t(c) + 1]));
+    return;
+  }
+#endif
+  csr_rows(A, X, Y, k, 0, std::size_t(m));
+}
+
+/// Y = A · X for column-major blocks: converts X to row-major once, runs the kernel, converts Y back.
+/// One-column blocks are already row-major and go straight through.
+template <class Scalar>
+void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>& X, Eigen::Ref<Matrix<Scalar>> Y) {
+  LOWRANK_CHECK(X.rows() == A.ncols && Y.rows() == A.nrows && X.cols() == Y.cols(), shape_mismatch,
+                "SparseOperator: block shapes ", X.rows(), "×", X.cols(), " → ", Y.rows(), "×", Y.cols(),
+                " do not match the operator (", A.nrows, "×", A.ncols, ")");
+  const Index k = X.cols();
+  if (k == 0) return;
+  if (k == 1) {
+    csr_times_rowmajor(A, X.data(), Y.data(), 1);
+    return;
+  }
+  using RowMat = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const RowMat Xr = X;
+  RowMat Yr(A.nrows, k);
+  csr_times_rowmajor(A, Xr.data(), Yr.data(), std::size_t(k));
+  Y = Yr;
+}
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------------
+/// Sparse adaptor for `Eigen::SparseMatrix<Scalar, Options, StorageIndex>`, row- or column-major.
+///
+/// References the caller's values (and indices when StorageIndex is 32-bit). It owns: an int64 copy of
+/// the outer index (the kernel's row pointer), the transposed pattern and values (built once, see the
+/// file comment) and, only for an uncompressed matrix, a compressed copy. A column-major matrix is the CSR
+/// of Aᵀ, so apply and apply_transpose simply swap roles.
+template <class Scalar_, int Options = Eigen::ColMajor, class StorageIndex = int>
+class SparseOperator {
+ public:
+  using Scalar = Scalar_;
+  using SparseType = Eigen::SparseMatrix<Scalar, Options, StorageIndex>;
+  static constexpr bool is_row_major = (Options & Eigen::RowMajorBit) != 0;
+
+  explicit SparseOperator(const SparseType& A) : m_rows(A.rows()), m_cols(A.cols()) {
+    const SparseType* src = &A;
+    if (!A.isCompressed()) {  // the kernel needs contiguous rows: the one case that copies the matrix
+      m_compressed = A;
+      m_compressed.makeCompressed();
+      src = &m_compressed;
+    }
+    const Index outer = src->outerSize(), inner = src->innerSize();
+    LOWRANK_CHECK(inner <= Index(std::numeric_limits<std::int32_t>::max()), resource_limit,
+                  "SparseOperator: inner dimension ", inner, " does not fit 32-bit column indices");
+    const StorageIndex* op = src->outerIndexPtr();
+    m_outer64.assign(op, op + outer + 1);
+    const std::int32_t* inner_idx = nullptr;
+    if constexpr (std::is_same_v<StorageIndex, std::int32_t>) {
+      inner_idx = src->innerIndexPtr();
+    } else {
+      const Index nnz = Index(m_outer64.back());
+      m_inner32.assign(src->innerIndexPtr(), src->innerIndexPtr() + nnz);
+      inner_idx = m_inner32.data();
+    }
+    m_primary = {outer, inner, m_outer64.data(), inner_idx, src->valuePtr()};
+    // Transpose (CSR of the other orientation) by a counting sort on the inner index: stable, so each
+    // transposed row lists its entries in increasing index order, and deterministic.
+    const std::int64_t nnz = m_outer64.back();
+    m_t_ptr.assign(std::size_t(inner) + 1, 0);
+    for (std::int64_t p = 0; p < nnz; ++p) ++m_t_ptr[std::size_t(inner_idx[p]) + 1];
+    for (Index i = 0; i < inner; ++i) m_t_ptr[std::size_t(i) + 1] += m_t_ptr[std::size_t(i)];
+    m_t_cols.resize(std::size_t(nnz));
+    m_t_vals.resize(std::size_t(nnz));
+    std::vector<std::int64_t> next(m_t_ptr.begin(), m_t_ptr.end() - 1);
+    for (Index r = 0; r < outer; ++r)
+      for (std::int64_t p = m_outer64[std::size_t(r)]; p < m_outer64[std::size_t(r) + 1]; ++p) {
+        const std::int64_t q = next[std::size_t(inner_idx[p])]++;
+        m_t_cols[std::size_t(q)] = std::int32_t(r);
+        m_t_vals[std::size_t(q)] = src->valuePtr()[p];
+      }
+    m_secondary = {inner, outer, m_t_ptr.data(), m_t_cols.data(), m_t_vals.data()};
+  }
+  // The views point into this object: copying would dangle, moving is fine only with care. Forbid both.
+  SparseOperator(const SparseOperator&) = delete;
+  SparseOperator& operator=(const SparseOperator&) = delete;
+
+  Index rows() const { return m_rows; }
+  Index cols() const { return m_cols; }
+  /// Y = A X.
+  void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
+    detail::csr_times(is_row_major ? m_primary : m_secondary, X, Y);
+  }
+  /// Y = Aᵀ X (no Aᵀ is formed per call: the transposed CSR is cached).
+  void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
+    detail::csr_times(is_row_major ? m_secondary : m_primary, X, Y);
+  }
+  std::string name() const { return is_row_major ? "SparseOperator<RowMajor>" : "SparseOperator<ColMajor>"; }
+  Index nonzeros() const { return Index(m_outer64.back()); }
+  /// ‖A‖_F², used by the fixed-accuracy randomized solver.
+  double squared_norm() const {
+    double s = 0;
+    for (Index p = 0; p < nonzeros(); ++p) s += double(m_t_vals[std::size_t(p)]) * double(m_t_vals[std::size_t(p)]);
+    return s;
+  }
+  /// The CSR of A (row i = row i of A), as passed to the kernel (for benchmarks and tests).
+  const detail::CsrView<Scalar>& csr() const { return is_row_major ? m_primary : m_secondary; }
+  /// The CSR of Aᵀ.
+  const detail::CsrView<Scalar>& csr_transpose() const { return is_row_major ? m_secondary : m_primary; }
+
+ private:
+  Index m_rows, m_cols;
+  SparseType m_compressed;
+  std::vector<std::int64_t> m_outer64;
+  std::vector<std::int32_t> m_inner32;
+  std::vector<std::int64_t> m_t_ptr;
+  std::vector<std::int32_t> m_t_cols;
+  std::vector<Scalar> m_t_vals;
+  detail::CsrView<Scalar> m_primary, m_secondary;
+};
+
+// ---------------------------------------------------------------------------------------------------
+/// Matrix-free adaptor: two callables `f(X, Y)` computing Y = A X and Y = Aᵀ X on column blocks.
+template <class Scalar_>
+class FunctionOperator {
+ public:
+  using Scalar = Scalar_;
+  using Fn = std::function<void(Eigen::Ref<const Matrix<Scalar>>, Eigen::Ref<Matrix<Scalar>>)>;
+  FunctionOperator(Index rows, Index cols, Fn apply, Fn apply_transpose, std::string name = "FunctionOperator")
+      : m_rows(rows), m_cols(cols), m_apply(std::move(apply)), m_apply_t(std::move(apply_transpose)),
+        m_name(std::move(name)) {
+    LOWRANK_CHECK(rows >= 0 && cols >= 0, shape_mismatch, "FunctionOperator: negative shape ", rows, "×", cols);
+    LOWRANK_CHECK(bool(m_apply) && bool(m_apply_t), invalid_argument, "FunctionOperator '", m_name,
+                  "': apply and apply_transpose must both be callable");
+  }
+  Index rows() const { return m_rows; }
+  Index cols() const { return m_cols; }
+  void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const { m_apply(X, Y); }
+  void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const { m_apply_t(X, Y); }
+  const std::string& name() const { return m_name; }
+
+ private:
+  Index m_rows, m_cols;
+  Fn m_apply, m_apply_t;
+  std::string m_name;
+};
+
+// ---------------------------------------------------------------------------------------------------
+/// Picks the adaptor for a dense matrix (any MatrixBase: Matrix, Map, Ref, Block).
+template <class Derived>
+DenseOperator<Derived> make_operator(const Eigen::MatrixBase<Derived>& A) {
+  return DenseOperator<Derived>(A);
+}
+/// Wraps matrix-free callables (lambdas or std::function).
+template <class Scalar, class F, class G>
+FunctionOperator<Scalar> make_operator(Index rows, Index cols, F&& apply, G&& apply_transpose,
+                                       std::string name = "FunctionOperator") {
+  return FunctionOperator<Scalar>(rows, cols, std::forward<F>(apply), std::forward<G>(apply_transpose),
+                                  std::move(name));
+}
+// SparseOperator is neither copyable nor movable; C++17 guaranteed elision lets make_operator return it.
+/// Picks the adaptor for an Eigen::SparseMatrix (row- or column-major).
+template <class Scalar, int Options, class StorageIndex>
+SparseOperator<Scalar, Options, StorageIndex> make_operator(const Eigen::SparseMatrix<Scalar, Options, StorageIndex>& A) {
+  return SparseOperator<Scalar, Options, StorageIndex>(A);
+}
+
+namespace detail {
+/// Throws Errc::non_finite naming the first NaN/Inf stored entry of a sparse matrix (row, column).
+template <class Scalar, int Options, class StorageIndex>
+void validate_sparse(const Eigen::SparseMatrix<Scalar, Options, StorageIndex>& A, const char* who) {
+  LOWRANK_CHECK(A.rows() > 0 && A.cols() > 0, shape_mismatch, who, ": A is empty (", A.rows(), "×", A.cols(), ")");
+  for (Index o = 0; o < A.outerSize(); ++o)
+    for (typename Eigen::SparseMatrix<Scalar, Options, StorageIndex>::InnerIterator it(A, o); it; ++it)
+      LOWRANK_CHECK(std::isfinite(double(it.value())), non_finite, who, ": A has a non-finite entry ", it.value(),
+                    " at (", it.row(), ", ", it.col(), ")");
+}
+template <class T>
+struct is_sparse_matrix : std::false_type {};
+template <class S, int O, class I>
+struct is_sparse_matrix<Eigen::SparseMatrix<S, O, I>> : std::true_type {};
+
+/// Validates `A` (dense, sparse or operator), wraps it in an operator when needed and calls f(op).
+template <class A, class F>
+decltype(auto) with_operator(const A& a, const char* who, F&& f) {
+  if constexpr (is_sparse_matrix<A>::value) {
+    validate_sparse(a, who);
+    const auto op = make_operator(a);
+    return f(op);
+  } else if constexpr (std::is_base_of_v<Eigen::MatrixBase<A>, A>) {
+    LOWRANK_CHECK(a.rows() > 0 && a.cols() > 0, shape_mismatch, who, ": A is empty (", a.rows(), "×", a.cols(), ")");
+    for (Index j = 0; j < a.cols(); ++j)
+      for (Index i = 0; i < a.rows(); ++i)
+        LOWRANK_CHECK(std::isfinite(double(a(i, j))), non_finite, who, ": A has a non-finite entry ", a(i, j), " at (",
+                      i, ", ", j, ")");
+    const auto op = make_operator(a);
+    return f(op);
+  } else {
+    static_assert(is_linear_operator_v<A>,
+                  "lowrank: A must be a dense Eigen matrix, an Eigen::SparseMatrix or a LinearOperator providing "
+                  "Scalar, rows(), cols(), apply() and apply_transpose()");
+    LOWRANK_CHECK(a.rows() > 0 && a.cols() > 0, shape_mismatch, who, ": operator ", operator_name(a), " is empty (",
+                  a.rows(), "×", a.cols(), ")");
+    return f(a);
+  }
+}
+
+template <class Op, class = void>
+struct has_squared_norm : std::false_type {};
+template <class Op>
+struct has_squared_norm<Op, std::void_t<decltype(double(std::declval<const Op&>().squared_norm()))>>
+    : std::true_type {};
+
+/// Wraps an operator for a solver: counts applied columns and checks the first output of each direction
+/// for NaN/Inf, throwing Errc::non_finite that names the operator (the input itself cannot be scanned).
+template <class Op>
+class CheckedOperator {
+ public:
+  using Scalar = typename Op::Scalar;
+  CheckedOperator(const Op& op, const char* who) : m_op(op), m_who(who) {}
+  Index rows() const { return m_op.rows(); }
+  Index cols() const { return m_op.cols(); }
+  void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) {
+    m_op.apply(X, Y);
+    m_matvecs += X.cols();
+    if (!m_checked_fwd) check(Y, "apply"), m_checked_fwd = true;
+  }
+  void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) {
+    m_op.apply_transpose(X, Y);
+    m_matvecs += X.cols();
+    if (!m_checked_t) check(Y, "apply_transpose"), m_checked_t = true;
+  }
+  Index matvecs() const { return m_matvecs; }
+  const Op& op() const { return m_op; }
+
+ private:
+  void check(const Eigen::Ref<Matrix<Scalar>>& Y, const char* what) const {
+    for (Index j = 0; j < Y.cols(); ++j)
+      for (Index i = 0; i < Y.rows(); ++i)
+        LOWRANK_CHECK(std::isfinite(double(Y(i, j))), non_finite, m_who, ": operator ", operator_name(m_op), " ",
+                      what, " produced a non-finite value ", Y(i, j), " at (", i, ", ", j, ")");
+  }
+  const Op& m_op;
+  const char* m_who;
+  Index m_matvecs = 0;
+  bool m_checked_fwd = false, m_checked_t = false;
+};
+}  // namespace detail
+
+}  // namespace lowrank

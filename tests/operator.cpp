@@ -1,0 +1,167 @@
+// LinearOperator concept and adaptors (operator.hpp): products against Eigen's, sparse orientations and
+// index types, thread-count determinism, matrix-free callables.
+#include <catch2/catch.hpp>
+
+#include <Eigen/SparseCore>
+#include <cstdint>
+#include <random>
+#include <type_traits>
+#include <vector>
+
+#include "lowrank/operator.hpp"
+#include "lowrank/svd/detail/rng.hpp"
+
+#if LOWRANK_HAS_OPENMP
+#include <omp.h>
+#endif
+
+using lowrank::Index;
+
+namespace {
+template <class Scalar, int Options = Eigen::ColMajor, class StorageIndex = int>
+Eigen::SparseMatrix<Scalar, Options, StorageIndex> random_sparse(Index m, Index n, double density, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(0, 1), val(-1, 1);
+  std::vector<Eigen::Triplet<Scalar, StorageIndex>> t;
+  for (Index i = 0; i < m; ++i)
+    for (Index j = 0; j < n; ++j)
+      if (u(gen) < density) t.emplace_back(StorageIndex(i), StorageIndex(j), Scalar(val(gen)));
+  Eigen::SparseMatrix<Scalar, Options, StorageIndex> A(m, n);
+  A.setFromTriplets(t.begin(), t.end());
+  return A;
+}
+
+template <class Scalar>
+lowrank::Matrix<Scalar> gaussian(Index m, Index n, std::uint64_t seed) {
+  lowrank::Matrix<Scalar> X(m, n);
+  lowrank::detail::fill_gaussian<Scalar>(X, seed, 7);
+  return X;
+}
+
+template <class Op, class Dense>
+void check_products(const Op& op, const Dense& A, double tol) {
+  using Scalar = typename Op::Scalar;
+  REQUIRE(op.rows() == A.rows());
+  REQUIRE(op.cols() == A.cols());
+  for (Index k : {1, 2, 3, 7, 16, 33, 64}) {
+    const lowrank::Matrix<Scalar> X = gaussian<Scalar>(A.cols(), k, std::uint64_t(k));
+    const lowrank::Matrix<Scalar> Xt = gaussian<Scalar>(A.rows(), k, std::uint64_t(100 + k));
+    lowrank::Matrix<Scalar> Y(A.rows(), k), Yt(A.cols(), k);
+    op.apply(X, Y);
+    op.apply_transpose(Xt, Yt);
+    const double e1 = double((Y - A * X).norm() / (A.norm() * X.norm() + 1));
+    const double e2 = double((Yt - A.transpose() * Xt).norm() / (A.norm() * Xt.norm() + 1));
+    INFO("k = " << k << ", apply error " << e1 << ", apply_transpose error " << e2);
+    REQUIRE(e1 <= tol);
+    REQUIRE(e2 <= tol);
+  }
+}
+}  // namespace
+
+TEST_CASE("concept detection", "[operator]") {
+  using Sp = Eigen::SparseMatrix<double, Eigen::RowMajor>;
+  STATIC_REQUIRE(lowrank::is_linear_operator_v<lowrank::DenseOperator<Eigen::MatrixXd>>);
+  STATIC_REQUIRE(lowrank::is_linear_operator_v<lowrank::SparseOperator<double, Eigen::RowMajor, int>>);
+  STATIC_REQUIRE(lowrank::is_linear_operator_v<lowrank::FunctionOperator<float>>);
+  STATIC_REQUIRE(!lowrank::is_linear_operator_v<Eigen::MatrixXd>);
+  STATIC_REQUIRE(!lowrank::is_linear_operator_v<Sp>);
+  STATIC_REQUIRE(!lowrank::is_linear_operator_v<int>);
+  STATIC_REQUIRE(std::is_same_v<decltype(lowrank::make_operator(std::declval<const Sp&>())),
+                                lowrank::SparseOperator<double, Eigen::RowMajor, int>>);
+  STATIC_REQUIRE(std::is_same_v<decltype(lowrank::make_operator(std::declval<const Eigen::MatrixXf&>())),
+                                lowrank::DenseOperator<Eigen::MatrixXf>>);
+}
+
+TEST_CASE("DenseOperator matches Eigen products, on matrices and maps", "[operator]") {
+  const Eigen::MatrixXd A = gaussian<double>(37, 23, 1);
+  check_products(lowrank::make_operator(A), A, 1e-14);
+  std::vector<float> buf(23 * 37);
+  Eigen::Map<Eigen::MatrixXf> M(buf.data(), 23, 37);
+  M = gaussian<float>(23, 37, 2);
+  const auto op = lowrank::make_operator(M);
+  check_products(op, Eigen::MatrixXf(M), 1e-5);
+  buf[0] = 1000.f;  // the operator holds the view, not a copy
+  Eigen::MatrixXf Y(23, 1);
+  op.apply(Eigen::MatrixXf::Identity(37, 1), Y);
+  REQUIRE(Y(0, 0) == 1000.f);
+}
+
+TEMPLATE_TEST_CASE("SparseOperator matches the dense product in both orientations", "[operator]", float, double) {
+  const double tol = std::is_same_v<TestType, float> ? 1e-5 : 1e-13;
+  const auto Ac = random_sparse<TestType, Eigen::ColMajor>(71, 45, 0.1, 3);
+  const Eigen::SparseMatrix<TestType, Eigen::RowMajor> Ar = Ac;
+  const lowrank::Matrix<TestType> D = lowrank::Matrix<TestType>(Ac);
+  SECTION("row-major") { check_products(lowrank::make_operator(Ar), D, tol); }
+  SECTION("column-major") { check_products(lowrank::make_operator(Ac), D, tol); }
+  SECTION("64-bit storage index") {
+    const Eigen::SparseMatrix<TestType, Eigen::RowMajor, std::int64_t> A64 = Ar;
+    check_products(lowrank::make_operator(A64), D, tol);
+  }
+  SECTION("uncompressed (the one case that copies)") {
+    Eigen::SparseMatrix<TestType, Eigen::RowMajor> U = Ar;
+    U.uncompress();
+    REQUIRE(!U.isCompressed());
+    check_products(lowrank::make_operator(U), D, tol);
+  }
+  SECTION("empty rows and columns, no nonzeros") {
+    Eigen::SparseMatrix<TestType, Eigen::RowMajor> Z(9, 4);
+    Z.makeCompressed();
+    check_products(lowrank::make_operator(Z), lowrank::Matrix<TestType>::Zero(9, 4), 0);
+  }
+}
+
+TEST_CASE("SparseOperator: bit-identical results for every thread count", "[operator]") {
+  const auto A = random_sparse<double, Eigen::RowMajor>(900, 700, 0.05, 5);
+  const auto op = lowrank::make_operator(A);
+  const Eigen::MatrixXd X = gaussian<double>(700, 16, 3), Xt = gaussian<double>(900, 16, 4);
+  Eigen::MatrixXd Y1(900, 16), Y2(900, 16), T1(700, 16), T2(700, 16);
+#if LOWRANK_HAS_OPENMP
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
+  op.apply(X, Y1);
+  op.apply_transpose(Xt, T1);
+#if LOWRANK_HAS_OPENMP
+  omp_set_num_threads(3);
+#endif
+  op.apply(X, Y2);
+  op.apply_transpose(Xt, T2);
+#if LOWRANK_HAS_OPENMP
+  omp_set_num_threads(saved);
+#endif
+  REQUIRE((Y1.array() == Y2.array()).all());
+  REQUIRE((T1.array() == T2.array()).all());
+}
+
+TEST_CASE("FunctionOperator wraps callables", "[operator]") {
+  const Eigen::MatrixXd A = gaussian<double>(12, 8, 9);
+  int calls = 0;
+  auto op = lowrank::make_operator<double>(
+      12, 8,
+      [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) {
+        ++calls;
+        Y.noalias() = A * X;
+      },
+      [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = A.transpose() * X; },
+      "my_op");
+  check_products(op, A, 1e-14);
+  REQUIRE(calls == 7);
+  REQUIRE(lowrank::operator_name(op) == "my_op");
+  REQUIRE_THROWS_AS(lowrank::FunctionOperator<double>(2, 2, nullptr, nullptr), lowrank::Error);
+}
+
+TEST_CASE("counter-based Gaussian numbers: independent of block layout, sane moments", "[operator][rng]") {
+  Eigen::MatrixXd A(1001, 6), B(1001, 2);
+  lowrank::detail::fill_gaussian<double>(A, 42, 0);
+  lowrank::detail::fill_gaussian<double>(B, 42, 0, 3);  // columns 3 and 4 drawn on their own
+  REQUIRE((A.middleCols(3, 2).array() == B.array()).all());
+  Eigen::MatrixXd C(20000, 1);
+  lowrank::detail::fill_gaussian<double>(C, 1, 0);
+  const double mean = C.mean(), var = (C.array() - mean).square().mean();
+  INFO("mean " << mean << ", variance " << var);
+  REQUIRE(std::abs(mean) < 0.03);
+  REQUIRE(std::abs(var - 1) < 0.05);
+  Eigen::MatrixXd D(1001, 6);
+  lowrank::detail::fill_gaussian<double>(D, 43, 0);
+  REQUIRE((A - D).norm() > 1);
+}
