@@ -1,0 +1,237 @@
+#pragma once
+/// \file svd/randomized.hpp  Randomized truncated SVD.
+///
+/// Fixed rank: the range finder of Halko, Martinsson & Tropp, "Finding structure with randomness",
+/// SIAM Review 53 (2011), Alg. 4.4 (subspace iteration, re-orthonormalized after every product) + Alg. 5.1;
+/// optionally the block Krylov variant of Musco & Musco, NeurIPS 2015 (the span of all power blocks).
+/// Fixed accuracy: randQB_EI of Yu, Gu & Li, SIAM J. Matrix Anal. Appl. 39 (2018), Alg. 2, which grows
+/// Q in blocks until ‖A − QB‖_F ≤ tol·‖A‖_F, measured by the cheap identity ‖A − QB‖² = ‖A‖² − ‖B‖².
+/// Cost: (2q + 2)·l operator columns for l = rank + oversampling, plus O((m + n)·l²) orthonormalization.
+/// Accuracy: near-optimal in Frobenius/spectral norm (residual ratio ≈ 1 for decaying spectra), but the
+/// singular values themselves are only as good as the gap allows (a few % on flat user-item spectra with
+/// q = 4); use lanczos_svd when σ or the vectors must be accurate to many digits. Deterministic for a
+/// seed: the test matrix comes from the counter-based generator of svd/detail/rng.hpp.
+#include <Eigen/Core>
+#include <Eigen/SVD>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "lowrank/error.hpp"
+#include "lowrank/operator.hpp"
+#include "lowrank/svd/common.hpp"
+#include "lowrank/svd/detail/orthogonalize.hpp"
+#include "lowrank/svd/detail/rng.hpp"
+#include "lowrank/types.hpp"
+
+namespace lowrank {
+
+/// Options of randomized_svd. `tolerance` is used only in fixed-accuracy mode; `max_iterations` caps
+/// the number of growth blocks there (0 = until `rank` columns).
+struct RandomizedOptions : SvdOptions {
+  Index oversampling = 10;       ///< extra sketch columns p (clamped so that rank + p <= min(m, n))
+  int power_iterations = -1;     ///< q; -1 = scikit-learn's rule: 7 if rank < 0.1·min(m, n) else 4
+  bool block_krylov = false;     ///< Musco–Musco: keep the span of all power blocks (size (q+1)·l, clamped)
+  bool fixed_accuracy = false;   ///< randQB_EI: `rank` is the cap, the result rank is what tolerance needs
+  Index block_size = 0;          ///< fixed-accuracy growth block; 0 = min(rank, max(8, rank / 4))
+};
+
+namespace detail {
+
+/// Thin SVD of the projected problem from Bᵀ = Aᵀ Q (n×s): Bᵀ = W Σ Zᵀ, so A ≈ Q B = (Q Z) Σ Wᵀ.
+/// Returns Z (s×s) in `Zs` and W (n×s) in `W`.
+template <class Scalar>
+void projected_svd(const Matrix<Scalar>& Bt, Vector<Scalar>& sigma, Matrix<Scalar>& W, Matrix<Scalar>& Zs) {
+  Eigen::JacobiSVD<Matrix<Scalar>> svd(Bt, Eigen::ComputeThinU | Eigen::ComputeThinV);
+  sigma = svd.singularValues();
+  W = svd.matrixU();
+  Zs = svd.matrixV();
+}
+
+template <class COp>
+auto randomized_svd_impl(COp& A, Index rank, const RandomizedOptions& opt) {
+  using Scalar = typename COp::Scalar;
+  const Index m = A.rows(), n = A.cols(), mn = std::min(m, n);
+  SvdResult<Scalar> res;
+  res.info.method = "randomized";
+
+  // step 1 — sizes: sketch width l = rank + p and q power steps, clamped (C9), recorded in info
+  const Index p = std::min(std::max<Index>(opt.oversampling, 0), mn - rank);
+  const Index l = rank + p;
+  int q = opt.power_iterations >= 0 ? opt.power_iterations : (double(rank) < 0.1 * double(mn) ? 7 : 4);
+  if (opt.block_krylov) q = int(std::min<Index>(q, mn / l - 1));  // (q + 1)·l basis columns must fit
+  res.info.oversampling = p;
+
+  // step 2 — sketch Y = A Ω with a counter-based Gaussian Ω (n×l); Q = orth(Y)
+  Matrix<Scalar> Omega(n, l), Q(m, l), Z(n, l);
+  fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
+  A.apply(Omega, Q);
+  orthonormalize(Q);
+
+  // step 3 — q power steps, each product re-orthonormalized (HMT Alg. 4.4): the basis sees
+  // (AAᵀ)^q A Ω, whose spectrum decays like σ^(2q+1). Block Krylov keeps every block.
+  Matrix<Scalar> K;
+  if (opt.block_krylov) {
+    K.resize(m, l * (q + 1));
+    K.leftCols(l) = Q;
+  }
+  for (int i = 0; i < q; ++i) {
+    A.apply_transpose(Q, Z);
+    orthonormalize(Z);
+    A.apply(Z, Q);
+    orthonormalize(Q);
+    if (opt.block_krylov) K.middleCols(l * (i + 1), l) = Q;
+  }
+  if (opt.block_krylov) {
+    orthonormalize(K);
+    Q.swap(K);
+  }
+  const Index s = Q.cols();
+  res.info.subspace_dimension = s;
+  res.info.iterations = q;
+
+  // step 4 — project: Bᵀ = Aᵀ Q (n×s), small SVD, lift U = Q·Z
+  Matrix<Scalar> Bt(n, s), W, Zs;
+  A.apply_transpose(Q, Bt);
+  Vector<Scalar> sigma;
+  projected_svd(Bt, sigma, W, Zs);
+  res.S = sigma.head(rank);
+  Matrix<Scalar> U = Q * Zs.leftCols(rank);
+  Matrix<Scalar> V = W.leftCols(rank);
+
+  // step 5 — a-posteriori residual: max_i ‖A vᵢ − σᵢ uᵢ‖ / σ₁ (Aᵀuᵢ = σᵢvᵢ holds by construction)
+  Matrix<Scalar> AV(m, rank);
+  A.apply(V, AV);
+  AV -= U * res.S.asDiagonal();
+  const double s1 = res.S.size() ? double(res.S(0)) : 0.0;
+  const double rmax = AV.colwise().norm().maxCoeff();
+  res.info.residual_estimate = s1 > 0 ? rmax / s1 : rmax;
+
+  // step 6 — vectors as requested, sort, fix signs; info
+  if (opt.vectors != Vectors::none) {
+    res.U.swap(U);
+    res.V.swap(V);
+  }
+  sort_and_fix_signs(res);
+  res.info.converged = true;
+  res.info.converged_count = rank;
+  res.info.matvecs = A.matvecs();
+  return res;
+}
+
+/// randQB_EI (Yu–Gu–Li 2018, Alg. 2) with optional power steps, then the SVD of B truncated to the
+/// smallest rank meeting the tolerance.
+template <class COp>
+auto randomized_svd_fixed_accuracy(COp& A, Index max_rank, const RandomizedOptions& opt) {
+  using Scalar = typename COp::Scalar;
+  const Index m = A.rows(), n = A.cols();
+  SvdResult<Scalar> res;
+  res.info.method = "randomized_qb_ei";
+  const double tol = opt.tolerance > 0 ? opt.tolerance : 10 * std::sqrt(double(std::numeric_limits<Scalar>::epsilon()));
+  const Index b = opt.block_size > 0 ? std::min(opt.block_size, max_rank)
+                                     : std::min(max_rank, std::max<Index>(8, max_rank / 4));
+  const int q = opt.power_iterations >= 0 ? opt.power_iterations : 1;
+  const Index max_blocks = opt.max_iterations > 0 ? Index(opt.max_iterations) : (max_rank + b - 1) / b;
+
+  // step 1 — ‖A‖_F²: exact for dense/sparse adaptors; for a matrix-free operator, the unbiased estimate
+  // ‖A Ω‖_F² / b from the first Gaussian block (E‖AΩ‖² = b‖A‖²).
+  Matrix<Scalar> Q(m, 0), Bt(n, 0);  // A ≈ Q B with B = Btᵀ
+  double normA2 = -1;
+  if constexpr (has_squared_norm<std::decay_t<decltype(A.op())>>::value) normA2 = A.op().squared_norm();
+
+  double E = normA2;
+  Index blocks = 0;
+  bool met = false;
+  for (; blocks < max_blocks && Q.cols() < max_rank; ++blocks) {
+    // step 2 — new block: Qi = orth(A Ωi − Q (B Ωi)), q power steps, one more projection against Q
+    const Index k = Q.cols(), bi = std::min(b, max_rank - k);
+    Matrix<Scalar> Om(n, bi), Qi(m, bi), Zi(n, bi);
+    fill_gaussian<Scalar>(Om, opt.seed, /*stream=*/1, k);
+    A.apply(Om, Qi);
+    if (normA2 < 0) E = normA2 = Qi.template cast<double>().squaredNorm() / double(bi);
+    if (k) Qi.noalias() -= Q * (Bt.transpose() * Om);
+    orthonormalize(Qi);
+    for (int j = 0; j < q; ++j) {
+      A.apply_transpose(Qi, Zi);
+      if (k) Zi.noalias() -= Bt * (Q.transpose() * Qi);
+      orthonormalize(Zi);
+      A.apply(Zi, Qi);
+      if (k) Qi.noalias() -= Q * (Bt.transpose() * Zi);
+      orthonormalize(Qi);
+    }
+    if (k) {
+      Qi.noalias() -= Q * (Q.transpose() * Qi);
+      orthonormalize(Qi);
+    }
+    // step 3 — Bi = Qiᵀ A, append, and update the error indicator E = ‖A‖² − ‖B‖²
+    A.apply_transpose(Qi, Zi);
+    Q.conservativeResize(m, k + bi);
+    Q.rightCols(bi) = Qi;
+    Bt.conservativeResize(n, k + bi);
+    Bt.rightCols(bi) = Zi;
+    E -= Zi.template cast<double>().squaredNorm();
+    if (E <= tol * tol * normA2) {
+      met = true;
+      ++blocks;
+      break;
+    }
+  }
+  res.info.restarts = blocks;
+  res.info.iterations = int(blocks);
+  res.info.subspace_dimension = Q.cols();
+
+  // step 4 — SVD of B; keep the smallest r with E + Σ_{i>r} σᵢ² <= tol²‖A‖² (or all columns if not met)
+  Vector<Scalar> sigma;
+  Matrix<Scalar> W, Zs;
+  projected_svd(Bt, sigma, W, Zs);
+  Index r = sigma.size();
+  if (met) {
+    double tail = std::max(E, 0.0);
+    while (r > 1 && tail + double(sigma(r - 1)) * double(sigma(r - 1)) <= tol * tol * normA2) {
+      tail += double(sigma(r - 1)) * double(sigma(r - 1));
+      --r;
+    }
+  }
+  r = std::max<Index>(r, 1);
+  res.S = sigma.head(r);
+  res.info.converged = met;
+  res.info.converged_count = met ? r : 0;
+  res.info.residual_estimate = normA2 > 0 ? std::sqrt(std::max(E, 0.0) / normA2) : 0.0;  // ‖A−QB‖_F/‖A‖_F
+  if (opt.vectors != Vectors::none) {
+    res.U = Q * Zs.leftCols(r);
+    res.V = W.leftCols(r);
+  }
+  sort_and_fix_signs(res);
+  res.info.matvecs = A.matvecs();
+  return res;
+}
+
+}  // namespace detail
+
+/// Randomized truncated SVD of A (dense matrix, Eigen::SparseMatrix, or any LinearOperator).
+/// \param A     m×n input; dense and sparse inputs are scanned for NaN/Inf, operators are checked on
+///              their first output. Nothing is copied (sparse: see SparseOperator).
+/// \param rank  number of triplets, 1 <= rank <= min(m, n); in fixed-accuracy mode the maximal rank.
+/// \returns U (m×r), S (r, descending), V (n×r); info.oversampling, subspace_dimension, iterations
+///          (power steps or growth blocks), matvecs (operator columns) and residual_estimate
+///          (max ‖A vᵢ − σᵢ uᵢ‖/σ₁; in fixed-accuracy mode the estimate of ‖A − QB‖_F/‖A‖_F).
+/// \throws Error invalid_argument (rank, options), shape_mismatch (empty), non_finite (input or operator).
+template <class Op>
+auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) {
+  constexpr const char* who = "randomized_svd";
+  // step 0 — validate: shape, rank, options, finiteness (C9)
+  validate_options(opt, who);
+  LOWRANK_CHECK(opt.vectors != Vectors::full, invalid_argument, who,
+                ": Vectors::full is not available for a truncated SVD (use thin or none)");
+  LOWRANK_CHECK(opt.oversampling >= 0 && opt.block_size >= 0, invalid_argument, who, ": oversampling ",
+                opt.oversampling, " and block_size ", opt.block_size, " must be >= 0");
+  return detail::with_operator(A, who, [&](const auto& op) {
+    validate_rank(rank, op.rows(), op.cols(), who);
+    detail::CheckedOperator<std::decay_t<decltype(op)>> checked(op, who);
+    return opt.fixed_accuracy ? detail::randomized_svd_fixed_accuracy(checked, rank, opt)
+                              : detail::randomized_svd_impl(checked, rank, opt);
+  });
+}
+
+}  // namespace lowrank

@@ -1,0 +1,199 @@
+// randomized_svd: exact and noisy low rank against Eigen's BDCSVD, sparse/dense/matrix-free agreement,
+// flat user-item spectra, block Krylov, fixed-accuracy randQB_EI, determinism and every error path.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include "lowrank/svd/common.hpp"
+#include "lowrank/svd/randomized.hpp"
+#include "support/truncated_fixtures.hpp"
+
+using lowrank::Index;
+using namespace lowrank_test;
+
+TEMPLATE_TEST_CASE("randomized_svd recovers exact low rank to machine precision", "[randomized]", float, double) {
+  const double eps = std::numeric_limits<TestType>::epsilon();
+  Eigen::VectorXd s(6);
+  s << 10, 5, 2, 1, 0.5, 0.25;
+  for (auto shape : {std::pair<Index, Index>{200, 90}, {80, 150}}) {
+    const auto A = with_spectrum<TestType>(shape.first, shape.second, s, 11);
+    const auto r = lowrank::randomized_svd(A, 6);
+    const double se = max_rel_sigma_error(r.S, s), res = lowrank::relative_residual(A, r);
+    INFO(shape.first << "×" << shape.second << ": σ error " << se << ", ‖A−USVᵀ‖/‖A‖ " << res << ", orth "
+                     << lowrank::orthogonality_error(r.U) << " / " << lowrank::orthogonality_error(r.V));
+    REQUIRE(se <= 100 * eps);
+    REQUIRE(res <= 100 * eps);
+    REQUIRE(lowrank::orthogonality_error(r.U) <= 100 * eps);
+    REQUIRE(lowrank::orthogonality_error(r.V) <= 100 * eps);
+    REQUIRE(r.info.residual_estimate <= 100 * eps);
+    REQUIRE(r.info.method == "randomized");
+    REQUIRE(r.info.oversampling == 10);
+    REQUIRE(r.info.subspace_dimension == 16);
+    REQUIRE(r.info.iterations == 7);  // scikit-learn's rule: rank < 0.1·min(m, n)
+    REQUIRE(r.info.matvecs == 16 * (2 + 2 * 7) + 6);
+  }
+}
+
+TEST_CASE("randomized_svd on noisy low rank: residual ratio within 5% of the optimal truncation",
+          "[randomized]") {
+  const Eigen::MatrixXd A = noisy_low_rank<double>(300, 200, 10, 0.3, 3);
+  const Eigen::VectorXd sigma = oracle_sigma(A);
+  for (Index k : {1, 5, 10, 20}) {
+    const auto r = lowrank::randomized_svd(A, k);
+    const double ratio = residual_ratio(A, r, sigma);
+    INFO("rank " << k << ": residual ratio " << ratio << ", power iterations " << r.info.iterations);
+    REQUIRE(ratio <= 1.05);
+    REQUIRE(ratio >= 1 - 1e-12);
+  }
+  SECTION("block Krylov is at least as good with fewer power steps") {
+    lowrank::RandomizedOptions o;
+    o.block_krylov = true;
+    o.power_iterations = 2;
+    const auto r = lowrank::randomized_svd(A, 10, o);
+    const double ratio = residual_ratio(A, r, sigma);
+    INFO("block Krylov residual ratio " << ratio << ", basis " << r.info.subspace_dimension);
+    REQUIRE(r.info.subspace_dimension == 60);
+    REQUIRE(ratio <= 1.05);
+    REQUIRE(max_rel_sigma_error(r.S, sigma) <= 0.02);
+  }
+}
+
+TEST_CASE("randomized_svd on a flat user-item spectrum", "[randomized]") {
+  const auto A = user_item<double>(600, 300, 0.03, 5);
+  const Eigen::MatrixXd D(A);
+  const Eigen::VectorXd sigma = oracle_sigma(D);
+  for (Index k : {5, 20}) {
+    const auto r = lowrank::randomized_svd(A, k);
+    const double ratio = residual_ratio(D, r, sigma), se = max_rel_sigma_error(r.S, sigma);
+    INFO("rank " << k << ": residual ratio " << ratio << ", max σ error " << se);
+    REQUIRE(ratio <= 1.05);
+    REQUIRE(se <= 0.1);
+  }
+}
+
+TEST_CASE("randomized_svd: sparse (both orientations), dense and matrix-free inputs agree", "[randomized]") {
+  const auto Ar = user_item<double, Eigen::RowMajor>(250, 120, 0.05, 9);
+  const Eigen::SparseMatrix<double, Eigen::ColMajor> Ac = Ar;
+  const Eigen::MatrixXd D(Ar);
+  const auto rd = lowrank::randomized_svd(D, 8);
+  const auto rr = lowrank::randomized_svd(Ar, 8);
+  const auto rc = lowrank::randomized_svd(Ac, 8);
+  auto fop = lowrank::make_operator<double>(
+      D.rows(), D.cols(), [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D * X; },
+      [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D.transpose() * X; });
+  const auto rf = lowrank::randomized_svd(fop, 8);
+  const double e1 = (rd.S - rr.S).norm() / rd.S.norm(), e2 = (rd.S - rc.S).norm() / rd.S.norm(),
+               e3 = (rd.S - rf.S).norm() / rd.S.norm();
+  const double v1 = (rd.V - rr.V).norm(), v2 = (rr.V - rc.V).norm();
+  INFO("σ differences dense/row " << e1 << ", dense/col " << e2 << ", dense/callable " << e3 << "; V differences "
+                                  << v1 << ", " << v2);
+  REQUIRE(e1 <= 1e-12);
+  REQUIRE(e2 <= 1e-12);
+  REQUIRE(e3 <= 1e-12);
+  REQUIRE(v1 <= 1e-8);
+  REQUIRE(v2 <= 1e-8);
+}
+
+TEST_CASE("randomized_svd: rank-deficient and zero matrices", "[randomized]") {
+  Eigen::VectorXd s(3);
+  s << 3, 2, 1;
+  const Eigen::MatrixXd A = with_spectrum<double>(60, 40, s, 4);
+  const auto r = lowrank::randomized_svd(A, 8);
+  INFO("S = " << r.S.transpose() << ", orth U " << lowrank::orthogonality_error(r.U));
+  REQUIRE(max_rel_sigma_error(Eigen::VectorXd(r.S.head(3)), s) <= 1e-13);
+  REQUIRE(r.S.tail(5).maxCoeff() <= 1e-13);
+  REQUIRE(lowrank::orthogonality_error(r.U) <= 1e-12);
+  REQUIRE(lowrank::orthogonality_error(r.V) <= 1e-12);
+  REQUIRE(r.U.allFinite());
+
+  const Eigen::MatrixXf Z = Eigen::MatrixXf::Zero(30, 20);
+  const auto z = lowrank::randomized_svd(Z, 4);
+  REQUIRE(z.S.allFinite());
+  REQUIRE(z.S.maxCoeff() == 0.0f);
+  REQUIRE(z.U.allFinite());
+  REQUIRE(z.V.allFinite());
+  const Eigen::SparseMatrix<double> Zs(30, 20);
+  const auto zs = lowrank::randomized_svd(Zs, 20);  // rank = min(m, n): oversampling clamps to 0
+  REQUIRE(zs.S.maxCoeff() == 0.0);
+  REQUIRE(zs.info.oversampling == 0);
+}
+
+TEST_CASE("randomized_svd: same seed bit-identical, other seed different", "[randomized]") {
+  const auto A = user_item<double>(200, 150, 0.05, 2);
+  lowrank::RandomizedOptions o;
+  o.seed = 1234;
+  const auto a = lowrank::randomized_svd(A, 6, o), b = lowrank::randomized_svd(A, 6, o);
+  REQUIRE((a.S.array() == b.S.array()).all());
+  REQUIRE((a.U.array() == b.U.array()).all());
+  REQUIRE((a.V.array() == b.V.array()).all());
+  o.seed = 1235;
+  o.power_iterations = 0;
+  const auto c = lowrank::randomized_svd(A, 6, o);
+  REQUIRE((a.S - c.S).norm() > 0);
+}
+
+TEST_CASE("randomized_svd fixed-accuracy mode (randQB_EI) meets the tolerance with a near-minimal rank",
+          "[randomized]") {
+  Eigen::VectorXd s(40);
+  for (Index i = 0; i < 40; ++i) s(i) = std::pow(0.8, double(i));
+  const Eigen::MatrixXd A = with_spectrum<double>(150, 100, s, 21);
+  const Eigen::VectorXd sigma = oracle_sigma(A);
+  for (double tol : {1e-1, 1e-3, 1e-6}) {
+    lowrank::RandomizedOptions o;
+    o.fixed_accuracy = true;
+    o.tolerance = tol;
+    const auto r = lowrank::randomized_svd(A, 60, o);
+    const double err = lowrank::relative_residual(A, r);
+    Index best = 1;  // smallest rank an exact truncation would need
+    while (best < sigma.size() && best_error(sigma, best) > tol * sigma.norm()) ++best;
+    INFO("tol " << tol << ": error " << err << ", rank " << r.S.size() << " (optimal " << best << "), estimate "
+                << r.info.residual_estimate << ", blocks " << r.info.restarts);
+    REQUIRE(r.info.converged);
+    REQUIRE(err <= tol * (1 + 1e-6));
+    REQUIRE(r.S.size() >= best);
+    REQUIRE(r.S.size() <= best + 2);
+  }
+  SECTION("a rank cap that cannot meet the tolerance is reported, not thrown") {
+    lowrank::RandomizedOptions o;
+    o.fixed_accuracy = true;
+    o.tolerance = 1e-8;
+    const auto r = lowrank::randomized_svd(A, 10, o);
+    REQUIRE(!r.info.converged);
+    REQUIRE(r.S.size() == 10);
+  }
+}
+
+TEST_CASE("randomized_svd errors", "[randomized][errors]") {
+  Eigen::MatrixXd A = Eigen::MatrixXd::Random(10, 6);
+  REQUIRE_THROWS_AS(lowrank::randomized_svd(A, 0), lowrank::Error);
+  REQUIRE_THROWS_AS(lowrank::randomized_svd(A, 7), lowrank::Error);
+  lowrank::RandomizedOptions full;
+  full.vectors = lowrank::Vectors::full;
+  REQUIRE_THROWS_AS(lowrank::randomized_svd(A, 2, full), lowrank::Error);
+  A(3, 4) = std::numeric_limits<double>::quiet_NaN();
+  REQUIRE_THROWS_WITH(lowrank::randomized_svd(A, 2), Catch::Contains("(3, 4)") && Catch::Contains("randomized_svd"));
+  Eigen::SparseMatrix<float> S(5, 5);
+  S.insert(2, 1) = std::numeric_limits<float>::infinity();
+  REQUIRE_THROWS_WITH(lowrank::randomized_svd(S, 2), Catch::Contains("(2, 1)"));
+  auto bad = lowrank::make_operator<double>(
+      8, 8, [](Eigen::Ref<const Eigen::MatrixXd>, Eigen::Ref<Eigen::MatrixXd> Y) { Y.setConstant(std::nan("")); },
+      [](Eigen::Ref<const Eigen::MatrixXd>, Eigen::Ref<Eigen::MatrixXd> Y) { Y.setZero(); }, "nan_maker");
+  try {
+    (void)lowrank::randomized_svd(bad, 2);
+    FAIL("no exception");
+  } catch (const lowrank::Error& e) {
+    REQUIRE(e.code() == lowrank::Errc::non_finite);
+    REQUIRE_THAT(e.what(), Catch::Contains("nan_maker"));
+  }
+}
+
+TEST_CASE("randomized_svd: Vectors::none gives the same values", "[randomized]") {
+  const Eigen::MatrixXd A = noisy_low_rank<double>(50, 40, 5, 0.1, 8);
+  lowrank::RandomizedOptions o;
+  o.vectors = lowrank::Vectors::none;
+  const auto a = lowrank::randomized_svd(A, 5, o), b = lowrank::randomized_svd(A, 5);
+  REQUIRE(a.U.size() == 0);
+  REQUIRE(a.V.size() == 0);
+  REQUIRE((a.S.array() == b.S.array()).all());
+}
