@@ -1,0 +1,188 @@
+// lanczos_svd: singular values to 1e-9 against Eigen's BDCSVD, residuals, exact low rank, breakdown
+// (rank-deficient, zero, identity), sparse/dense/matrix-free agreement, restart cap, determinism, errors.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+
+#include "lowrank/svd/common.hpp"
+#include "lowrank/svd/lanczos.hpp"
+#include "support/truncated_fixtures.hpp"
+
+using lowrank::Index;
+using namespace lowrank_test;
+
+namespace {
+/// max_i ‖A vᵢ − σᵢ uᵢ‖ and ‖Aᵀuᵢ − σᵢvᵢ‖ over σ₁, in double.
+template <class Derived, class Scalar>
+double triplet_residual(const Eigen::MatrixBase<Derived>& A, const lowrank::SvdResult<Scalar>& r) {
+  const Eigen::MatrixXd Ad = A.template cast<double>(), U = r.U.template cast<double>(), V = r.V.template cast<double>();
+  const Eigen::VectorXd S = r.S.template cast<double>();
+  const double a = (Ad * V - U * S.asDiagonal()).colwise().norm().maxCoeff();
+  const double b = (Ad.transpose() * U - V * S.asDiagonal()).colwise().norm().maxCoeff();
+  return std::max(a, b) / S(0);
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("lanczos_svd recovers exact low rank to machine precision", "[lanczos]", float, double) {
+  const double eps = std::numeric_limits<TestType>::epsilon();
+  Eigen::VectorXd s(5);
+  s << 4, 3, 2, 1, 0.5;
+  for (auto shape : {std::pair<Index, Index>{120, 70}, {50, 90}}) {
+    const auto A = with_spectrum<TestType>(shape.first, shape.second, s, 31);
+    const auto r = lowrank::lanczos_svd(A, 5);
+    const double se = max_rel_sigma_error(r.S, s), res = lowrank::relative_residual(A, r);
+    INFO(shape.first << "×" << shape.second << ": σ error " << se << ", residual " << res << ", restarts "
+                     << r.info.restarts << ", matvecs " << r.info.matvecs);
+    REQUIRE(r.info.converged);
+    REQUIRE(r.info.converged_count == 5);
+    REQUIRE(se <= 100 * eps);
+    REQUIRE(res <= 100 * eps);
+    REQUIRE(lowrank::orthogonality_error(r.U) <= 100 * eps);
+    REQUIRE(lowrank::orthogonality_error(r.V) <= 100 * eps);
+  }
+}
+
+TEST_CASE("lanczos_svd: singular values to 1e-9 and residuals below tolerance on noisy low rank", "[lanczos]") {
+  const Eigen::MatrixXd A = noisy_low_rank<double>(300, 200, 10, 0.3, 3);
+  const Eigen::VectorXd sigma = oracle_sigma(A);
+  for (Index k : {1, 6, 10, 25}) {
+    const auto r = lowrank::lanczos_svd(A, k);
+    const double se = max_rel_sigma_error(r.S, sigma), tr = triplet_residual(A, r), ratio = residual_ratio(A, r, sigma);
+    INFO("rank " << k << ": σ error " << se << ", triplet residual " << tr << " (estimate "
+                 << r.info.residual_estimate << "), residual ratio " << ratio << ", restarts " << r.info.restarts
+                 << ", matvecs " << r.info.matvecs);
+    REQUIRE(r.info.converged);
+    REQUIRE(se <= 1e-9);
+    REQUIRE(tr <= 1e-9);
+    REQUIRE(ratio <= 1 + 1e-9);
+    REQUIRE(lowrank::orthogonality_error(r.U) <= 1e-12);
+    REQUIRE(lowrank::orthogonality_error(r.V) <= 1e-12);
+  }
+  SECTION("one-sided reorthogonalization reaches the same accuracy") {
+    lowrank::LanczosOptions o;
+    o.reorthogonalization = lowrank::Reorthogonalization::one_sided;
+    const auto r = lowrank::lanczos_svd(A, 10, o);
+    const double se = max_rel_sigma_error(r.S, sigma), tr = triplet_residual(A, r);
+    INFO("one-sided: σ error " << se << ", triplet residual " << tr);
+    REQUIRE(r.info.converged);
+    REQUIRE(se <= 1e-9);
+    REQUIRE(tr <= 1e-8);
+  }
+}
+
+TEST_CASE("lanczos_svd on a flat user-item spectrum (many restarts)", "[lanczos]") {
+  const auto A = user_item<double>(600, 300, 0.03, 5);
+  const Eigen::MatrixXd D(A);
+  const Eigen::VectorXd sigma = oracle_sigma(D);
+  for (Index k : {5, 30}) {
+    const auto r = lowrank::lanczos_svd(A, k);
+    const double se = max_rel_sigma_error(r.S, sigma), tr = triplet_residual(D, r);
+    INFO("rank " << k << ": σ error " << se << ", triplet residual " << tr << ", restarts " << r.info.restarts
+                 << ", kd " << r.info.subspace_dimension);
+    REQUIRE(r.info.converged);
+    REQUIRE(se <= 1e-9);
+    REQUIRE(tr <= 1e-9);
+  }
+}
+
+TEST_CASE("lanczos_svd: sparse (both orientations), dense and matrix-free inputs agree", "[lanczos]") {
+  const auto Ar = user_item<double, Eigen::RowMajor>(250, 120, 0.05, 9);
+  const Eigen::SparseMatrix<double, Eigen::ColMajor> Ac = Ar;
+  const Eigen::MatrixXd D(Ar);
+  auto fop = lowrank::make_operator<double>(
+      D.rows(), D.cols(), [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D * X; },
+      [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D.transpose() * X; });
+  const auto rd = lowrank::lanczos_svd(D, 8), rr = lowrank::lanczos_svd(Ar, 8), rc = lowrank::lanczos_svd(Ac, 8),
+             rf = lowrank::lanczos_svd(fop, 8);
+  const double e1 = (rd.S - rr.S).norm() / rd.S.norm(), e2 = (rd.S - rc.S).norm() / rd.S.norm(),
+               e3 = (rd.S - rf.S).norm() / rd.S.norm();
+  // vectors: compare subspaces through |UᵢᵀUⱼ| (signs are fixed, but near-ties could swap)
+  const double sub = (rd.V.transpose() * rr.V).cwiseAbs().diagonal().minCoeff();
+  INFO("σ differences dense/row " << e1 << ", dense/col " << e2 << ", dense/callable " << e3 << ", min |vᵢ·vᵢ'| " << sub);
+  REQUIRE(e1 <= 1e-12);
+  REQUIRE(e2 <= 1e-12);
+  REQUIRE(e3 <= 1e-12);
+  REQUIRE(sub >= 1 - 1e-8);
+}
+
+TEST_CASE("lanczos_svd: breakdown on rank-deficient, zero and identity matrices", "[lanczos]") {
+  Eigen::VectorXd s(3);
+  s << 3, 2, 1;
+  const Eigen::MatrixXd A = with_spectrum<double>(60, 40, s, 4);
+  const auto r = lowrank::lanczos_svd(A, 6);
+  INFO("S = " << r.S.transpose() << ", restarts " << r.info.restarts);
+  REQUIRE(r.info.converged);
+  REQUIRE(max_rel_sigma_error(Eigen::VectorXd(r.S.head(3)), s) <= 1e-13);
+  REQUIRE(r.S.tail(3).maxCoeff() <= 1e-13);
+  REQUIRE(lowrank::orthogonality_error(r.U) <= 1e-12);
+  REQUIRE(lowrank::orthogonality_error(r.V) <= 1e-12);
+
+  const Eigen::MatrixXd Z = Eigen::MatrixXd::Zero(30, 20);
+  const auto z = lowrank::lanczos_svd(Z, 4);
+  REQUIRE(z.info.converged);
+  REQUIRE(z.S.maxCoeff() == 0.0);
+  REQUIRE(lowrank::orthogonality_error(z.U) <= 1e-12);
+
+  const Eigen::MatrixXd I = Eigen::MatrixXd::Identity(50, 50);  // every Krylov space is 1-dimensional
+  const auto id = lowrank::lanczos_svd(I, 5);
+  INFO("identity: S = " << id.S.transpose());
+  REQUIRE(id.info.converged);
+  REQUIRE((id.S.array() - 1).abs().maxCoeff() <= 1e-14);
+  REQUIRE(lowrank::orthogonality_error(id.V) <= 1e-12);
+
+  const Eigen::MatrixXf W = Eigen::MatrixXf::Random(7, 5);  // rank = min(m, n): Krylov space is everything
+  const auto w = lowrank::lanczos_svd(W, 5);
+  const Eigen::VectorXd ws = oracle_sigma(W);
+  INFO("full rank 7×5: σ error " << max_rel_sigma_error(w.S, ws));
+  REQUIRE(w.info.converged);
+  REQUIRE(max_rel_sigma_error(w.S, ws) <= 1e-5);
+}
+
+TEST_CASE("lanczos_svd: restart cap reports non-convergence with usable results", "[lanczos]") {
+  const auto A = user_item<double>(400, 300, 0.03, 6);
+  lowrank::LanczosOptions o;
+  o.max_iterations = 1;
+  o.krylov_dimension = 12;
+  o.tolerance = 1e-14;
+  const auto r = lowrank::lanczos_svd(A, 10, o);
+  INFO("converged " << r.info.converged << ", count " << r.info.converged_count << ", restarts " << r.info.restarts);
+  REQUIRE(!r.info.converged);
+  REQUIRE(r.info.converged_count < 10);
+  REQUIRE(r.info.restarts == 1);
+  REQUIRE(r.S.size() == 10);
+  REQUIRE(r.S.allFinite());
+  REQUIRE(lowrank::orthogonality_error(r.V) <= 1e-10);
+  REQUIRE_THROWS_AS(lowrank::require_converged(r), lowrank::Error);
+}
+
+TEST_CASE("lanczos_svd: float defaults, seeds bit-identical", "[lanczos]") {
+  const auto A = user_item<float>(300, 200, 0.05, 2);
+  const Eigen::VectorXd sigma = oracle_sigma(Eigen::MatrixXf(A));
+  lowrank::LanczosOptions o;
+  o.seed = 77;
+  const auto a = lowrank::lanczos_svd(A, 6, o), b = lowrank::lanczos_svd(A, 6, o);
+  INFO("float σ error " << max_rel_sigma_error(a.S, sigma));
+  REQUIRE(a.info.converged);
+  REQUIRE(max_rel_sigma_error(a.S, sigma) <= 1e-4);
+  REQUIRE((a.S.array() == b.S.array()).all());
+  REQUIRE((a.U.array() == b.U.array()).all());
+  REQUIRE((a.V.array() == b.V.array()).all());
+}
+
+TEST_CASE("lanczos_svd errors", "[lanczos][errors]") {
+  Eigen::MatrixXd A = Eigen::MatrixXd::Random(10, 6);
+  REQUIRE_THROWS_AS(lowrank::lanczos_svd(A, 0), lowrank::Error);
+  REQUIRE_THROWS_AS(lowrank::lanczos_svd(A, 7), lowrank::Error);
+  A(9, 5) = std::numeric_limits<double>::infinity();
+  REQUIRE_THROWS_WITH(lowrank::lanczos_svd(A, 2), Catch::Contains("(9, 5)") && Catch::Contains("lanczos_svd"));
+  auto bad = lowrank::make_operator<double>(
+      8, 8, [](Eigen::Ref<const Eigen::MatrixXd>, Eigen::Ref<Eigen::MatrixXd> Y) { Y.setZero(); },
+      [](Eigen::Ref<const Eigen::MatrixXd>, Eigen::Ref<Eigen::MatrixXd> Y) { Y.setConstant(INFINITY); }, "inf_maker");
+  REQUIRE_THROWS_WITH(lowrank::lanczos_svd(bad, 2), Catch::Contains("inf_maker"));
+  lowrank::LanczosOptions o;
+  o.tolerance = -1;
+  REQUIRE_THROWS_AS(lowrank::lanczos_svd(Eigen::MatrixXd::Identity(4, 4), 2, o), lowrank::Error);
+  const Eigen::MatrixXd E(0, 3);
+  REQUIRE_THROWS_AS(lowrank::lanczos_svd(E, 1), lowrank::Error);
+}
