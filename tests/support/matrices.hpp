@@ -38,7 +38,7 @@ enum class MatrixKind {
   random_kappa_inv_eps,  ///< dense, geometric spectrum 1 … ε
   scaled_overflow,   ///< random_kappa_1e2 times max·ε of the Scalar (LAPACK type "near overflow")
   scaled_underflow,  ///< random_kappa_1e2 times min/ε of the Scalar (LAPACK type "near underflow")
-  graded,            ///< B·D: B = U·diag(1…½)·Vᵀ (κ = 2), D = diag(10^(−15·j/(n−1))) in random column order
+  graded,            ///< B·D (m ≥ n) or D·B (m < n): B = U·diag(1…½)·Vᵀ (κ = 2), D = diag(10^(−15·j/(k−1))) in random order
   rank_deficient,    ///< dense, rank ⌈k/2⌉, nonzero σ geometric 1 … 1e−3, the rest exactly 0
 };
 
@@ -211,8 +211,15 @@ TestMatrix<S> make_test_matrix(MatrixKind kind, Index m, Index n, std::uint64_t 
       Eigen::VectorXd b(k);
       for (Index i = 0; i < k; ++i) b(i) = k == 1 ? 1.0 : 1.0 - 0.5 * double(i) / double(k - 1);
       A = detail::dense_with_spectrum(b, m, n, rng);
-      const auto p = detail::permutation(n, rng);
-      for (Index j = 0; j < n; ++j) A.col(j) *= n == 1 ? 1.0 : std::pow(10.0, -15.0 * double(p[std::size_t(j)]) / double(n - 1));
+      // Grade the short dimension (columns when m >= n, rows when m < n), so that σ span ~1e-15 … 1.
+      const auto p = detail::permutation(k, rng);
+      for (Index j = 0; j < k; ++j) {
+        const double d = k == 1 ? 1.0 : std::pow(10.0, -15.0 * double(p[std::size_t(j)]) / double(k - 1));
+        if (m >= n)
+          A.col(j) *= d;
+        else
+          A.row(j) *= d;
+      }
       break;
     }
   }

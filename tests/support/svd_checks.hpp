@@ -64,20 +64,20 @@ SvdRatios svd_ratios(const Eigen::MatrixBase<Derived>& A, const lowrank::SvdResu
   const double eps = double(std::numeric_limits<S>::epsilon());
   SvdRatios q;
   const double s = max_abs_entry(A);
-  const double scale = s > 0 ? 1.0 / s : 1.0;
-  const Eigen::MatrixXd As = A.template cast<double>() * scale;
+  const double scale = s > 0 ? s : 1.0;  // divide (1/s overflows for subnormal s)
+  const Eigen::MatrixXd As = A.template cast<double>() / scale;
   if (r.S.size() != k) {
     q.shapes_ok = false;
     return q;
   }
-  const Eigen::VectorXd Sd = r.S.template cast<double>() * scale;
+  const Eigen::VectorXd Sd = r.S.template cast<double>() / scale;
   for (Index i = 0; i < k; ++i) {
     if (!std::isfinite(Sd(i)) || Sd(i) < 0) q.sorted_ok = false;
     if (i > 0 && !(Sd(i) <= Sd(i - 1))) q.sorted_ok = false;
   }
   // σ against the reference.
   const lowrank::Vector<double> ref =
-      sigma_ref.size() == k ? lowrank::Vector<double>(sigma_ref * scale) : reference_singular_values(As);
+      sigma_ref.size() == k ? lowrank::Vector<double>(sigma_ref / scale) : reference_singular_values(As);
   const double s1 = k > 0 ? ref(0) : 0.0;
   q.sigma = k > 0 ? detail::safe_ratio((Sd - ref).cwiseAbs().maxCoeff(), s1 * double(mn) * eps) : 0.0;
   if (vec == lowrank::Vectors::none) {

@@ -1,0 +1,139 @@
+#pragma once
+/// \file svd/gram.hpp  SVD through the eigendecomposition of the Gram matrix AᵀA (AAᵀ when wide).
+///
+/// Algorithm: the textbook construction (Deisenroth, Faisal, Ong, "Mathematics for Machine Learning",
+/// §4.5.2): AᵀA = V·Λ·Vᵀ gives V and σᵢ = √max(λᵢ, 0); then uᵢ = A·vᵢ/σᵢ, re-orthonormalized by a
+/// Householder QR of the U block (which also completes an orthonormal basis where σᵢ ≈ 0).
+/// Cost: mn² (SYRK) + ~9n³ (symmetric eigensolver with vectors) + 2mn² (U = A·V) + 2mn² (QR) —
+/// GEMM-shaped and the fastest dense route for tall-skinny A (m ≫ n).
+/// Accuracy — it SQUARES the condition number: λ carries an absolute error of order ε·σ₁², so
+///   |σ̂ᵢ − σᵢ| ≈ ε·σ₁²/σᵢ, i.e. a relative error of ε·(σ₁/σᵢ)²;
+/// singular values below √ε·σ₁ (1.5e-8·σ₁ in double, 3.5e-4·σ₁ in float) are noise, and their
+/// singular vectors too. info.warning says so whenever σ_min < 32·√ε·σ₁ (relative error > ~0.1%).
+/// When not to use it: ill-conditioned or rank-deficient A, or whenever small σ matter — use
+/// jacobi_svd (relative accuracy) or golub_kahan_svd (absolute accuracy ε·σ₁).
+#include <Eigen/Eigenvalues>
+#include <Eigen/Householder>
+#include <Eigen/QR>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+
+#include "lowrank/svd/common.hpp"
+
+namespace lowrank {
+
+/// Options of gram_svd (only the common ones: `tolerance` and `max_iterations` are unused, since the
+/// symmetric eigensolver has its own fixed iteration cap; `vectors` chooses none/thin/full).
+struct GramOptions : SvdOptions {};
+
+namespace detail {
+
+/// Q of a Householder QR of B (m×k), with `cols` columns (k ≤ cols ≤ m): the first k columns span B
+/// and keep the direction of B's columns (sign of diag(R) folded in); the rest complete the basis.
+template <class Scalar>
+Matrix<Scalar> orthonormalize_householder(const Matrix<Scalar>& B, Index cols) {
+  const Index m = B.rows(), k = B.cols();
+  Eigen::HouseholderQR<Matrix<Scalar>> qr(B);
+  Matrix<Scalar> Q = Matrix<Scalar>::Identity(m, cols);
+  Q.applyOnTheLeft(qr.householderQ());
+  for (Index j = 0; j < k; ++j)
+    if (qr.matrixQR()(j, j) < 0) Q.col(j) = -Q.col(j);
+  return Q;
+}
+
+}  // namespace detail
+
+/// Singular value decomposition from the eigendecomposition of AᵀA (AAᵀ for a wide A).
+///
+/// Copies A once (scaled by a power of two, so AᵀA cannot overflow or underflow). Squares κ(A): see
+/// the file comment; `info.warning` is set when σ_min/σ_max < 32·√ε.
+/// \param A    m×n dense matrix (any Eigen expression), finite entries
+/// \param opt  vectors: none / thin / full
+/// \returns    S descending ≥ 0 (min(m,n) values), U, V thin or full; info.iterations = 1,
+///             info.converged from the eigensolver, info.residual_estimate = the expected error of
+///             the smallest σ relative to σ₁, min(√ε, ε·σ₁/σ_min); info.warning when κ is too large
+/// \throws Error shape_mismatch (empty A), non_finite (NaN/Inf entry, named), invalid_argument (options)
+template <class Derived>
+SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A, const GramOptions& opt = {}) {
+  using Scalar = typename Derived::Scalar;
+  const char* who = "gram_svd";
+  // step 0 — validate; work on W = Aᵀ when wide (so that W is m×n with m ≥ n and the Gram matrix is
+  // the small n×n one); scale by a power of two near max|a_ij| (exact) so WᵀW neither overflows nor
+  // underflows.
+  validate_dense(A, who);
+  validate_options(opt, who);
+  const bool wide = A.rows() < A.cols();
+  Matrix<Scalar> W;
+  if (wide)
+    W = A.transpose();
+  else
+    W = A;
+  const Index m = W.rows(), n = W.cols();
+  const bool want_vectors = opt.vectors != Vectors::none, full = opt.vectors == Vectors::full;
+  const Scalar mx = W.cwiseAbs().maxCoeff();
+  int e = 0;
+  if (mx > 0) std::frexp(mx, &e);
+  for (int left = -e; left != 0;) {  // W *= 2^(−e), in two steps if 2^(−e) is out of range
+    const int lim = std::numeric_limits<Scalar>::max_exponent - 2;
+    const int step = std::max(-lim, std::min(lim, left));
+    W *= std::ldexp(Scalar(1), step);
+    left -= step;
+  }
+
+  // step 1 — the Gram matrix G = WᵀW (lower triangle, symmetric rank-k update = SYRK).
+  Matrix<Scalar> G = Matrix<Scalar>::Zero(n, n);
+  G.template selfadjointView<Eigen::Lower>().rankUpdate(W.transpose());
+
+  // step 2 — G = V·Λ·Vᵀ (Householder tridiagonalization + implicit QL, Eigen's SelfAdjointEigenSolver),
+  // σ = √max(λ, 0), reordered descending.
+  Eigen::SelfAdjointEigenSolver<Matrix<Scalar>> es(G, want_vectors ? Eigen::ComputeEigenvectors
+                                                                     : Eigen::EigenvaluesOnly);
+  SvdResult<Scalar> res;
+  res.info.method = "gram";
+  res.info.iterations = 1;
+  res.info.converged = es.info() == Eigen::Success;
+  res.S.resize(n);
+  for (Index j = 0; j < n; ++j) res.S(j) = std::sqrt(std::max(es.eigenvalues()(n - 1 - j), Scalar(0)));
+
+  // step 3 — vectors: V from the eigenvectors, U = W·V·Σ⁻¹ re-orthonormalized by Householder QR
+  // (columns with σ ≈ 0 have no direction of their own; the QR completes the basis there).
+  if (want_vectors) {
+    Matrix<Scalar> V = es.eigenvectors().rowwise().reverse();
+    Matrix<Scalar> B = W * V;
+    for (Index j = 0; j < n; ++j) {
+      const Scalar nb = B.col(j).norm();
+      if (nb > std::numeric_limits<Scalar>::min()) B.col(j) /= nb;  // = A vⱼ/σⱼ up to the error in σⱼ
+    }
+    Matrix<Scalar> U = detail::orthonormalize_householder(B, full ? m : n);
+    if (wide) {
+      res.U = std::move(V);
+      res.V = std::move(U);
+    } else {
+      res.U = std::move(U);
+      res.V = std::move(V);
+    }
+  }
+
+  // step 4 — unscale σ, warn when the squaring has destroyed the small σ, sort and fix signs.
+  const Scalar eps = std::numeric_limits<Scalar>::epsilon();
+  const Scalar s1 = res.S(0), smin = res.S(n - 1);
+  // |σ̂ − σ| = |δλ|/(σ̂ + σ) with |δλ| ≈ ε·σ₁²: relative to σ₁ that is ε·σ₁/σ_min, at most √ε.
+  res.info.residual_estimate =
+      s1 > 0 ? double(smin > 0 ? std::min(std::sqrt(eps), eps * s1 / smin) : std::sqrt(eps)) : 0.0;
+  if (s1 > 0 && smin < Scalar(32) * std::sqrt(eps) * s1) {
+    std::ostringstream w;
+    w.precision(3);
+    w << "gram_svd: condition number σ₁/σ_min ≈ " << double(s1 / std::max(smin, std::numeric_limits<Scalar>::min()))
+      << " is squared in AᵀA; singular values below 32·√ε·σ₁ = " << double(std::ldexp(Scalar(32) * std::sqrt(eps) * s1, e))
+      << " have lost more than ~0.1% relative accuracy and those below √ε·σ₁ = "
+      << double(std::ldexp(std::sqrt(eps) * s1, e)) << " are noise (use jacobi_svd or golub_kahan_svd)";
+    res.info.warning = w.str();
+  }
+  for (Index j = 0; j < n; ++j) res.S(j) = std::ldexp(res.S(j), e);
+  detail::sort_and_fix_signs(res);
+  return res;
+}
+
+}  // namespace lowrank

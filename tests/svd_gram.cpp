@@ -1,0 +1,149 @@
+// gram_svd: LAPACK test ratios where the Gram route can meet them (σ_min ≥ 32·√ε·σ₁, no warning), the
+// Gram-specific bound |σ̂² − σ²| = O(ε·σ₁²) on every matrix type, the accuracy loss below √ε·σ₁ and
+// the warning that reports it, errors.
+#include <catch2/catch.hpp>
+
+#include <Eigen/SVD>
+#include <cmath>
+#include <limits>
+
+#include "lowrank/svd/gram.hpp"
+#include "lowrank/svd/jacobi.hpp"
+#include "support/matrices.hpp"
+#include "support/svd_checks.hpp"
+
+using lowrank::GramOptions;
+using lowrank::Index;
+using lowrank::Vectors;
+using lowrank_test::MatrixKind;
+
+namespace {
+const char* vectors_name(Vectors v) { return v == Vectors::none ? "none" : v == Vectors::thin ? "thin" : "full"; }
+}  // namespace
+
+TEMPLATE_TEST_CASE("gram_svd: LAPACK ratios, or the warning and the Gram error bound", "[svd][gram]", float,
+                   double) {
+  const double eps = double(std::numeric_limits<TestType>::epsilon());
+  for (const auto kind : lowrank_test::all_matrix_kinds())
+    for (const auto& [m, n] : lowrank_test::test_shapes())
+      for (const auto vec : {Vectors::none, Vectors::thin, Vectors::full}) {
+        const auto t = lowrank_test::make_test_matrix<TestType>(kind, m, n, 13);
+        GramOptions opt;
+        opt.vectors = vec;
+        const auto r = lowrank::gram_svd(t.A, opt);
+        INFO(t.name << ", vectors " << vectors_name(vec) << ", warning \"" << r.info.warning << "\"");
+        REQUIRE(r.info.converged);
+        REQUIRE(r.info.method == "gram");
+        const lowrank::Vector<double> ref =
+            t.sigma_known ? t.sigma : lowrank_test::reference_singular_values(t.A);
+        const double s1 = ref(0), kappa_inv = s1 > 0 ? ref(ref.size() - 1) / s1 : 1.0;
+        const double mn = double(std::max(m, n));
+        // The Gram bound: λ = σ² is computed to an absolute O(max(m,n)·ε·σ₁²), whatever κ is.
+        // (Computed on σ/σ₁, so that σ² cannot overflow for the matrices scaled near overflow.)
+        const lowrank::Vector<double> S = r.S.template cast<double>();
+        const double lambda_ratio =
+            s1 > 0 ? ((S / s1).cwiseAbs2() - (ref / s1).cwiseAbs2()).cwiseAbs().maxCoeff() / (mn * eps)
+                   : S.cwiseAbs().maxCoeff();
+        INFO("max |σ̂² − σ²| / (σ₁²·max(m,n)·ε) = " << lambda_ratio << ", true σ_min/σ₁ = " << kappa_inv);
+        REQUIRE(lambda_ratio < 30);
+        if (r.info.warning.empty()) {
+          // No warning: the true spectrum is above the threshold (up to the error in σ_min itself).
+          REQUIRE(kappa_inv > 16 * std::sqrt(eps));
+          if (kappa_inv * mn > 0.1) {
+            // σ relative error ε·(σ₁/σ)² is within the LAPACK ratio when σ₁/σ_min ≲ max(m,n).
+            lowrank_test::check_svd(t.A, r, t.sigma, vec);
+          } else {
+            const auto q = lowrank_test::svd_ratios(t.A, r, t.sigma, vec);
+            INFO("residual " << q.residual << ", orth U " << q.orth_u << ", orth V " << q.orth_v);
+            REQUIRE(q.orth_u < 30);
+            REQUIRE(q.orth_v < 30);
+          }
+        } else {
+          // Warned: the spectrum really reaches below ~32·√ε·σ₁, and the message says what is lost.
+          REQUIRE(kappa_inv < 64 * std::sqrt(eps));
+          REQUIRE(r.info.warning.find("squared") != std::string::npos);
+          const auto q = lowrank_test::svd_ratios(t.A, r, t.sigma, vec);
+          INFO("residual " << q.residual << ", orth U " << q.orth_u << ", orth V " << q.orth_v);
+          // U and V stay orthonormal (eigenvectors + Householder QR) even where they are inaccurate.
+          REQUIRE(q.orth_u < 30);
+          REQUIRE(q.orth_v < 30);
+        }
+      }
+}
+
+// The textbook caveat (MML §4.5.2 squares κ), demonstrated: σ spanning 1 … 1e-12 in double. Above
+// ~1e-4·σ₁ the relative error follows ε·(σ₁/σ)²; below √ε·σ₁ ≈ 1.5e-8 the values are noise of size
+// ~√ε·σ₁, far worse than a method that does not square (jacobi_svd: absolute error O(ε·σ₁)).
+TEST_CASE("gram_svd loses the singular values below sqrt(eps)*sigma_1, and warns", "[svd][gram][accuracy]") {
+  const Index m = 120, n = 40;
+  lowrank_test::Rng rng(77);
+  Eigen::VectorXd sigma(n);
+  for (Index i = 0; i < n; ++i) sigma(i) = std::pow(1e-12, double(i) / double(n - 1));
+  const Eigen::MatrixXd A = lowrank_test::random_orthonormal(m, n, rng) * sigma.asDiagonal() *
+                            lowrank_test::random_orthonormal(n, n, rng).transpose();
+  const double eps = std::numeric_limits<double>::epsilon();
+  const auto g = lowrank::gram_svd(A);
+  const auto j = lowrank::jacobi_svd(A);
+  INFO("warning: " << g.info.warning);
+  REQUIRE_FALSE(g.info.warning.empty());
+  REQUIRE(g.info.warning.find("gram_svd") == 0);
+  double worst_gram_small = 0, worst_jacobi_small = 0;
+  for (Index i = 0; i < n; ++i) {
+    const double rel_g = std::abs(g.S(i) - sigma(i)) / sigma(i);
+    if (sigma(i) >= 1e-4) {
+      INFO("σ = " << sigma(i) << ": gram relative error " << rel_g << ", bound 100·ε·(σ₁/σ)² = "
+                  << 100 * eps / (sigma(i) * sigma(i)));
+      REQUIRE(rel_g < 100 * eps / (sigma(i) * sigma(i)));
+    }
+    if (sigma(i) < std::sqrt(eps)) {
+      worst_gram_small = std::max(worst_gram_small, std::abs(g.S(i) - sigma(i)));
+      worst_jacobi_small = std::max(worst_jacobi_small, std::abs(j.S(i) - sigma(i)));
+    }
+  }
+  INFO("largest absolute error among σ < √ε: gram " << worst_gram_small << ", jacobi " << worst_jacobi_small);
+  // Noise of order √ε·σ₁ for gram (≥ 1e4·ε here: the values below 1e-12…1e-8 are not even ordered
+  // right), against O(max(m,n)·ε·σ₁) for jacobi_svd.
+  REQUIRE(worst_gram_small > 1e4 * eps);
+  REQUIRE(worst_jacobi_small < 30 * double(m) * eps);
+  // The smallest σ = 1e-12 has no correct digit.
+  const double rel_min = std::abs(g.S(n - 1) - sigma(n - 1)) / sigma(n - 1);
+  INFO("σ_min = 1e-12: gram gives " << g.S(n - 1) << " (relative error " << rel_min << ")");
+  REQUIRE(rel_min > 0.5);
+  REQUIRE(g.info.residual_estimate == Approx(std::sqrt(eps)).epsilon(1e-6));
+}
+
+TEST_CASE("gram_svd: well-conditioned tall-skinny input meets the LAPACK ratios without a warning",
+          "[svd][gram]") {
+  const auto t = lowrank_test::make_test_matrix<double>(MatrixKind::random_kappa_1e2, 400, 50, 3);
+  for (const auto vec : {Vectors::thin, Vectors::full}) {
+    GramOptions opt;
+    opt.vectors = vec;
+    const auto r = lowrank::gram_svd(t.A, opt);
+    INFO("vectors " << vectors_name(vec) << ", warning \"" << r.info.warning << "\"");
+    REQUIRE(r.info.warning.empty());
+    REQUIRE(r.info.residual_estimate < 1e-13);
+    lowrank_test::check_svd(t.A, r, t.sigma, vec);
+  }
+  // Wide: the same matrix transposed (the n×n Gram matrix is then AAᵀ).
+  const Eigen::MatrixXd At = t.A.transpose();
+  const auto r = lowrank::gram_svd(At);
+  lowrank_test::check_svd(At, r, t.sigma, Vectors::thin);
+}
+
+TEST_CASE("gram_svd: errors name the problem", "[svd][gram][errors]") {
+  using Catch::Matchers::Contains;
+  Eigen::MatrixXf empty(3, 0);
+  REQUIRE_THROWS_AS(lowrank::gram_svd(empty), lowrank::Error);
+  Eigen::MatrixXf A = Eigen::MatrixXf::Ones(5, 4);
+  A(4, 1) = std::numeric_limits<float>::infinity();
+  REQUIRE_THROWS_WITH(lowrank::gram_svd(A), Contains("gram_svd") && Contains("(4, 1)"));
+  A(4, 1) = std::numeric_limits<float>::quiet_NaN();
+  REQUIRE_THROWS_WITH(lowrank::gram_svd(A), Contains("non-finite"));
+  A(4, 1) = 0;
+  GramOptions bad;
+  bad.tolerance = std::numeric_limits<double>::quiet_NaN();
+  REQUIRE_THROWS_WITH(lowrank::gram_svd(A, bad), Contains("tolerance"));
+  bad = {};
+  bad.max_iterations = -1;
+  REQUIRE_THROWS_WITH(lowrank::gram_svd(A, bad), Contains("max_iterations"));
+}
