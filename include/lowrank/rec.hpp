@@ -3,4 +3,10 @@
 #include "lowrank/config.hpp"
 #include "lowrank/rec/data.hpp"
 #include "lowrank/rec/model.hpp"
+#include "lowrank/rec/topk.hpp"
 // Each area's header is added below once it exists (keep this list in data-flow order).
+
+#if LOWRANK_HEADER_ONLY
+#include "lowrank/rec/impl/data_impl.hpp"
+#include "lowrank/rec/impl/model_impl.hpp"
+#endif

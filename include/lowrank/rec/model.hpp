@@ -79,8 +79,10 @@ class Recommender {
   virtual Explanation explain(UserId user, ItemId item) const;
   /// Items most similar to `item` (the item itself excluded).
   virtual std::vector<ScoredItem> similar_items(ItemId item, int k) const;
-  /// The model's score (a rating for rating models) of (user, item).
+  /// The model's score (a rating for rating models) of (user, item). Default: one row of score_block.
   virtual double predict(UserId user, ItemId item) const;
+  /// True for models whose predict() estimates the rating value (evaluate then reports RMSE/MAE).
+  virtual bool is_rating_model() const { return false; }
 
   /// Scores of every item for a history given as (item, value) pairs; models that cannot fold in
   /// throw invalid_argument.
