@@ -113,7 +113,7 @@ TEST_CASE("llm bridge: ids alone, title beats a clashing number, partial lists, 
 
 TEST_CASE("llm bridge: ranked-list metrics by hand", "[llm_bridge]") {
   // users × items test matrix: user 0 → {1, 3}, user 1 → {0}, user 2 → {} , user 3 → {5}
-  std::vector<Eigen::Triplet<float>> t = {{0, 1, 1}, {0, 3, 1}, {1, 0, 1}, {3, 5, 1}, {2, 4, 0}};
+  std::vector<Eigen::Triplet<float>> t = {{0, 1, 1}, {0, 3, 1}, {1, 0, 1}, {3, 5, 1}};
   Interactions::Csr test(4, 6);
   test.setFromTriplets(t.begin(), t.end());
   const std::map<UserId, std::vector<ItemId>> lists = {{0, {3, 2, 3, 1}}, {1, {5, 4}}, {2, {0}}};
@@ -130,6 +130,15 @@ TEST_CASE("llm bridge: ranked-list metrics by hand", "[llm_bridge]") {
   REQUIRE(m.values.at("recall@3") == Approx(0.5));
   REQUIRE(m.values.at("ndcg@3") == Approx(dcg3 / idcg3 / 2));
   REQUIRE(m.values.at("map@3") == Approx((1.0 + 2.0 / 3) / 2 / 2));
+  REQUIRE(m.values.at("mrr@3") == Approx(0.5));
+  REQUIRE(m.values.at("hit@3") == Approx(0.5));
+  // threshold: with ratings, only values ≥ 4 are relevant
+  std::vector<Eigen::Triplet<float>> tr = {{0, 1, 5}, {0, 3, 2}};
+  Interactions::Csr rated(1, 6);
+  rated.setFromTriplets(tr.begin(), tr.end());
+  const RankedListMetrics th = evaluate_ranked_lists({{0, {3, 1}}}, rated, {2}, false, 4.0f);
+  REQUIRE(th.values.at("recall@2") == Approx(1.0));
+  REQUIRE(th.values.at("mrr@2") == Approx(0.5));
   // users without a list scored as empty lists
   const RankedListMetrics mm = evaluate_ranked_lists(lists, test, {1, 3}, true);
   REQUIRE(mm.users == 3);

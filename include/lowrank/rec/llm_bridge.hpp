@@ -7,8 +7,8 @@
 /// runs inside lowrank: `build_rerank_prompt` writes the prompt (plain text and JSON),
 /// `parse_ranked_response` reads the model's free-text answer back robustly (ids or titles, "1." / "1)" /
 /// "- " numbering, partial lists, junk and duplicate lines, case and whitespace differences), reporting
-/// every line it ignored and why, and `evaluate_ranked_lists` scores any ranked lists with precision,
-/// recall, NDCG, MAP and hit rate at the requested cutoffs (binary relevance: a held-out interaction).
+/// every line it ignored and why, and `evaluate_ranked_lists` scores any ranked lists with the metrics of
+/// rec/metrics.hpp (precision, recall, NDCG, MAP, MRR, hit rate at the requested cutoffs).
 /// Not for: parsing arbitrary prose; one candidate per line is assumed (several on one line: the longest
 /// matching title wins, else the first matching id; when an id and a title on one line name different
 /// candidates the title wins, because a leading number is easily list numbering).
@@ -85,18 +85,23 @@ LOWRANK_API ParsedRanking parse_ranked_response(const std::string& response,
                                                 const ParseOptions& options = {});
 
 /// Metrics of ranked lists, with the harness's names ("precision@5", "recall@10", "ndcg@10", "map@10",
-/// "hit@10") and the number of users scored.
+/// "mrr@10", "hit@10") and the number of users scored.
 struct RankedListMetrics {
   std::map<std::string, double> values;
-  Index users = 0;          ///< users with a list and at least one test item
+  Index users = 0;          ///< users with a list and at least one relevant test item
   Index users_no_list = 0;  ///< test users without a list (scored as empty lists when count_missing_users)
 };
 
-/// Scores ranked lists against held-out interactions (binary relevance: test value > threshold).
-/// precision@k = hits/k, recall@k = hits/|relevant|, ndcg@k with log2 discounts and the ideal of
-/// min(k, |relevant|) hits, map@k = Σ precision at each hit / min(k, |relevant|), hit@k = any hit.
-/// \param lists  user → ranked items (best first); duplicates after the first are ignored
-/// \param test   users × items held-out matrix (values > threshold are relevant)
+/// Scores ranked lists against held-out interactions with the definitions of rec/metrics.hpp's `evaluate`
+/// (binary relevance: a stored test value ≥ threshold; averaged over users with ≥ 1 relevant item):
+/// precision@k = hits/k, recall@k = hits/|T|, ndcg@k = DCG/IDCG with log2(rank + 1) discounts and the
+/// ideal of min(k, |T|) hits, map@k = Σ_{hits} hits_r / r ÷ min(k, |T|), mrr@k = 1/rank of the first hit,
+/// hit@k = any hit. Lists shorter than k count as padded with misses.
+/// \param lists      user → ranked items (best first); repeats after the first are ignored
+/// \param test       users × items held-out matrix
+/// \param cutoffs    the k values (each ≥ 1)
+/// \param count_missing_users  score test users without a list as empty lists (else skip them)
+/// \param threshold  relevance threshold on the test values (rec::EvalOptions::relevance_threshold)
 /// \throws Error invalid_argument (no cutoffs or a cutoff < 1), unknown_id (user or item outside test)
 LOWRANK_API RankedListMetrics evaluate_ranked_lists(const std::map<UserId, std::vector<ItemId>>& lists,
                                                     const Interactions::Csr& test, const std::vector<int>& cutoffs,

@@ -467,10 +467,11 @@ LOWRANK_IMPL_INLINE RankedListMetrics evaluate_ranked_lists(const std::map<UserI
   std::map<std::string, double> sum;
   const auto score_user = [&](const std::vector<ItemId>& relevant, const std::vector<ItemId>& list) {
     for (int k : cutoffs) {
-      double hits = 0, dcg = 0, ap = 0, idcg = 0;
+      double hits = 0, dcg = 0, ap = 0, idcg = 0, rr = 0;
       const std::size_t kk = std::min<std::size_t>(std::size_t(k), list.size());
       for (std::size_t r = 0; r < kk; ++r)
         if (std::binary_search(relevant.begin(), relevant.end(), list[r])) {
+          if (hits == 0) rr = 1.0 / double(r + 1);
           hits += 1;
           dcg += 1.0 / std::log2(double(r) + 2.0);
           ap += hits / double(r + 1);
@@ -482,13 +483,14 @@ LOWRANK_IMPL_INLINE RankedListMetrics evaluate_ranked_lists(const std::map<UserI
       sum["recall" + at] += hits / double(relevant.size());
       sum["ndcg" + at] += idcg > 0 ? dcg / idcg : 0.0;
       sum["map" + at] += ideal ? ap / double(ideal) : 0.0;
+      sum["mrr" + at] += rr;
       sum["hit" + at] += hits > 0 ? 1.0 : 0.0;
     }
   };
   const auto relevant_of = [&](UserId u) {
     std::vector<ItemId> rel;
     for (Interactions::Csr::InnerIterator it(test, u); it; ++it)
-      if (it.value() > threshold) rel.push_back(it.col());
+      if (it.value() >= threshold) rel.push_back(it.col());
     std::sort(rel.begin(), rel.end());
     return rel;
   };
@@ -518,7 +520,7 @@ LOWRANK_IMPL_INLINE RankedListMetrics evaluate_ranked_lists(const std::map<UserI
   for (const auto& [name, v] : sum) out.values[name] = out.users ? v / double(out.users) : 0.0;
   if (out.values.empty())
     for (int k : cutoffs)
-      for (const char* m : {"precision", "recall", "ndcg", "map", "hit"}) out.values[std::string(m) + "@" + std::to_string(k)] = 0;
+      for (const char* m : {"precision", "recall", "ndcg", "map", "mrr", "hit"}) out.values[std::string(m) + "@" + std::to_string(k)] = 0;
   return out;
 }
 
