@@ -1,0 +1,451 @@
+#pragma once
+/// \file rec/impl/biased_mf_impl.hpp  BiasedMF and SVDpp definitions (compiled once in src/lib/rec_models.cpp).
+#include <Eigen/Cholesky>
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "lowrank/config.hpp"
+#include "lowrank/rec/impl/models_detail.hpp"
+#include "lowrank/rec/models/biased_mf.hpp"
+#include "lowrank/rec/persist.hpp"
+
+namespace lowrank::rec {
+namespace detail {
+
+struct Rating {
+  std::int32_t user, item;
+  float value;
+};
+
+inline void check_mf_options(const BiasedMFOptions& o, const char* who) {
+  LOWRANK_CHECK(o.factors >= 1, invalid_argument, who, ": factors = ", o.factors, " < 1");
+  LOWRANK_CHECK(std::isfinite(o.learning_rate) && o.learning_rate > 0 && o.learning_rate < 1, invalid_argument, who,
+                ": learning_rate = ", o.learning_rate, " outside (0, 1)");
+  LOWRANK_CHECK(std::isfinite(o.regularization) && o.regularization >= 0, invalid_argument, who,
+                ": regularization = ", o.regularization, " must be >= 0");
+  LOWRANK_CHECK(std::isfinite(o.bias_regularization) && o.bias_regularization >= 0, invalid_argument, who,
+                ": bias_regularization = ", o.bias_regularization, " must be >= 0");
+  LOWRANK_CHECK(o.epochs >= 0 && o.epochs <= 100000, invalid_argument, who, ": epochs = ", o.epochs,
+                " outside [0, 100000]");
+  LOWRANK_CHECK(std::isfinite(o.learning_rate_decay) && o.learning_rate_decay > 0 && o.learning_rate_decay <= 1,
+                invalid_argument, who, ": learning_rate_decay = ", o.learning_rate_decay, " outside (0, 1]");
+  LOWRANK_CHECK(std::isfinite(o.init_std) && o.init_std >= 0, invalid_argument, who, ": init_std = ", o.init_std,
+                " must be >= 0");
+  LOWRANK_CHECK(o.validation_fraction >= 0 && o.validation_fraction < 1, invalid_argument, who,
+                ": validation_fraction = ", o.validation_fraction, " outside [0, 1)");
+  LOWRANK_CHECK(o.patience >= 1, invalid_argument, who, ": patience = ", o.patience, " < 1");
+}
+
+/// Ratings in CSR order, split into (train, validation) by a seeded shuffle when validation_fraction > 0.
+inline void mf_ratings(const Interactions& data, const BiasedMFOptions& o, std::vector<Rating>& train,
+                       std::vector<Rating>& valid) {
+  const auto& m = data.matrix();
+  std::vector<Rating> all;
+  all.reserve(std::size_t(m.nonZeros()));
+  for (Index u = 0; u < m.rows(); ++u)
+    for (Interactions::Csr::InnerIterator it(m, u); it; ++it) all.push_back({std::int32_t(u), std::int32_t(it.col()), it.value()});
+  train.clear();
+  valid.clear();
+  if (o.validation_fraction > 0) {
+    SplitMix64 rng(o.seed ^ 0x7a11da7eull);
+    shuffle(all, rng);
+    const std::size_t nv = std::size_t(o.validation_fraction * double(all.size()));
+    valid.assign(all.begin(), all.begin() + std::ptrdiff_t(nv));
+    train.assign(all.begin() + std::ptrdiff_t(nv), all.end());
+    auto by_pos = [](const Rating& a, const Rating& b) { return a.user < b.user || (a.user == b.user && a.item < b.item); };
+    std::sort(train.begin(), train.end(), by_pos);
+  } else {
+    train = std::move(all);
+  }
+}
+
+}  // namespace detail
+
+LOWRANK_IMPL_INLINE double BiasedMF::raw_score(UserId user, ItemId item) const {
+  return m_mu + double(m_bu[user]) + double(m_bi[item]) + double(user_vector(user).dot(m_q.row(item).transpose()));
+}
+
+LOWRANK_IMPL_INLINE void BiasedMF::fit(const Interactions& data) {
+  // step 0 — validate
+  const auto& o = m_opt;
+  detail::check_mf_options(o, "BiasedMF::fit");
+  LOWRANK_CHECK(data.nnz() > 0, shape_mismatch, "BiasedMF::fit: no ratings");
+  // step 1 — ratings, global mean, scale, optional validation share
+  std::vector<detail::Rating> train, valid;
+  detail::mf_ratings(data, o, train, valid);
+  LOWRANK_CHECK(!train.empty(), shape_mismatch, "BiasedMF::fit: no training ratings left after the validation split");
+  double mu = 0, lo = train.front().value, hi = lo;
+  for (const auto& r : train) {
+    mu += r.value;
+    lo = std::min(lo, double(r.value));
+    hi = std::max(hi, double(r.value));
+  }
+  mu /= double(train.size());
+  const Index nu = data.num_users(), ni = data.num_items(), k = o.factors;
+  // step 2 — seeded initial factors N(0, init_std²), zero biases
+  detail::SplitMix64 rng(o.seed);
+  MatF P(nu, k), Q(ni, k);
+  for (Index i = 0; i < P.size(); ++i) P.data()[i] = float(o.init_std * rng.normal());
+  for (Index i = 0; i < Q.size(); ++i) Q.data()[i] = float(o.init_std * rng.normal());
+  Eigen::VectorXf bu = Eigen::VectorXf::Zero(nu), bi = Eigen::VectorXf::Zero(ni);
+  // step 3 — SGD epochs over a fresh shuffle each; learning rate decays per epoch
+  std::vector<std::uint32_t> order(train.size());
+  for (std::size_t t = 0; t < order.size(); ++t) order[t] = std::uint32_t(t);
+  std::vector<double> train_rmse, valid_rmse;
+  double best = INFINITY;
+  int since_best = 0;
+  MatF bestP, bestQ;
+  Eigen::VectorXf bestbu, bestbi;
+  float lr = float(o.learning_rate);
+  const float reg = float(o.regularization), regb = float(o.bias_regularization), fmu = float(mu);
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    detail::shuffle(order, rng);
+    double sse = 0;
+    for (std::uint32_t t : order) {
+      const auto& r = train[t];
+      auto pu = P.row(r.user);
+      auto qi = Q.row(r.item);
+      const float e = r.value - (fmu + bu[r.user] + bi[r.item] + pu.dot(qi));
+      sse += double(e) * double(e);
+      bu[r.user] += lr * (e - regb * bu[r.user]);
+      bi[r.item] += lr * (e - regb * bi[r.item]);
+      const Eigen::Matrix<float, 1, Eigen::Dynamic> pold = pu;
+      pu += lr * (e * qi - reg * pu);
+      qi += lr * (e * pold - reg * qi);
+    }
+    lr *= float(o.learning_rate_decay);
+    train_rmse.push_back(std::sqrt(sse / double(train.size())));
+    LOWRANK_CHECK(std::isfinite(train_rmse.back()), numerical, "BiasedMF::fit: non-finite error in epoch ", epoch + 1,
+                  " (lower learning_rate)");
+    if (!valid.empty()) {
+      double vs = 0;
+      for (const auto& r : valid) {
+        double pred = mu + bu[r.user] + bi[r.item] + double(P.row(r.user).dot(Q.row(r.item)));
+        pred = std::min(hi, std::max(lo, pred));
+        vs += (r.value - pred) * (r.value - pred);
+      }
+      valid_rmse.push_back(std::sqrt(vs / double(valid.size())));
+      if (valid_rmse.back() < best) {
+        best = valid_rmse.back();
+        since_best = 0;
+        bestP = P, bestQ = Q, bestbu = bu, bestbi = bi;
+      } else if (++since_best >= o.patience) {
+        report_progress("biasedmf", 1.0);
+        break;
+      }
+    }
+    report_progress("biasedmf", double(epoch + 1) / double(o.epochs));
+  }
+  if (!valid.empty() && bestP.size() > 0) P = std::move(bestP), Q = std::move(bestQ), bu = bestbu, bi = bestbi;
+  // step 4 — commit
+  m_mu = mu, m_min = lo, m_max = hi;
+  m_p = std::move(P), m_q = std::move(Q), m_bu = std::move(bu), m_bi = std::move(bi);
+  m_train_rmse = std::move(train_rmse), m_valid_rmse = std::move(valid_rmse);
+  remember_training_data(data);
+  set_fitted(true);
+}
+
+LOWRANK_IMPL_INLINE void BiasedMF::score_block(const std::vector<UserId>& users, Eigen::Ref<Eigen::MatrixXf> out) const {
+  LOWRANK_CHECK(is_fitted(), invalid_argument, name(), ": score_block before fit");
+  LOWRANK_CHECK(out.rows() == Index(users.size()) && out.cols() == num_items(), shape_mismatch, name(),
+                ": score_block out is ", out.rows(), "x", out.cols(), ", expected ", users.size(), "x", num_items());
+  Eigen::MatrixXf U(Index(users.size()), m_q.cols());
+  for (std::size_t r = 0; r < users.size(); ++r) {
+    check_user(users[r], "BiasedMF::score_block");
+    U.row(Index(r)) = user_vector(users[r]).transpose();
+  }
+  out.noalias() = U * m_q.transpose();
+  for (std::size_t r = 0; r < users.size(); ++r)
+    out.row(Index(r)).array() += float(m_mu) + m_bu[users[r]] + m_bi.transpose().array();
+}
+
+LOWRANK_IMPL_INLINE double BiasedMF::predict(UserId user, ItemId item) const {
+  check_user(user, "BiasedMF::predict");
+  check_item(item, "BiasedMF::predict");
+  return std::min(m_max, std::max(m_min, raw_score(user, item)));
+}
+
+LOWRANK_IMPL_INLINE Explanation BiasedMF::explain(UserId user, ItemId item) const {
+  check_user(user, "BiasedMF::explain");
+  check_item(item, "BiasedMF::explain");
+  // The factor part q_iᵀp_u is attributed to the seen ratings through the user's ridge fold-in
+  // p ≈ (QₕᵀQₕ + λnI)⁻¹ Σ_j q_j (r_j − μ − b_u − b_j): item j contributes q_iᵀW q_j (r_j − μ − b_u − b_j).
+  const auto hist = detail::row_history(m_seen, user);
+  const Index k = m_q.cols(), n = Index(hist.size());
+  Eigen::MatrixXd Qh(n, k);
+  Eigen::VectorXd res(n);
+  for (Index j = 0; j < n; ++j) {
+    Qh.row(j) = m_q.row(hist[std::size_t(j)].first).cast<double>();
+    res[j] = hist[std::size_t(j)].second - m_mu - m_bu[user] - m_bi[hist[std::size_t(j)].first];
+  }
+  Eigen::MatrixXd A = Qh.transpose() * Qh;
+  A.diagonal().array() += m_opt.regularization * double(std::max<Index>(n, 1));
+  const Eigen::VectorXd z = A.llt().solve(m_q.row(item).transpose().cast<double>());
+  Explanation e;
+  e.user = user;
+  e.item = item;
+  e.score = float(predict(user, item));
+  for (Index j = 0; j < n; ++j) e.contributions.push_back({hist[std::size_t(j)].first, float(res[j] * Qh.row(j).dot(z))});
+  detail::sort_contributions(e.contributions);
+  std::ostringstream s;
+  s << "rating " << e.score << " = mean " << m_mu << " + user bias " << m_bu[user] << " + item bias " << m_bi[item]
+    << " + factors " << (raw_score(user, item) - m_mu - m_bu[user] - m_bi[item])
+    << " (clamped to [" << m_min << ", " << m_max << "]); contributions: seen ratings through a ridge fold-in";
+  e.summary = s.str();
+  return e;
+}
+
+LOWRANK_IMPL_INLINE std::vector<ScoredItem> BiasedMF::similar_items(ItemId item, int k) const {
+  check_item(item, "BiasedMF::similar_items");
+  LOWRANK_CHECK(k >= 1, invalid_argument, name(), ": similar_items k = ", k, " < 1");
+  const Eigen::VectorXf norms = m_q.rowwise().norm();
+  Eigen::VectorXf s = m_q * m_q.row(item).transpose();
+  for (Index j = 0; j < s.size(); ++j) {
+    const float d = norms[j] * norms[item];
+    s[j] = d > 0 ? s[j] / d : 0.0f;
+  }
+  return detail::top_k(s, k, item);
+}
+
+LOWRANK_IMPL_INLINE Eigen::VectorXf BiasedMF::score_history(const std::vector<std::pair<ItemId, float>>& history) const {
+  LOWRANK_CHECK(is_fitted(), invalid_argument, name(), ": score_history before fit");
+  detail::check_history(history, num_items(), "BiasedMF::score_history");
+  const Index k = m_q.cols(), n = Index(history.size());
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(k, k);
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+  for (const auto& [i, v] : history) {
+    const Eigen::VectorXd q = m_q.row(i).transpose().cast<double>();
+    A.noalias() += q * q.transpose();
+    b += q * (double(v) - m_mu - double(m_bi[i]));
+  }
+  A.diagonal().array() += m_opt.regularization * double(std::max<Index>(n, 1));
+  const Eigen::VectorXf p = A.llt().solve(b).cast<float>();
+  Eigen::VectorXf s = m_q * p;
+  s.array() += float(m_mu) + m_bi.array();
+  return s;
+}
+
+LOWRANK_IMPL_INLINE void BiasedMF::write_common(BinaryWriter& out) const {
+  const auto& o = m_opt;
+  out.write<std::int32_t>(o.factors);
+  out.write<double>(o.learning_rate);
+  out.write<double>(o.regularization);
+  out.write<std::int32_t>(o.epochs);
+  out.write<double>(o.bias_regularization);
+  out.write<double>(o.learning_rate_decay);
+  out.write<double>(o.init_std);
+  out.write<double>(o.validation_fraction);
+  out.write<std::int32_t>(o.patience);
+  out.write<std::uint64_t>(o.seed);
+  out.write<double>(m_mu);
+  out.write<double>(m_min);
+  out.write<double>(m_max);
+  out.write_vector(m_train_rmse);
+  out.write_vector(m_valid_rmse);
+  out.write_matrix(m_bu);
+  out.write_matrix(m_bi);
+  out.write_matrix(m_p);
+  out.write_matrix(m_q);
+}
+
+LOWRANK_IMPL_INLINE void BiasedMF::read_common(BinaryReader& in) {
+  BiasedMFOptions o;
+  o.factors = in.read<std::int32_t>("mf factors");
+  o.learning_rate = in.read<double>("mf learning_rate");
+  o.regularization = in.read<double>("mf regularization");
+  o.epochs = in.read<std::int32_t>("mf epochs");
+  o.bias_regularization = in.read<double>("mf bias_regularization");
+  o.learning_rate_decay = in.read<double>("mf learning_rate_decay");
+  o.init_std = in.read<double>("mf init_std");
+  o.validation_fraction = in.read<double>("mf validation_fraction");
+  o.patience = in.read<std::int32_t>("mf patience");
+  o.seed = in.read<std::uint64_t>("mf seed");
+  const double mu = in.read<double>("mf mean"), lo = in.read<double>("mf min"), hi = in.read<double>("mf max");
+  auto tr = in.read_vector<double>("mf train rmse");
+  auto va = in.read_vector<double>("mf validation rmse");
+  Eigen::VectorXf bu = in.read_vector_eigen<float>("mf user biases");
+  Eigen::VectorXf bi = in.read_vector_eigen<float>("mf item biases");
+  MatF p = in.read_matrix<float>("mf user factors");
+  MatF q = in.read_matrix<float>("mf item factors");
+  if (is_fitted()) {
+    LOWRANK_CHECK(bu.size() == num_users() && p.rows() == num_users() && bi.size() == num_items() &&
+                      q.rows() == num_items() && p.cols() == o.factors && q.cols() == o.factors,
+                  corrupt, in.source(), ": ", name(), " parameter shapes do not match the id maps");
+  }
+  m_opt = o;
+  m_mu = mu, m_min = lo, m_max = hi;
+  m_train_rmse = std::move(tr), m_valid_rmse = std::move(va);
+  m_bu = std::move(bu), m_bi = std::move(bi), m_p = std::move(p), m_q = std::move(q);
+}
+
+LOWRANK_IMPL_INLINE void BiasedMF::save_state(BinaryWriter& out) const { write_common(out); }
+LOWRANK_IMPL_INLINE void BiasedMF::load_state(BinaryReader& in) { read_common(in); }
+
+// ---- SVD++ ---------------------------------------------------------------------------------------
+
+LOWRANK_IMPL_INLINE Eigen::VectorXf SVDpp::user_vector(UserId user) const { return m_user_vec.row(user).transpose(); }
+
+LOWRANK_IMPL_INLINE void SVDpp::rebuild_user_vectors() {
+  const Index nu = m_p.rows(), k = m_p.cols();
+  m_user_vec.resize(nu, k);
+  for (Index u = 0; u < nu; ++u) {
+    Eigen::VectorXf z = Eigen::VectorXf::Zero(k);
+    Index n = 0;
+    for (Interactions::Csr::InnerIterator it(m_seen, u); it; ++it, ++n) z += m_y.row(it.col()).transpose();
+    if (n > 0) z /= std::sqrt(float(n));
+    m_user_vec.row(u) = m_p.row(u) + z.transpose();
+  }
+}
+
+LOWRANK_IMPL_INLINE void SVDpp::fit(const Interactions& data) {
+  // step 0 — validate
+  const auto& o = m_opt;
+  detail::check_mf_options(o, "SVDpp::fit");
+  LOWRANK_CHECK(data.nnz() > 0, shape_mismatch, "SVDpp::fit: no ratings");
+  // step 1 — ratings grouped by user (train share), N(u) = the user's training items
+  std::vector<detail::Rating> train, valid;
+  detail::mf_ratings(data, o, train, valid);
+  LOWRANK_CHECK(!train.empty(), shape_mismatch, "SVDpp::fit: no training ratings left after the validation split");
+  const Index nu = data.num_users(), ni = data.num_items(), k = o.factors;
+  std::vector<std::int64_t> uptr(std::size_t(nu) + 1, 0);
+  for (const auto& r : train) ++uptr[std::size_t(r.user) + 1];
+  for (Index u = 0; u < nu; ++u) uptr[std::size_t(u) + 1] += uptr[std::size_t(u)];
+  double mu = 0, lo = train.front().value, hi = lo;
+  for (const auto& r : train) mu += r.value, lo = std::min(lo, double(r.value)), hi = std::max(hi, double(r.value));
+  mu /= double(train.size());
+  // step 2 — seeded init
+  detail::SplitMix64 rng(o.seed);
+  MatF P(nu, k), Q(ni, k), Y(ni, k);
+  for (Index i = 0; i < P.size(); ++i) P.data()[i] = float(o.init_std * rng.normal());
+  for (Index i = 0; i < Q.size(); ++i) Q.data()[i] = float(o.init_std * rng.normal());
+  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = float(o.init_std * rng.normal());
+  Eigen::VectorXf bu = Eigen::VectorXf::Zero(nu), bi = Eigen::VectorXf::Zero(ni);
+  // step 3 — epochs: users in a shuffled order, each user's ratings shuffled; the implicit sum z is
+  // computed once per user visit and the y_j gradient applied once at its end (LibRec/Surprise-fast form).
+  std::vector<std::int32_t> users(static_cast<std::size_t>(nu));
+  for (Index u = 0; u < nu; ++u) users[std::size_t(u)] = std::int32_t(u);
+  std::vector<std::uint32_t> local;
+  std::vector<double> train_rmse, valid_rmse;
+  float lr = float(o.learning_rate);
+  const float reg = float(o.regularization), regb = float(o.bias_regularization), fmu = float(mu);
+  Eigen::RowVectorXf z(k), g(k), pz(k), pold(k);
+  double best = INFINITY;
+  int since_best = 0;
+  MatF bP, bQ, bY;
+  Eigen::VectorXf bbu, bbi;
+  auto implicit_sum = [&](Index u, const MatF& Ym) {
+    Eigen::RowVectorXf s = Eigen::RowVectorXf::Zero(k);
+    const auto b = uptr[std::size_t(u)], e = uptr[std::size_t(u) + 1];
+    for (auto t = b; t < e; ++t) s += Ym.row(train[std::size_t(t)].item);
+    if (e > b) s /= std::sqrt(float(e - b));
+    return s;
+  };
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    detail::shuffle(users, rng);
+    double sse = 0;
+    for (std::int32_t u : users) {
+      const auto b = uptr[std::size_t(u)], e = uptr[std::size_t(u) + 1];
+      if (e == b) continue;
+      local.resize(std::size_t(e - b));
+      for (auto t = b; t < e; ++t) local[std::size_t(t - b)] = std::uint32_t(t);
+      detail::shuffle(local, rng);
+      const float inv_sqrt = 1.0f / std::sqrt(float(e - b));
+      z = implicit_sum(u, Y);
+      g.setZero();
+      auto pu = P.row(u);
+      for (std::uint32_t t : local) {
+        const auto& r = train[t];
+        auto qi = Q.row(r.item);
+        pz = pu + z;
+        const float err = r.value - (fmu + bu[u] + bi[r.item] + pz.dot(qi));
+        sse += double(err) * double(err);
+        bu[u] += lr * (err - regb * bu[u]);
+        bi[r.item] += lr * (err - regb * bi[r.item]);
+        g += err * qi;
+        pold = pu;
+        pu += lr * (err * qi - reg * pu);
+        qi += lr * (err * pz - reg * qi);
+      }
+      for (auto t = b; t < e; ++t) {
+        auto yj = Y.row(train[std::size_t(t)].item);
+        yj += lr * (inv_sqrt * g - reg * yj);
+      }
+    }
+    lr *= float(o.learning_rate_decay);
+    train_rmse.push_back(std::sqrt(sse / double(train.size())));
+    LOWRANK_CHECK(std::isfinite(train_rmse.back()), numerical, "SVDpp::fit: non-finite error in epoch ", epoch + 1,
+                  " (lower learning_rate)");
+    if (!valid.empty()) {
+      double vs = 0;
+      for (const auto& r : valid) {
+        double pred = mu + bu[r.user] + bi[r.item] + double((P.row(r.user) + implicit_sum(r.user, Y)).dot(Q.row(r.item)));
+        pred = std::min(hi, std::max(lo, pred));
+        vs += (r.value - pred) * (r.value - pred);
+      }
+      valid_rmse.push_back(std::sqrt(vs / double(valid.size())));
+      if (valid_rmse.back() < best) {
+        best = valid_rmse.back(), since_best = 0;
+        bP = P, bQ = Q, bY = Y, bbu = bu, bbi = bi;
+      } else if (++since_best >= o.patience) {
+        report_progress("svdpp", 1.0);
+        break;
+      }
+    }
+    report_progress("svdpp", double(epoch + 1) / double(o.epochs));
+  }
+  if (!valid.empty() && bP.size() > 0) P = std::move(bP), Q = std::move(bQ), Y = std::move(bY), bu = bbu, bi = bbi;
+  // step 4 — commit; N(u) for scoring is the training matrix (the validation share included)
+  m_mu = mu, m_min = lo, m_max = hi;
+  m_p = std::move(P), m_q = std::move(Q), m_y = std::move(Y), m_bu = std::move(bu), m_bi = std::move(bi);
+  m_train_rmse = std::move(train_rmse), m_valid_rmse = std::move(valid_rmse);
+  remember_training_data(data);
+  rebuild_user_vectors();
+  set_fitted(true);
+}
+
+LOWRANK_IMPL_INLINE void SVDpp::score_block(const std::vector<UserId>& users, Eigen::Ref<Eigen::MatrixXf> out) const {
+  BiasedMF::score_block(users, out);
+}
+
+LOWRANK_IMPL_INLINE Eigen::VectorXf SVDpp::score_history(const std::vector<std::pair<ItemId, float>>& history) const {
+  LOWRANK_CHECK(is_fitted(), invalid_argument, "SVDpp::score_history before fit");
+  detail::check_history(history, num_items(), "SVDpp::score_history");
+  const Index k = m_q.cols(), n = Index(history.size());
+  Eigen::VectorXd zsum = Eigen::VectorXd::Zero(k);
+  for (const auto& hv : history) zsum += m_y.row(hv.first).transpose().cast<double>();
+  if (n > 0) zsum /= std::sqrt(double(n));
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(k, k);
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
+  for (const auto& [i, v] : history) {
+    const Eigen::VectorXd q = m_q.row(i).transpose().cast<double>();
+    A.noalias() += q * q.transpose();
+    b += q * (double(v) - m_mu - double(m_bi[i]) - q.dot(zsum));
+  }
+  A.diagonal().array() += m_opt.regularization * double(std::max<Index>(n, 1));
+  const Eigen::VectorXf p = (A.llt().solve(b) + zsum).cast<float>();
+  Eigen::VectorXf s = m_q * p;
+  s.array() += float(m_mu) + m_bi.array();
+  return s;
+}
+
+LOWRANK_IMPL_INLINE void SVDpp::save_state(BinaryWriter& out) const {
+  write_common(out);
+  out.write_matrix(m_y);
+}
+
+LOWRANK_IMPL_INLINE void SVDpp::load_state(BinaryReader& in) {
+  read_common(in);
+  MatF y = in.read_matrix<float>("svdpp implicit factors");
+  if (is_fitted()) {
+    LOWRANK_CHECK(y.rows() == num_items() && y.cols() == m_opt.factors, corrupt, in.source(),
+                  ": svdpp implicit factor shape ", y.rows(), "x", y.cols(), " does not match");
+    m_y = std::move(y);
+    rebuild_user_vectors();
+  } else {
+    m_y = std::move(y);
+  }
+}
+
+}  // namespace lowrank::rec

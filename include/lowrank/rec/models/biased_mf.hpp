@@ -1,0 +1,105 @@
+#pragma once
+/// \file rec/models/biased_mf.hpp  Rating prediction by SGD: BiasedMF (Funk 2006; Koren, Bell &
+/// Volinsky 2009, eq. 5) and SVD++ (Koren, KDD 2008, eq. 15).
+///
+/// BiasedMF: r̂_ui = μ + b_u + b_i + p_uᵀq_i. SVDpp adds the implicit feedback of the items the user
+/// rated: r̂_ui = μ + b_u + b_i + q_iᵀ(p_u + |N(u)|^{-½} Σ_{j∈N(u)} y_j).
+/// Trained by stochastic gradient descent over the ratings in an order drawn from `seed` (a fresh
+/// Fisher–Yates shuffle per epoch, from the library's own generator), single-threaded, so results are
+/// bit-identical for a seed. The learning rate decays by `learning_rate_decay` per epoch. With
+/// `validation_fraction` > 0 a seeded random share of the training ratings is held out, training stops
+/// after `patience` epochs without RMSE improvement, and the best epoch's parameters are kept.
+/// Cost per epoch: O(nnz·k) (SVDpp: O(nnz·k) with the per-user implicit sum, LibRec-style).
+/// `predict` clamps to the [min, max] rating seen in training. Not for implicit feedback (use
+/// ImplicitALS): it fits the rating values, not the choice of items.
+#include <cstdint>
+#include <vector>
+
+#include "lowrank/rec/model.hpp"
+
+namespace lowrank::rec {
+
+struct BiasedMFOptions {
+  int factors = 96;                  ///< latent dimension k
+  double learning_rate = 0.007;      ///< SGD step for factors and biases
+  double regularization = 0.05;      ///< L2 weight of the factors
+  int epochs = 40;                   ///< passes over the ratings (maximum when early stopping)
+  double bias_regularization = 0.01; ///< L2 weight of the biases
+  double learning_rate_decay = 0.96; ///< step multiplied by this after each epoch
+  double init_std = 0.05;            ///< std-dev of the initial factors
+  double validation_fraction = 0;    ///< > 0: hold this share out for early stopping
+  int patience = 3;                  ///< epochs without validation improvement before stopping
+  std::uint64_t seed = 0;
+};
+
+class BiasedMF : public Recommender {
+ public:
+  explicit BiasedMF(BiasedMFOptions options = {}) : m_opt(options) {}
+  std::string name() const override { return "biasedmf"; }
+  const BiasedMFOptions& options() const { return m_opt; }
+  bool is_rating_model() const override { return true; }
+
+  /// Fits on the rating values of `data`. Reports progress per epoch; cancellable.
+  void fit(const Interactions& data) override;
+  void score_block(const std::vector<UserId>& users, Eigen::Ref<Eigen::MatrixXf> out) const override;
+  /// Predicted rating, clamped to the training scale.
+  double predict(UserId user, ItemId item) const override;
+  /// Contributions: user bias, item bias and the k latent factors (is_factor-style: item = factor index).
+  Explanation explain(UserId user, ItemId item) const override;
+  std::vector<ScoredItem> similar_items(ItemId item, int k) const override;
+  /// Fold-in: ridge solve of p for the history's ratings (biases of the new user = 0).
+  Eigen::VectorXf score_history(const std::vector<std::pair<ItemId, float>>& history) const override;
+
+  /// RMSE on the training ratings after each epoch, and on the validation share when used.
+  const std::vector<double>& train_rmse_history() const { return m_train_rmse; }
+  const std::vector<double>& validation_rmse_history() const { return m_valid_rmse; }
+  int epochs_run() const { return int(m_train_rmse.size()); }
+  double global_mean() const { return m_mu; }
+
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
+
+ protected:
+  using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  /// Effective user vector (p_u for BiasedMF; p_u + implicit sum for SVDpp).
+  virtual Eigen::VectorXf user_vector(UserId user) const { return m_p.row(user).transpose(); }
+  double raw_score(UserId user, ItemId item) const;
+  void write_common(BinaryWriter& out) const;
+  void read_common(BinaryReader& in);
+
+  BiasedMFOptions m_opt;
+  double m_mu = 0, m_min = 1, m_max = 5;
+  Eigen::VectorXf m_bu, m_bi;
+  MatF m_p, m_q;
+  std::vector<double> m_train_rmse, m_valid_rmse;
+};
+
+/// SVD++: BiasedMF plus the implicit-feedback term. Same options (fixed names), same schedule.
+class SVDpp : public BiasedMF {
+ public:
+  explicit SVDpp(BiasedMFOptions options = default_options()) : BiasedMF(options) {}
+  static BiasedMFOptions default_options() {
+    BiasedMFOptions o;
+    o.factors = 64;
+    o.learning_rate = 0.007;
+    o.regularization = 0.05;
+    o.epochs = 40;
+    return o;
+  }
+  std::string name() const override { return "svdpp"; }
+  void fit(const Interactions& data) override;
+  void score_block(const std::vector<UserId>& users, Eigen::Ref<Eigen::MatrixXf> out) const override;
+  Eigen::VectorXf score_history(const std::vector<std::pair<ItemId, float>>& history) const override;
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
+
+ protected:
+  Eigen::VectorXf user_vector(UserId user) const override;
+
+ private:
+  MatF m_y;                 // items × k implicit factors
+  Eigen::MatrixXf m_user_vec;  // cached p_u + |N(u)|^{-1/2} Σ y_j (users × k, column-major)
+  void rebuild_user_vectors();
+};
+
+}  // namespace lowrank::rec

@@ -1,0 +1,254 @@
+// ImplicitALS (Hu, Koren & Volinsky 2008): CG vs exact Cholesky, monotone loss, determinism across thread
+// counts, HKV §5 explanations, fold-in, partial fits, cancellation, option errors; [data] ML-100K top-N.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "lowrank/rec/model.hpp"
+#include "lowrank/rec/models/implicit_als.hpp"
+#include "lowrank/rec/persist.hpp"
+#include "support/data_dir.hpp"
+#include "support/rec_toy.hpp"
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+using namespace lowrank;
+using namespace lowrank::rec;
+
+TEST_CASE("als: toy blocks — recommends the held-out item of the user's own block", "[als]") {
+  const Interactions data = rec_toy::blocks(40, 30, 4);
+  for (bool chol : {false, true}) {
+    ImplicitALSOptions o;
+    o.factors = 8;
+    o.iterations = 10;
+    o.use_cholesky = chol;
+    ImplicitALS m(o);
+    m.fit(data);
+    int hits = 0;
+    for (UserId u = 0; u < data.num_users(); ++u) {
+      const auto rec = m.recommend(u, 1);
+      REQUIRE(rec.size() == 1);
+      if (rec[0].item == rec_toy::held_out_item(u, 40, 30, 4)) ++hits;
+    }
+    INFO("cholesky " << chol << " hits " << hits);
+    REQUIRE(hits >= 36);
+  }
+}
+
+TEST_CASE("als: CG with many steps converges to the exact Cholesky solution", "[als]") {
+  const Interactions data = rec_toy::random_implicit(60, 45, 0.15, 7);
+  ImplicitALSOptions o;
+  o.factors = 6;
+  o.iterations = 1;
+  o.use_cholesky = true;
+  o.double_precision = true;
+  ImplicitALS exact(o);
+  exact.fit(data);
+  o.use_cholesky = false;
+  o.cg_steps = 60;  // > k: CG is exact in exact arithmetic
+  ImplicitALS cg(o);
+  cg.fit(data);
+  const double diff = (exact.user_factors() - cg.user_factors()).norm() / exact.user_factors().norm();
+  const double diffi = (exact.item_factors() - cg.item_factors()).norm() / exact.item_factors().norm();
+  INFO("relative user diff " << diff << ", item diff " << diffi);
+  REQUIRE(diff < 1e-5);
+  REQUIRE(diffi < 1e-5);
+}
+
+TEST_CASE("als: exact ALS loss never increases; CG loss decreases overall", "[als]") {
+  const Interactions data = rec_toy::random_implicit(80, 50, 0.1, 3);
+  for (bool chol : {true, false}) {
+    ImplicitALSOptions o;
+    o.factors = 8;
+    o.iterations = 8;
+    o.use_cholesky = chol;
+    o.double_precision = true;
+    ImplicitALS m(o);
+    m.fit(data);
+    const auto& L = m.loss_history();
+    REQUIRE(L.size() == 8);
+    for (std::size_t e = 1; e < L.size() && chol; ++e) {
+      INFO("epoch " << e << ": " << L[e - 1] << " -> " << L[e]);
+      REQUIRE(L[e] <= L[e - 1] * (1 + 1e-9));
+    }
+    INFO("first " << L.front() << " last " << L.back());
+    REQUIRE(L.back() < L.front());
+  }
+}
+
+TEST_CASE("als: the loss matches a direct evaluation of the HKV objective", "[als]") {
+  const Interactions data = rec_toy::random_implicit(30, 20, 0.2, 11);
+  ImplicitALSOptions o;
+  o.factors = 4;
+  o.iterations = 3;
+  o.alpha = 3;
+  o.double_precision = true;
+  ImplicitALS m(o);
+  m.fit(data);
+  const Eigen::MatrixXd X = m.user_factors().cast<double>(), Y = m.item_factors().cast<double>();
+  Eigen::MatrixXd R = Eigen::MatrixXd(data.matrix().cast<double>());
+  double loss = 0, norm = 0;
+  for (Index u = 0; u < R.rows(); ++u)
+    for (Index i = 0; i < R.cols(); ++i) {
+      const double p = R(u, i) != 0 ? 1 : 0, c = 1 + o.alpha * R(u, i), s = X.row(u).dot(Y.row(i));
+      loss += c * (p - s) * (p - s);
+      norm += c;
+    }
+  loss += o.regularization * (X.squaredNorm() + Y.squaredNorm());
+  // factors are stored as float-rounded copies only in float mode; here double: tight check
+  INFO("direct " << loss / norm << " reported " << m.loss_history().back());
+  REQUIRE(std::abs(loss / norm - m.loss_history().back()) < 1e-6 * (loss / norm));
+}
+
+TEST_CASE("als: same seed gives identical factors for 1 and 2 threads", "[als]") {
+  const Interactions data = rec_toy::random_implicit(300, 120, 0.05, 5);
+  ImplicitALSOptions o;
+  o.factors = 16;
+  o.iterations = 4;
+  o.seed = 9;
+#if defined(_OPENMP)
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
+  ImplicitALS a(o);
+  a.fit(data);
+#if defined(_OPENMP)
+  omp_set_num_threads(2);
+#endif
+  ImplicitALS b(o);
+  b.fit(data);
+#if defined(_OPENMP)
+  omp_set_num_threads(before);
+#endif
+  REQUIRE((a.user_factors() - b.user_factors()).cwiseAbs().maxCoeff() == 0.0f);
+  REQUIRE((a.item_factors() - b.item_factors()).cwiseAbs().maxCoeff() == 0.0f);
+  o.seed = 10;
+  ImplicitALS c(o);
+  c.fit(data);
+  REQUIRE((a.item_factors() - c.item_factors()).norm() > 0);
+}
+
+TEST_CASE("als: explain (HKV §5) sums to the exact solve's score; fold-in matches", "[als]") {
+  const Interactions data = rec_toy::random_implicit(50, 40, 0.15, 2);
+  ImplicitALSOptions o;
+  o.factors = 6;
+  o.iterations = 5;
+  ImplicitALS m(o);
+  m.fit(data);
+  for (UserId u : {0, 7, 31}) {
+    std::vector<std::pair<ItemId, float>> h;
+    for (Interactions::Csr::InnerIterator it(data.matrix(), u); it; ++it) h.emplace_back(it.col(), it.value());
+    const Eigen::VectorXd x = m.recalculate_user(h);
+    const Eigen::VectorXf folded = m.score_history(h);
+    for (ItemId i : {3, 19}) {
+      const Explanation e = m.explain(u, i);
+      double sum = 0;
+      for (const auto& c : e.contributions) sum += c.weight;
+      const double direct = m.item_factors().row(i).cast<double>().dot(x);
+      INFO("user " << u << " item " << i << ": sum " << sum << " score " << e.score << " direct " << direct);
+      REQUIRE(e.contributions.size() == std::min<std::size_t>(h.size(), 20));
+      if (h.size() <= 20) REQUIRE(std::abs(sum - direct) < 1e-4 * (1 + std::abs(direct)));
+      REQUIRE(std::abs(e.score - direct) < 1e-4 * (1 + std::abs(direct)));
+      REQUIRE(std::abs(folded[i] - direct) < 1e-4 * (1 + std::abs(direct)));
+      REQUIRE(!e.summary.empty());
+    }
+    // the fold-in of a fitted user's own history is close to the fitted factors' scores
+    const Eigen::VectorXf fitted = m.item_factors() * m.user_factors().row(u).transpose();
+    INFO("fold-in vs fitted " << (fitted - folded).norm() / fitted.norm());
+    REQUIRE((fitted - folded).norm() <= 0.2 * fitted.norm());
+  }
+}
+
+TEST_CASE("als: partial_fit_users moves a user to the other block", "[als]") {
+  const Interactions data = rec_toy::blocks(40, 30, 4);
+  ImplicitALSOptions o;
+  o.factors = 8;
+  o.iterations = 10;
+  ImplicitALS m(o);
+  m.fit(data);
+  // user 0 is in block 0; give them block 3's items except one
+  const int block = 3, ipb = 30 / 4;
+  std::vector<Eigen::Triplet<float, int>> t;
+  for (int i = block * ipb; i < (block + 1) * ipb - 1; ++i) t.emplace_back(0, i, 1.0f);
+  Interactions::Csr row(1, 30);
+  row.setFromTriplets(t.begin(), t.end());
+  m.partial_fit_users({0}, row);
+  const auto rec = m.recommend(0, 1);
+  INFO("recommended " << rec[0].item);
+  REQUIRE(rec[0].item == (block + 1) * ipb - 1);
+  REQUIRE(m.seen().row(0).nonZeros() == ipb - 1);
+  // partial_fit_items: item 0 re-solved from new columns keeps shapes
+  Interactions::Csr col(40, 1);
+  col.insert(5, 0) = 1;
+  m.partial_fit_items({0}, col);
+  REQUIRE(Interactions::Csc(m.seen()).col(0).nonZeros() == 1);
+  REQUIRE_THROWS_AS(m.partial_fit_users({0}, Interactions::Csr(2, 30)), Error);
+}
+
+TEST_CASE("als: progress is reported per epoch and cancel keeps the old state", "[als]") {
+  const Interactions data = rec_toy::random_implicit(30, 20, 0.2, 1);
+  ImplicitALSOptions o;
+  o.factors = 4;
+  o.iterations = 5;
+  ImplicitALS m(o);
+  std::vector<double> seen;
+  m.set_progress([&](const std::string&, double f) {
+    seen.push_back(f);
+    return true;
+  });
+  m.fit(data);
+  REQUIRE(seen.size() == 5);
+  REQUIRE(seen.back() == Approx(1.0));
+  const Eigen::MatrixXf before = m.item_factors();
+  o.seed = 77;
+  ImplicitALS m2(o);
+  m2.set_progress([&](const std::string&, double f) { return f < 0.5; });
+  REQUIRE_THROWS_MATCHES(m2.fit(data), Error, Catch::Predicate<Error>([](const Error& e) { return e.code() == Errc::cancelled; }));
+  REQUIRE_FALSE(m2.is_fitted());
+  m.set_progress([](const std::string&, double) { return false; });
+  REQUIRE_THROWS_AS(m.fit(data), Error);
+  REQUIRE(m.is_fitted());
+  REQUIRE((m.item_factors() - before).norm() == 0);
+}
+
+TEST_CASE("als: bad options and inputs throw naming the problem", "[als]") {
+  const Interactions data = rec_toy::random_implicit(10, 8, 0.3, 1);
+  ImplicitALSOptions o;
+  o.factors = 0;
+  REQUIRE_THROWS_WITH(ImplicitALS(o).fit(data), Catch::Contains("factors"));
+  o = {};
+  o.cg_steps = 0;
+  REQUIRE_THROWS_WITH(ImplicitALS(o).fit(data), Catch::Contains("cg_steps"));
+  o = {};
+  o.regularization = -1;
+  REQUIRE_THROWS_WITH(ImplicitALS(o).fit(data), Catch::Contains("regularization"));
+  ImplicitALS m;
+  REQUIRE_THROWS_AS(m.explain(0, 0), Error);
+  m.fit(data);
+  REQUIRE_THROWS_AS(m.explain(0, 99), Error);
+  REQUIRE_THROWS_AS(m.similar_items(0, 0), Error);
+  REQUIRE_THROWS_AS(m.score_history({{99, 1.0f}}), Error);
+}
+
+TEST_CASE("als: Rendle 2022 options (unobserved weight, frequency-scaled λ) fit and rank the toy blocks", "[als]") {
+  const Interactions data = rec_toy::blocks(40, 30, 4);
+  ImplicitALSOptions o;
+  o.factors = 8;
+  o.iterations = 10;
+  o.unobserved_weight = 0.3;
+  o.regularization = 0.01;
+  o.regularization_exponent = 1.0;
+  ImplicitALS m(o);
+  m.fit(data);
+  int hits = 0;
+  for (UserId u = 0; u < data.num_users(); ++u)
+    if (m.recommend(u, 1)[0].item == rec_toy::held_out_item(u, 40, 30, 4)) ++hits;
+  INFO("hits " << hits);
+  REQUIRE(hits >= 36);
+  const auto sim = m.similar_items(0, 3);
+  REQUIRE(sim.size() == 3);
+  for (const auto& s : sim) REQUIRE(s.item / (30 / 4) == 0);  // same block
+}
