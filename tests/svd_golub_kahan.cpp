@@ -226,6 +226,9 @@ TEST_CASE("golub_kahan_svd: errors name the problem", "[svd][golub_kahan]") {
   GolubKahanOptions bad;
   bad.tolerance = -1;
   REQUIRE_THROWS_AS(lowrank::golub_kahan_svd(Matrix<double>::Ones(2, 2), bad), lowrank::Error);
+  GolubKahanOptions bad1;
+  bad1.tolerance = 1.5;
+  REQUIRE_THROWS_WITH(lowrank::golub_kahan_svd(Matrix<double>::Ones(2, 2), bad1), Contains("tolerance"));
   GolubKahanOptions bad2;
   bad2.block_size = 0;
   REQUIRE_THROWS_WITH(lowrank::golub_kahan_svd(Matrix<double>::Ones(2, 2), bad2), Contains("block_size"));
@@ -289,4 +292,27 @@ TEST_CASE("bidiagonal_qr: the wavefront rotation replay equals applying the rota
   const double diff = (M - ref).cwiseAbs().maxCoeff();
   INFO("max difference " << diff);
   REQUIRE(diff < 1e-12);
+}
+
+TEST_CASE("golub_kahan_svd: a user tolerance (looser, and tighter than eps) still converges", "[svd][golub_kahan]") {
+  const auto t = make_test_matrix<double>(MatrixKind::random_kappa_1e8, 60, 45, 9);
+  for (double tol : {1e-30, 1e-10}) {
+    GolubKahanOptions opt;
+    opt.tolerance = tol;
+    const auto r = lowrank::golub_kahan_svd(t.A, opt);
+    INFO("tolerance " << tol << ", iterations " << r.info.iterations);
+    REQUIRE(r.info.converged);
+    const SvdRatios q = svd_ratios(t.A, r, t.sigma, Vectors::thin);
+    // a loose tolerance deflates superdiagonal entries up to tol·|d|: the residual grows to O(tol·‖A‖)
+    const double eps = std::numeric_limits<double>::epsilon(), mn = 60;
+    const double rel = q.residual * mn * eps;
+    INFO("relative residual " << rel << ", orth_u " << q.orth_u << ", orth_v " << q.orth_v);
+    REQUIRE(rel < 30 * mn * eps + 10 * tol);
+    REQUIRE(q.orth_u < 30);
+    REQUIRE(q.orth_v < 30);
+    // σ to within tol relative (plus the usual ε·σ₁ of the reduction)
+    const double err = (r.S - t.sigma).cwiseAbs().maxCoeff();
+    INFO("max sigma error " << err);
+    REQUIRE(err < std::max(tol, 1e-13) * 100 * t.sigma(0));
+  }
 }

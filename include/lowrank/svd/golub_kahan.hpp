@@ -9,8 +9,11 @@
 /// Accuracy: backward stable, ‖A − U·S·Vᵀ‖ = O(ε·‖A‖), σᵢ to O(ε·σ₁) absolute; the bidiagonal QR keeps
 /// the singular values of B to high relative accuracy, but the Householder reduction does not, so small
 /// σᵢ of a graded A are only accurate relative to σ₁ — use jacobi_svd when they matter.
-/// Not for: very large n with vectors where a divide-and-conquer code (LAPACK dgesdd, Eigen BDCSVD) is
-/// faster, nor for a few leading triplets of a big matrix (use randomized_svd or lanczos_svd).
+/// Speed (1 thread, Zen 4, no -march, double, thin): n = 1000 ≈ 1.1–1.4 s, about 1.3× faster than
+/// LAPACK dgesvd (the same algorithm) but 3–4× slower than dgesdd and ~1.3× slower than Eigen BDCSVD;
+/// the rotations of the bidiagonal QR (~12·n³ flops) dominate. Not for: large n with vectors, where a
+/// divide-and-conquer code (dgesdd, Eigen BDCSVD) is faster, nor for a few leading triplets of a big
+/// matrix (use randomized_svd or lanczos_svd). info.residual_estimate is the a-priori max(m,n)·ε.
 #include <Eigen/Core>
 #include <Eigen/QR>
 #include <algorithm>
@@ -25,9 +28,9 @@
 
 namespace lowrank {
 
-/// Options of golub_kahan_svd. `tolerance` (0 = dbdsqr's default, ~10–100·ε relative) is the relative
-/// convergence threshold of the bidiagonal QR; `max_iterations` (0 = dbdsqr's cap of 6·n² inner steps
-/// only) caps the number of QR sweeps.
+/// Options of golub_kahan_svd. `tolerance` (0 = dbdsqr's default, ~10–100·ε relative; values below ε
+/// are raised to ε; must be < 1) is the relative convergence threshold of the bidiagonal QR;
+/// `max_iterations` (0 = dbdsqr's cap of 6·n² inner steps only) caps the number of QR sweeps.
 struct GolubKahanOptions : SvdOptions {
   Index block_size = 32;     ///< panel width of the blocked bidiagonalization (dlabrd nb)
   Index block_crossover = 128;  ///< the last ≤ this many columns are reduced unblocked (dgebrd nx)
@@ -59,8 +62,11 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
     VB.setIdentity(n, n);
   }
   const long max_sweeps = opt.max_iterations > 0 ? long(opt.max_iterations) : -1;
-  const BidiagonalQrInfo qi = bidiagonal_qr<Scalar>(d, e, want ? &UB : nullptr, want ? &VB : nullptr,
-                                                    Scalar(opt.tolerance), 6, max_sweeps);
+  // a requested tolerance below ε could never be met by the relative tests: raise it to ε
+  const Scalar tol =
+      opt.tolerance > 0 ? std::max(Scalar(opt.tolerance), std::numeric_limits<Scalar>::epsilon()) : Scalar(0);
+  const BidiagonalQrInfo qi =
+      bidiagonal_qr<Scalar>(d, e, want ? &UB : nullptr, want ? &VB : nullptr, tol, 6, max_sweeps);
   res.S = d;
   res.info.converged = qi.converged;
   res.info.iterations = qi.iterations;
@@ -101,6 +107,7 @@ SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Deri
   // step 0 — validate, scale by max|a_ij| so that 1e±300-scaled matrices neither overflow nor underflow
   validate_dense(A, who);
   validate_options(opt, who);
+  LOWRANK_CHECK(opt.tolerance < 1, invalid_argument, who, ": tolerance ", opt.tolerance, " must be < 1");
   LOWRANK_CHECK(opt.block_size >= 1, invalid_argument, who, ": block_size ", opt.block_size, " must be >= 1");
   LOWRANK_CHECK(opt.block_crossover >= 0, invalid_argument, who, ": block_crossover ", opt.block_crossover,
                 " must be >= 0");
