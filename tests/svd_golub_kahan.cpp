@@ -316,3 +316,24 @@ TEST_CASE("golub_kahan_svd: a user tolerance (looser, and tighter than eps) stil
     REQUIRE(err < std::max(tol, 1e-13) * 100 * t.sigma(0));
   }
 }
+
+TEST_CASE("golub_kahan_svd: subnormal and mixed-magnitude entries", "[svd][golub_kahan]") {
+  // max|a_ij| subnormal: 1/max overflows, so the scaling must divide instead of multiplying.
+  const auto t = make_test_matrix<double>(MatrixKind::random_kappa_1e2, 9, 6, 3);
+  const Matrix<double> tiny = t.A * 1e-310;
+  const double scale = tiny.cwiseAbs().maxCoeff();
+  INFO("max entry " << scale);
+  REQUIRE(scale < std::numeric_limits<double>::min());
+  const auto r = lowrank::golub_kahan_svd(tiny);
+  REQUIRE(r.info.converged);
+  // the subnormal matrix has lost digits: compare with the σ of the matrix as stored (oracle)
+  check_svd(tiny, r, Vector<double>(), Vectors::thin);
+  // entries spanning 1e±300 in one matrix
+  Matrix<double> mixed = t.A;
+  mixed.col(0) *= 1e300;
+  mixed.col(5) *= 1e-300;
+  const auto r2 = lowrank::golub_kahan_svd(mixed, GolubKahanOptions{});
+  INFO("mixed: S(0) " << r2.S(0) << ", S(last) " << r2.S(5));
+  REQUIRE(std::isfinite(r2.S(0)));
+  check_svd(mixed, r2, Vector<double>(), Vectors::thin);
+}
