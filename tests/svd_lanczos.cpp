@@ -59,6 +59,18 @@ TEST_CASE("lanczos_svd: singular values to 1e-9 and residuals below tolerance on
     REQUIRE(lowrank::orthogonality_error(r.U) <= 1e-12);
     REQUIRE(lowrank::orthogonality_error(r.V) <= 1e-12);
   }
+  SECTION("block sizes 1, 3 and 8 reach the same accuracy") {
+    for (Index b : {1, 3, 8}) {
+      lowrank::LanczosOptions o;
+      o.block_size = b;
+      const auto r = lowrank::lanczos_svd(A, 10, o);
+      const double se = max_rel_sigma_error(r.S, sigma), tr = triplet_residual(A, r);
+      INFO("block " << b << ": σ error " << se << ", triplet residual " << tr << ", restarts " << r.info.restarts);
+      REQUIRE(r.info.converged);
+      REQUIRE(se <= 1e-9);
+      REQUIRE(tr <= 1e-9);
+    }
+  }
   SECTION("one-sided reorthogonalization reaches the same accuracy") {
     lowrank::LanczosOptions o;
     o.reorthogonalization = lowrank::Reorthogonalization::one_sided;
@@ -130,6 +142,24 @@ TEST_CASE("lanczos_svd: breakdown on rank-deficient, zero and identity matrices"
   REQUIRE(id.info.converged);
   REQUIRE((id.S.array() - 1).abs().maxCoeff() <= 1e-14);
   REQUIRE(lowrank::orthogonality_error(id.V) <= 1e-12);
+
+  lowrank::LanczosOptions blk;
+  blk.block_size = 4;
+  const auto idb = lowrank::lanczos_svd(I, 5, blk);  // a whole block breaks down at once
+  INFO("identity, block 4: S = " << idb.S.transpose());
+  REQUIRE(idb.info.converged);
+  REQUIRE((idb.S.array() - 1).abs().maxCoeff() <= 1e-14);
+  REQUIRE(lowrank::orthogonality_error(idb.V) <= 1e-12);
+  REQUIRE(lowrank::orthogonality_error(idb.U) <= 1e-12);
+  const auto rb = lowrank::lanczos_svd(A, 6, blk);
+  INFO("rank 3, block 4: S = " << rb.S.transpose());
+  REQUIRE(rb.info.converged);
+  REQUIRE(max_rel_sigma_error(Eigen::VectorXd(rb.S.head(3)), s) <= 1e-13);
+  REQUIRE(rb.S.tail(3).maxCoeff() <= 1e-13);
+  blk.reorthogonalization = lowrank::Reorthogonalization::one_sided;
+  const auto zb = lowrank::lanczos_svd(Z, 4, blk);
+  REQUIRE(zb.info.converged);
+  REQUIRE(zb.S.maxCoeff() == 0.0);
 
   const Eigen::MatrixXf W = Eigen::MatrixXf::Random(7, 5);  // rank = min(m, n): Krylov space is everything
   const auto w = lowrank::lanczos_svd(W, 5);

@@ -104,4 +104,93 @@ bool random_orthogonal_vector(const Eigen::MatrixBase<QType>& Q, Eigen::Ref<Vect
   return false;
 }
 
+
+/// Block step of a Lanczos process: makes the block P (l×b) orthogonal to the orthonormal basis Qb (block
+/// CGS2, skipped when `project` is false) and orthonormal, so that P_in = Qb·C + Q·R (C is added to, R is
+/// b×b upper triangular, Q returned in P). Fast path: CholeskyQR2. When the block is (nearly) rank
+/// deficient — a Lanczos breakdown — it falls back to column-wise CGS2 and replaces every column whose
+/// remaining norm is not above `thresh` by a seeded random unit vector orthogonal to Qb and to the block
+/// (its R row is zero). Returns the number of replaced columns; `stream` advances once per replacement.
+template <class Scalar, class QType>
+Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P, Matrix<Scalar>& C,
+                          Matrix<Scalar>& R, Scalar thresh, std::uint64_t seed, std::uint64_t& stream,
+                          bool project = true) {
+  const Index b = P.cols(), nb = Qb.cols();
+  if (C.rows() != nb || C.cols() != b) C.setZero(nb, b);
+  if (project && nb > 0)
+    for (int pass = 0; pass < 2; ++pass) {
+      const Matrix<Scalar> T = Qb.transpose() * P;
+      P.noalias() -= Qb * T;
+      C += T;
+    }
+  R.setZero(b, b);
+  // fast path: CholeskyQR2 when the block is well conditioned
+  {
+    Matrix<Scalar> G = P.transpose() * P;
+    Eigen::LLT<Matrix<Scalar>> llt(G);
+    if (llt.info() == Eigen::Success) {
+      const Matrix<Scalar> R1 = llt.matrixU();
+      const Scalar dmin = R1.diagonal().minCoeff(), dmax = R1.diagonal().maxCoeff();
+      if (dmin > thresh && dmin > dmax * Scalar(1e-5) && dmin > std::numeric_limits<Scalar>::min()) {
+        Matrix<Scalar> Q = P;
+        R1.template triangularView<Eigen::Upper>().template solveInPlace<Eigen::OnTheRight>(Q);
+        G.noalias() = Q.transpose() * Q;
+        Eigen::LLT<Matrix<Scalar>> llt2(G);
+        if (llt2.info() == Eigen::Success) {
+          const Matrix<Scalar> R2 = llt2.matrixU();
+          R2.template triangularView<Eigen::Upper>().template solveInPlace<Eigen::OnTheRight>(Q);
+          if (Q.allFinite()) {
+            R.noalias() = R2.template triangularView<Eigen::Upper>() * R1;
+            P.swap(Q);
+            return 0;
+          }
+        }
+      }
+    }
+  }
+  // fallback: column-wise CGS2 with random replacement of deficient columns
+  const Matrix<Scalar> P0 = P;
+  Index replaced = 0;
+  Vector<Scalar> r(P.rows());
+  for (Index i = 0; i < b; ++i) {
+    r = P0.col(i);
+    for (int pass = 0; pass < 2; ++pass) {
+      if (nb > 0) {
+        const Vector<Scalar> h = Qb.transpose() * r;
+        r.noalias() -= Qb * h;
+        C.col(i) += h;
+      }
+      if (i > 0) {
+        const Vector<Scalar> h = P.leftCols(i).transpose() * r;
+        r.noalias() -= P.leftCols(i) * h;
+        R.col(i).head(i) += h;
+      }
+    }
+    const Scalar nr = r.norm();
+    if (nr > thresh && nr > std::numeric_limits<Scalar>::min()) {
+      P.col(i) = r / nr;
+      R(i, i) = nr;
+      continue;
+    }
+    ++replaced;
+    R(i, i) = 0;
+    bool ok = false;
+    for (int attempt = 0; attempt < 3 && !ok; ++attempt) {
+      Matrix<Scalar> w(P.rows(), 1);
+      fill_gaussian<Scalar>(w, seed, stream++);
+      r = w.col(0);
+      const Scalar n0 = r.norm();
+      for (int pass = 0; pass < 2; ++pass) {
+        if (nb > 0) r.noalias() -= Qb * (Qb.transpose() * r).eval();
+        if (i > 0) r.noalias() -= P.leftCols(i) * (P.leftCols(i).transpose() * r).eval();
+      }
+      const Scalar n1 = r.norm();
+      ok = n1 > Scalar(1e-3) * n0 && n1 > 0;
+      if (ok) P.col(i) = r / n1;
+    }
+    if (!ok) P.col(i).setZero();  // the basis already spans the space
+  }
+  return replaced;
+}
+
 }  // namespace lowrank::detail
