@@ -5,6 +5,9 @@
 #include "lowrank/rec/model.hpp"
 #include "lowrank/rec/topk.hpp"
 // Each area's header is added below once it exists (keep this list in data-flow order).
+#include "lowrank/rec/journeys.hpp"
+#include "lowrank/rec/complements.hpp"
+#include "lowrank/rec/llm_bridge.hpp"
 
 #if LOWRANK_HEADER_ONLY
 #include "lowrank/rec/impl/data_impl.hpp"
