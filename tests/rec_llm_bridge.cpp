@@ -82,6 +82,10 @@ TEST_CASE("llm bridge: ids alone, title beats a clashing number, partial lists, 
   // "1 - Contact (1997)": the leading 1 is Toy Story's id, but the title names Contact
   r = parse_ranked_response("1 - Contact (1997)\nusual suspects\n", movies());
   REQUIRE(r.items == std::vector<ItemId>{4, 3});
+  // a title that starts with another candidate's id is not that candidate ("12" is Usual Suspects)
+  r = parse_ranked_response("12 Angry Men (1957)\n", movies());
+  REQUIRE(r.items.empty());
+  REQUIRE(r.ignored.size() == 1);
   // partial list completed in candidate order
   ParseOptions po;
   po.append_missing = true;
