@@ -3,3 +3,8 @@
 // definitions of rec/impl/*_impl.hpp, built once here (fmt's format.cc role, STYLE C1).
 #include "lowrank/rec/impl/data_impl.hpp"
 #include "lowrank/rec/impl/model_impl.hpp"
+#include "lowrank/rec/impl/io_impl.hpp"
+#include "lowrank/rec/impl/split_impl.hpp"
+#include "lowrank/rec/impl/synthetic_impl.hpp"
+#include "lowrank/rec/impl/metrics_impl.hpp"
+#include "lowrank/rec/impl/core_models_impl.hpp"

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "lowrank/config.hpp"
@@ -32,7 +33,7 @@ LOWRANK_IMPL_INLINE Interactions Interactions::from_interactions(std::vector<Int
     any_time |= r.timestamp != 0;
   }
   // step 1 — stable counting sort by user
-  std::vector<int> start(std::size_t(nu) + 1, 0);
+  std::vector<int> start(static_cast<std::size_t>(nu) + 1, 0);
   for (const auto& r : rows) ++start[std::size_t(r.user) + 1];
   for (Index u = 0; u < nu; ++u) start[std::size_t(u) + 1] += start[std::size_t(u)];
   std::vector<Interaction> sorted(rows.size());
@@ -45,7 +46,7 @@ LOWRANK_IMPL_INLINE Interactions Interactions::from_interactions(std::vector<Int
   // step 2 — per user: stable sort by item, then merge duplicates by the rule
   Interactions out;
   out.m_csr.resize(nu, ni);
-  std::vector<int> outer(std::size_t(nu) + 1, 0), inner;
+  std::vector<int> outer(static_cast<std::size_t>(nu) + 1, 0), inner;
   std::vector<float> values;
   std::vector<std::int64_t> times;
   inner.reserve(sorted.size());
