@@ -6,9 +6,11 @@
 /// A·P = Q·R with column-pivoted Householder QR; run one-sided Jacobi on the columns of Rᵀ (the rows of
 /// R are graded, so the sweeps converge in a few passes) with de Rijk pivoting (largest remaining column
 /// first) and the relative test |xᵀy| > tol·‖x‖‖y‖; then U = Q·J and V = P·(normalized columns).
-/// Cost: QRCP 2mn² − ⅔n³, then ~4–8 sweeps of n²/2 column pairs (≈ 6n flops each, plus 4n for the
-/// rotation accumulation), all through the fused SIMD pair kernels (gram/rot/rot_norms) on contiguous
-/// column-major columns, ordered in cache-sized panel pairs (dgesvj's blocking).
+/// Cost: QRCP 2mn² − ⅔n³, then sweeps of n²/2 column pairs (≈ 8n flops each, plus 4n for the
+/// rotation accumulation), all through the SIMD pair kernels (dot/rot_norms/rot) on contiguous
+/// column-major columns, ordered in cache-sized panel pairs (dgesvj's blocking). Graded and
+/// ill-conditioned inputs converge in a few sweeps; Gaussian random matrices take 10–12 (n = 200…1000),
+/// which puts the time near LAPACK dgejsv's (1.2–1.7× here), far below Eigen's two-sided JacobiSVD.
 /// Accuracy: high *relative* accuracy — for A = B·D with B well conditioned and D diagonal, every σ,
 /// also the smallest, is computed with relative error O(κ(B)·ε) (Demmel–Veselić 1992), which Eigen's
 /// two-sided JacobiSVD and every bidiagonalization-based method do not guarantee.
