@@ -257,6 +257,29 @@ TEST_CASE("ItemKNN fit can be cancelled and keeps its previous state", "[rec][mo
   REQUIRE(knn.similarity().nonZeros() == before);
 }
 
+TEST_CASE("save / load round trip of Popularity, ItemKNN and PureSVD", "[rec][models][persist]") {
+  const auto d = small_random(120, 50, 2000, 4);
+  const auto path = std::filesystem::temp_directory_path() / ("lowrank_core_models_" + std::to_string(d.nnz()) + ".bin");
+  std::vector<std::unique_ptr<Recommender>> models;
+  models.push_back(std::make_unique<Popularity>());
+  models.push_back(std::make_unique<ItemKNN>());
+  PureSVDOptions o;
+  o.factors = 4;
+  o.solver = "lanczos";
+  models.push_back(std::make_unique<PureSVD>(o));
+  for (auto& m : models) {
+    m->fit(d);
+    save(*m, path);
+    const auto back = load(path);
+    REQUIRE(back->name() == m->name());
+    const Eigen::MatrixXf a = all_scores(*m), b = all_scores(*back);
+    INFO(m->name() << ": max score difference " << (a - b).cwiseAbs().maxCoeff());
+    REQUIRE((a - b).cwiseAbs().maxCoeff() == 0.f);
+    REQUIRE(back->recommend(3, 5).front().item == m->recommend(3, 5).front().item);
+  }
+  std::filesystem::remove(path);
+}
+
 TEST_CASE("ML-100K: PureSVD and ItemKNN beat Popularity on NDCG@10", "[rec][models][data]") {
   LOWRANK_REQUIRE_DATA("ml-100k/u.data");
   const auto data = load_movielens(lowrank_test::data_path("ml-100k/u.data"));

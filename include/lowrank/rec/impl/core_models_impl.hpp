@@ -10,6 +10,7 @@
 #include "lowrank/rec/models/item_knn.hpp"
 #include "lowrank/rec/models/popularity.hpp"
 #include "lowrank/rec/models/pure_svd.hpp"
+#include "lowrank/rec/persist.hpp"
 #include "lowrank/rec/topk.hpp"
 #include "lowrank/svd/lanczos.hpp"
 #include "lowrank/svd/randomized.hpp"
@@ -344,6 +345,82 @@ LOWRANK_IMPL_INLINE std::vector<ScoredItem> PureSVD::similar_items(ItemId item, 
   Eigen::VectorXf sim = (Y * Y.row(item).transpose()).array() / (norms.array() * norms[item]).max(1e-30f);
   sim[item] = std::numeric_limits<float>::quiet_NaN();
   return select_top_k(sim.data(), sim.size(), k);
+}
+
+// ---------------------------------------------------------------------------------------------- persistence
+// Layout of each state: hyper-parameters first, then the fitted arrays (rec/persist.hpp).
+
+LOWRANK_IMPL_INLINE void Popularity::save_state(BinaryWriter& out) const { out.write_matrix(m_counts); }
+
+LOWRANK_IMPL_INLINE void Popularity::load_state(BinaryReader& in) {
+  Eigen::VectorXf c = in.read_vector_eigen<float>("popularity counts");
+  if (is_fitted())
+    LOWRANK_CHECK(c.size() == num_items(), corrupt, in.source(), ": popularity counts hold ", c.size(), " items, expected ",
+                  num_items());
+  m_counts = std::move(c);
+}
+
+LOWRANK_IMPL_INLINE void ItemKNN::save_state(BinaryWriter& out) const {
+  out.write<std::int32_t>(m_opt.neighbors);
+  out.write<double>(m_opt.shrinkage);
+  out.write<std::uint8_t>(std::uint8_t(m_opt.weighting));
+  out.write<std::uint8_t>(m_opt.binarize ? 1 : 0);
+  out.write_csr(m_w);
+}
+
+LOWRANK_IMPL_INLINE void ItemKNN::load_state(BinaryReader& in) {
+  ItemKNNOptions o;
+  o.neighbors = in.read<std::int32_t>("itemknn neighbors");
+  o.shrinkage = in.read<double>("itemknn shrinkage");
+  const auto w = in.read<std::uint8_t>("itemknn weighting");
+  LOWRANK_CHECK(w <= 2 && o.neighbors >= 1 && o.shrinkage >= 0, corrupt, in.source(), ": bad itemknn options");
+  o.weighting = Weighting(w);
+  o.binarize = in.read<std::uint8_t>("itemknn binarize") != 0;
+  SimilarityMatrix W = in.read_csr("itemknn similarity");
+  if (is_fitted())
+    LOWRANK_CHECK(W.rows() == num_items() && W.cols() == num_items(), corrupt, in.source(), ": itemknn similarity ",
+                  W.rows(), "x", W.cols(), " does not match ", num_items(), " items");
+  m_opt = o;
+  m_w = std::move(W);
+}
+
+LOWRANK_IMPL_INLINE void PureSVD::save_state(BinaryWriter& out) const {
+  out.write<std::int32_t>(m_opt.factors);
+  out.write_string(m_opt.solver);
+  out.write<std::uint64_t>(m_opt.seed);
+  out.write<std::uint8_t>(m_opt.binarize ? 1 : 0);
+  out.write<std::int64_t>(m_opt.gram_max_items);
+  out.write_string(m_info.method);
+  out.write<std::uint8_t>(m_info.converged ? 1 : 0);
+  out.write<std::int32_t>(m_info.iterations);
+  out.write<double>(m_info.residual_estimate);
+  out.write_matrix(m_v);
+  out.write_matrix(m_s);
+}
+
+LOWRANK_IMPL_INLINE void PureSVD::load_state(BinaryReader& in) {
+  PureSVDOptions o;
+  o.factors = in.read<std::int32_t>("puresvd factors");
+  o.solver = in.read_string("puresvd solver");
+  o.seed = in.read<std::uint64_t>("puresvd seed");
+  o.binarize = in.read<std::uint8_t>("puresvd binarize") != 0;
+  o.gram_max_items = in.read<std::int64_t>("puresvd gram_max_items");
+  SvdInfo info;
+  info.method = in.read_string("puresvd svd method");
+  info.converged = in.read<std::uint8_t>("puresvd converged") != 0;
+  info.iterations = in.read<std::int32_t>("puresvd iterations");
+  info.residual_estimate = in.read<double>("puresvd residual");
+  Eigen::MatrixXf V = in.read_matrix<float>("puresvd item factors");
+  Eigen::VectorXf S = in.read_vector_eigen<float>("puresvd singular values");
+  LOWRANK_CHECK(o.factors >= 1 && V.cols() == S.size(), corrupt, in.source(), ": puresvd factors do not match (",
+                V.cols(), " columns, ", S.size(), " singular values)");
+  if (is_fitted())
+    LOWRANK_CHECK(V.rows() == num_items() && V.cols() == o.factors, corrupt, in.source(), ": puresvd item factors ",
+                  V.rows(), "x", V.cols(), " do not match ", num_items(), " items and ", o.factors, " factors");
+  m_opt = std::move(o);
+  m_info = std::move(info);
+  m_v = std::move(V);
+  m_s = std::move(S);
 }
 
 }  // namespace lowrank::rec

@@ -44,6 +44,9 @@ class ItemKNN : public Recommender {
   /// Row i: item i's neighbours j with s_ij (items × items, ≤ N per row, no diagonal).
   const SimilarityMatrix& similarity() const { return m_w; }
 
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
+
  private:
   float value_of(float v) const { return m_opt.binarize ? 1.0f : v; }
   ItemKNNOptions m_opt;

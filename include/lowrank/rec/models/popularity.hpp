@@ -19,6 +19,9 @@ class Popularity : public Recommender {
   /// Users per item (the scores).
   const Eigen::VectorXf& counts() const { return m_counts; }
 
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
+
  private:
   Eigen::VectorXf m_counts;
 };

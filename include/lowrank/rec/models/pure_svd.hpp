@@ -47,6 +47,9 @@ class PureSVD : public Recommender {
   /// The solver's report of the last fit.
   const SvdInfo& svd_info() const { return m_info; }
 
+  void save_state(BinaryWriter& out) const override;
+  void load_state(BinaryReader& in) override;
+
  private:
   float value_of(float v) const { return m_opt.binarize ? 1.0f : v; }
   PureSVDOptions m_opt;
