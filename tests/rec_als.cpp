@@ -22,6 +22,10 @@ TEST_CASE("als: toy blocks — recommends the held-out item of the user's own bl
   const Interactions data = rec_toy::blocks(40, 30, 4);
   for (bool chol : {false, true}) {
     ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
+    o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+    o.alpha = 2;
     o.factors = 8;
     o.iterations = 10;
     o.use_cholesky = chol;
@@ -41,6 +45,8 @@ TEST_CASE("als: toy blocks — recommends the held-out item of the user's own bl
 TEST_CASE("als: CG with many steps converges to the exact Cholesky solution", "[als]") {
   const Interactions data = rec_toy::random_implicit(60, 45, 0.15, 7);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 6;
   o.iterations = 1;
   o.use_cholesky = true;
@@ -62,6 +68,10 @@ TEST_CASE("als: exact ALS loss never increases; CG loss decreases overall", "[al
   const Interactions data = rec_toy::random_implicit(80, 50, 0.1, 3);
   for (bool chol : {true, false}) {
     ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
+    o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+    o.alpha = 2;
     o.factors = 8;
     o.iterations = 8;
     o.use_cholesky = chol;
@@ -82,6 +92,8 @@ TEST_CASE("als: exact ALS loss never increases; CG loss decreases overall", "[al
 TEST_CASE("als: the loss matches a direct evaluation of the HKV objective", "[als]") {
   const Interactions data = rec_toy::random_implicit(30, 20, 0.2, 11);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 4;
   o.iterations = 3;
   o.alpha = 3;
@@ -106,6 +118,8 @@ TEST_CASE("als: the loss matches a direct evaluation of the HKV objective", "[al
 TEST_CASE("als: same seed gives identical factors for 1 and 2 threads", "[als]") {
   const Interactions data = rec_toy::random_implicit(300, 120, 0.05, 5);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 16;
   o.iterations = 4;
   o.seed = 9;
@@ -134,6 +148,8 @@ TEST_CASE("als: same seed gives identical factors for 1 and 2 threads", "[als]")
 TEST_CASE("als: explain (HKV §5) sums to the exact solve's score; fold-in matches", "[als]") {
   const Interactions data = rec_toy::random_implicit(50, 40, 0.15, 2);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 6;
   o.iterations = 5;
   ImplicitALS m(o);
@@ -165,6 +181,8 @@ TEST_CASE("als: explain (HKV §5) sums to the exact solve's score; fold-in match
 TEST_CASE("als: partial_fit_users moves a user to the other block", "[als]") {
   const Interactions data = rec_toy::blocks(40, 30, 4);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 8;
   o.iterations = 10;
   ImplicitALS m(o);
@@ -191,6 +209,8 @@ TEST_CASE("als: partial_fit_users moves a user to the other block", "[als]") {
 TEST_CASE("als: progress is reported per epoch and cancel keeps the old state", "[als]") {
   const Interactions data = rec_toy::random_implicit(30, 20, 0.2, 1);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 4;
   o.iterations = 5;
   ImplicitALS m(o);
@@ -217,6 +237,8 @@ TEST_CASE("als: progress is reported per epoch and cancel keeps the old state", 
 TEST_CASE("als: bad options and inputs throw naming the problem", "[als]") {
   const Interactions data = rec_toy::random_implicit(10, 8, 0.3, 1);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 0;
   REQUIRE_THROWS_WITH(ImplicitALS(o).fit(data), Catch::Contains("factors"));
   o = {};
@@ -236,6 +258,8 @@ TEST_CASE("als: bad options and inputs throw naming the problem", "[als]") {
 TEST_CASE("als: Rendle 2022 options (unobserved weight, frequency-scaled λ) fit and rank the toy blocks", "[als]") {
   const Interactions data = rec_toy::blocks(40, 30, 4);
   ImplicitALSOptions o;
+  o.regularization = 0.05;  // toy-sized data: the small λ of implicit's scale
+  o.alpha = 2;
   o.factors = 8;
   o.iterations = 10;
   o.unobserved_weight = 0.3;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "lowrank/config.hpp"
+#include "lowrank/kernels.hpp"
 #include "lowrank/rec/impl/models_detail.hpp"
 #include "lowrank/rec/models/biased_mf.hpp"
 #include "lowrank/rec/persist.hpp"
@@ -105,15 +106,20 @@ LOWRANK_IMPL_INLINE void BiasedMF::fit(const Interactions& data) {
     double sse = 0;
     for (std::uint32_t t : order) {
       const auto& r = train[t];
-      auto pu = P.row(r.user);
-      auto qi = Q.row(r.item);
-      const float e = r.value - (fmu + bu[r.user] + bi[r.item] + pu.dot(qi));
+      float* pu = P.row(r.user).data();
+      float* qi = Q.row(r.item).data();
+      const float dot = kernels::dot(pu, qi, std::size_t(k));
+      const float e = r.value - (fmu + bu[r.user] + bi[r.item] + dot);
       sse += double(e) * double(e);
       bu[r.user] += lr * (e - regb * bu[r.user]);
       bi[r.item] += lr * (e - regb * bi[r.item]);
-      const Eigen::Matrix<float, 1, Eigen::Dynamic> pold = pu;
-      pu += lr * (e * qi - reg * pu);
-      qi += lr * (e * pold - reg * qi);
+      // simultaneous update of p_u and q_i (each from the other's old value); no allocation per rating
+      const float le = lr * e, shrink = 1.0f - lr * reg;
+      for (Index l = 0; l < k; ++l) {
+        const float p = pu[l], q = qi[l];
+        pu[l] = shrink * p + le * q;
+        qi[l] = shrink * q + le * p;
+      }
     }
     lr *= float(o.learning_rate_decay);
     train_rmse.push_back(std::sqrt(sse / double(train.size())));

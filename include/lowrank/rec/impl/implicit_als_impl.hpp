@@ -79,11 +79,14 @@ void als_cg_row(const S* G0, const RowMat<S>& Y, const std::int32_t* idx, const 
                 S a0, int steps, S* x, S* r, S* p, S* Ap) {
   const Index k = Y.cols();
   const std::size_t kk = std::size_t(k);
-  Eigen::Map<const RowMat<S>> G(G0, k, k);
   Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>> xv(x, k), rv(r, k), pv(p, k), Apv(Ap, k);
-  // r = b − A x
-  rv.noalias() = -(G * xv);
-  rv -= lambda * xv;
+  // r = b − A x; G·v as k SIMD axpys over G's rows (G symmetric), cheaper than Eigen's SSE2 GEMV
+  auto gemv = [&](const S* v, S* out) {
+    for (Index l = 0; l < k; ++l) out[l] = lambda * v[l];
+    for (Index l = 0; l < k; ++l) kernels::axpy(v[l], G0 + l * k, out, kk);
+  };
+  gemv(x, r);
+  rv = -rv;
   for (std::int64_t j = 0; j < n; ++j) {
     const S* y = Y.row(idx[j]).data();
     const S c = conf[j];
@@ -94,8 +97,7 @@ void als_cg_row(const S* G0, const RowMat<S>& Y, const std::int32_t* idx, const 
   S rsold = kernels::dot(r, r, kk);
   if (!(rsold > S(1e-20))) return;
   for (int it = 0; it < steps; ++it) {
-    Apv.noalias() = G * pv;
-    Apv += lambda * pv;
+    gemv(p, Ap);
     for (std::int64_t j = 0; j < n; ++j) {
       const S* y = Y.row(idx[j]).data();
       const S s = kernels::dot(y, p, kk);

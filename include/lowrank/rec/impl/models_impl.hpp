@@ -14,6 +14,9 @@
 #include "lowrank/rec/impl/biased_mf_impl.hpp"
 #include "lowrank/rec/impl/ease_impl.hpp"
 #include "lowrank/rec/impl/implicit_als_impl.hpp"
+#include "lowrank/rec/models/item_knn.hpp"
+#include "lowrank/rec/models/popularity.hpp"
+#include "lowrank/rec/models/pure_svd.hpp"
 #include "lowrank/rec/registry.hpp"
 
 namespace lowrank::rec {
@@ -153,13 +156,48 @@ inline void read_params(ParamReader& p, EASEOptions& o) {
   p.require(o.lambda > 0, "lambda", o.lambda, "must be > 0");
 }
 
+inline void read_params(ParamReader& p, ItemKNNOptions& o) {
+  p.get("neighbors", o.neighbors);
+  p.get("shrinkage", o.shrinkage);
+  std::string w = o.weighting == Weighting::bm25 ? "bm25" : o.weighting == Weighting::tfidf ? "tfidf" : "none";
+  p.get("weighting", w);
+  p.get("binarize", o.binarize);
+  p.require(o.neighbors >= 1, "neighbors", o.neighbors, "must be >= 1");
+  p.require(o.shrinkage >= 0, "shrinkage", o.shrinkage, "must be >= 0");
+  p.require(w == "none" || w == "bm25" || w == "tfidf", "weighting", w, "must be none, bm25 or tfidf");
+  o.weighting = w == "bm25" ? Weighting::bm25 : w == "tfidf" ? Weighting::tfidf : Weighting::none;
+}
+
+inline void read_params(ParamReader& p, PureSVDOptions& o) {
+  p.get("factors", o.factors);
+  p.get("solver", o.solver);
+  p.get("seed", o.seed);
+  p.get("binarize", o.binarize);
+  int gram_max = int(o.gram_max_items);
+  p.get("gram_max_items", gram_max);
+  o.gram_max_items = gram_max;
+  p.require(o.factors >= 1, "factors", o.factors, "must be >= 1");
+  p.require(o.solver == "randomized" || o.solver == "lanczos" || o.solver == "gram", "solver", o.solver,
+            "must be randomized, lanczos or gram");
+}
+
 }  // namespace detail
 
 LOWRANK_IMPL_INLINE std::unique_ptr<Recommender> make_recommender(const std::string& name,
                                                                   const std::map<std::string, std::string>& params) {
   detail::ParamReader p(name, params);
   std::unique_ptr<Recommender> model;
-  if (name == "als") {
+  if (name == "popularity") {
+    model = std::make_unique<Popularity>();
+  } else if (name == "itemknn") {
+    ItemKNNOptions o;
+    detail::read_params(p, o);
+    model = std::make_unique<ItemKNN>(o);
+  } else if (name == "puresvd") {
+    PureSVDOptions o;
+    detail::read_params(p, o);
+    model = std::make_unique<PureSVD>(o);
+  } else if (name == "als") {
     ImplicitALSOptions o;
     detail::read_params(p, o);
     model = std::make_unique<ImplicitALS>(o);
@@ -185,12 +223,18 @@ LOWRANK_IMPL_INLINE std::unique_ptr<Recommender> make_recommender(const std::str
 }
 
 LOWRANK_IMPL_INLINE std::vector<std::string> recommender_names() {
-  return {"als", "biasedmf", "svdpp", "ease"};
+  return {"popularity", "itemknn", "puresvd", "als", "biasedmf", "svdpp", "ease"};
 }
 
 LOWRANK_IMPL_INLINE std::vector<std::string> recommender_parameters(const std::string& name) {
   detail::ParamReader p(name, {});
-  if (name == "als") {
+  if (name == "itemknn") {
+    ItemKNNOptions o;
+    detail::read_params(p, o);
+  } else if (name == "puresvd") {
+    PureSVDOptions o;
+    detail::read_params(p, o);
+  } else if (name == "als") {
     ImplicitALSOptions o;
     detail::read_params(p, o);
   } else if (name == "biasedmf" || name == "svdpp") {
