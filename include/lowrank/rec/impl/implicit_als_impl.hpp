@@ -52,15 +52,22 @@ AlsRows<S> als_rows(const int* outer, const int* inner, const float* values, con
 template <class S>
 using RowMat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// YᵀY in double, summed over fixed 2048-row blocks in order (independent of the thread count).
+/// YᵀY in double: rank-1 updates G += y yᵀ through the SIMD axpy kernel, in row order, summed per
+/// fixed 2048-row block in S and then in double. No Eigen GEMM here: with OpenMP, Eigen's GEMM blocking
+/// depends on the thread count, which would break "same seed, same factors for any thread count".
 template <class S>
 Eigen::MatrixXd als_gram(const RowMat<S>& Y) {
   const Index k = Y.cols();
   Eigen::MatrixXd G = Eigen::MatrixXd::Zero(k, k);
-  Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> g(k, k);
+  RowMat<S> g(k, k);
   for (Index b = 0; b < Y.rows(); b += 2048) {
     const Index len = std::min<Index>(2048, Y.rows() - b);
-    g.noalias() = Y.middleRows(b, len).transpose() * Y.middleRows(b, len);
+    g.setZero();
+    for (Index r = b; r < b + len; ++r) {
+      const S* y = Y.row(r).data();
+      for (Index l = 0; l < k; ++l)
+        if (y[l] != S(0)) kernels::axpy(y[l], y, g.row(l).data(), std::size_t(k));
+    }
     G += g.template cast<double>();
   }
   return G;
