@@ -5,9 +5,10 @@
 #include <Eigen/Dense>
 #include <cmath>
 
-#include "lowrank/rec/model.hpp"
+#include "lowrank/rec.hpp"
 #include "lowrank/rec/impl/models_detail.hpp"
 #include "lowrank/rec/models/ease.hpp"
+#include "support/data_dir.hpp"
 #include "support/rec_toy.hpp"
 
 using namespace lowrank;
@@ -95,4 +96,24 @@ TEST_CASE("ease: memory budget refuses with the bytes needed; λ ≤ 0 refused; 
   m.set_progress([](const std::string& stage, double) { return stage != "ease inverse"; });
   REQUIRE_THROWS_MATCHES(m.fit(data), Error, Catch::Predicate<Error>([](const Error& e) { return e.code() == Errc::cancelled; }));
   REQUIRE_FALSE(m.is_fitted());
+}
+
+TEST_CASE("ease and als beat popularity on ML-100K NDCG@10 (80/20 per user, seed 42)", "[ease][als][data]") {
+  LOWRANK_REQUIRE_DATA("ml-100k/u.data");
+  const Interactions d = load_movielens(lowrank_test::data_path("ml-100k/u.data"));
+  const Split s = split_per_user(d, 0.2, 42);
+  EvalOptions eo;
+  eo.cutoffs = {10};
+  Popularity pop;
+  pop.fit(s.train);
+  const double base = evaluate(pop, s, eo).values.at("ndcg@10");
+  EASE ease;
+  ease.fit(s.train);
+  const double e = evaluate(ease, s, eo).values.at("ndcg@10");
+  ImplicitALS als;
+  als.fit(s.train);
+  const double a = evaluate(als, s, eo).values.at("ndcg@10");
+  INFO("ndcg@10 popularity " << base << ", EASE " << e << ", ALS " << a);
+  REQUIRE(e > 1.5 * base);
+  REQUIRE(a > 1.5 * base);
 }
