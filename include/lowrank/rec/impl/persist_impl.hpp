@@ -111,7 +111,8 @@ LOWRANK_IMPL_INLINE std::vector<unsigned char> serialize(const Recommender& mode
 LOWRANK_IMPL_INLINE std::unique_ptr<Recommender> deserialize(const unsigned char* data, std::size_t size,
                                                              const std::string& source) {
   // step 1 — magic, version, endianness: a foreign or newer file is a version_mismatch
-  LOWRANK_CHECK(std::memcmp(data, detail::kMagic, std::min<std::size_t>(size, 8)) == 0 && size > 0, version_mismatch,
+  LOWRANK_CHECK(size > 0 && data != nullptr && std::memcmp(data, detail::kMagic, std::min<std::size_t>(size, 8)) == 0,
+                version_mismatch,
                 source, ": not a lowrank model file (bad magic)");
   LOWRANK_CHECK(size >= detail::kHeaderBytes + 8, corrupt, source, ": truncated: ", size,
                 " bytes, shorter than the header and checksum");
