@@ -83,7 +83,7 @@ void check_all_kernels() {
         std::vector<T> x1(xs), y1(ys), x2(xs), y2(ys), x3(xs), y3(ys);
         k::rot(x1.data() + offset, y1.data() + offset, n, c, s);
         ref::rot(x2.data() + offset, y2.data() + offset, n, c, s);
-        T nk[2], nr[2];
+        T nk[2], nr[3];  // gram2 writes three values
         k::rot_norms(x3.data() + offset, y3.data() + offset, n, c, s, nk);
         ref::gram2(x2.data() + offset, y2.data() + offset, n, nr);  // reuse: nr = {‖x'‖², ‖y'‖²}
         const T tol = 4 * std::numeric_limits<T>::epsilon();
