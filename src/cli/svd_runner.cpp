@@ -18,6 +18,21 @@ void check_method(const std::string& method) {
     if (method == m) return;
   throw UsageError("unknown --method '" + method + "' (expected jacobi, golub-kahan, gram, randomized or lanczos)");
 }
+// The two truncated methods, on a dense or a sparse matrix alike.
+template <class Matrix>
+SvdResult<double> run_truncated(const std::string& method, const Matrix& A, Index k, Vectors vectors,
+                                std::uint64_t seed) {
+  if (method == "randomized") {
+    RandomizedOptions o;
+    o.vectors = vectors;
+    o.seed = seed;
+    return randomized_svd(A, k, o);
+  }
+  LanczosOptions o;
+  o.vectors = vectors;
+  o.seed = seed;
+  return lanczos_svd(A, k, o);
+}
 }  // namespace
 
 SvdResult<double> run_svd(const std::string& method, const Eigen::MatrixXd& A, Index rank, Vectors vectors,
@@ -39,16 +54,7 @@ SvdResult<double> run_svd(const std::string& method, const Eigen::MatrixXd& A, I
     o.vectors = vectors;
     return truncate(gram_svd(A, o), rank);
   }
-  if (method == "randomized") {
-    RandomizedOptions o;
-    o.vectors = vectors;
-    o.seed = seed;
-    return randomized_svd(A, k, o);
-  }
-  LanczosOptions o;
-  o.vectors = vectors;
-  o.seed = seed;
-  return lanczos_svd(A, k, o);
+  return run_truncated(method, A, k, vectors, seed);
 }
 
 SvdResult<double> run_svd(const std::string& method, const Eigen::SparseMatrix<double, Eigen::RowMajor, int>& A,
@@ -61,16 +67,7 @@ SvdResult<double> run_svd(const std::string& method, const Eigen::SparseMatrix<d
     return run_svd(method, Eigen::MatrixXd(A), rank, vectors, seed);
   }
   const Index k = rank > 0 ? rank : std::min(A.rows(), A.cols());
-  if (method == "randomized") {
-    RandomizedOptions o;
-    o.vectors = vectors;
-    o.seed = seed;
-    return randomized_svd(A, k, o);
-  }
-  LanczosOptions o;
-  o.vectors = vectors;
-  o.seed = seed;
-  return lanczos_svd(A, k, o);
+  return run_truncated(method, A, k, vectors, seed);
 }
 
 }  // namespace lowrank::cli
