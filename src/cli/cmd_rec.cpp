@@ -1,9 +1,12 @@
 // `lowrank fit`, `lowrank recommend` and `lowrank evaluate`: thin front ends over lowrank::rec.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
+#include <tuple>
 
 #include "common.hpp"
 #include "lowrank/rec.hpp"
@@ -74,6 +77,17 @@ std::string metrics_table(const std::map<std::string, rec::Metrics>& by_model) {
   for (const auto& [model, m] : by_model)
     for (const auto& [name, v] : m.values)
       if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  // Most-read metrics first, and cutoffs numerically (ndcg@5 before ndcg@10, not after ndcg@20).
+  static const std::vector<std::string> order = {"ndcg", "recall", "precision", "map", "mrr", "hit", "coverage",
+                                                 "rmse", "mae"};
+  const auto key = [&](const std::string& n) {
+    const auto at = n.find('@');
+    const std::string base = n.substr(0, at);
+    const long k = at == std::string::npos ? 0 : std::strtol(n.c_str() + at + 1, nullptr, 10);
+    const auto rank = std::size_t(std::find(order.begin(), order.end(), base) - order.begin());
+    return std::make_tuple(rank, base, k);
+  };
+  std::stable_sort(names.begin(), names.end(), [&](const auto& a, const auto& b) { return key(a) < key(b); });
   std::ostringstream out;
   out << "| model |";
   for (const auto& n : names) out << " " << n << " |";
@@ -96,11 +110,20 @@ std::string metrics_table(const std::map<std::string, rec::Metrics>& by_model) {
 
 namespace {
 
+/// The model named on the command line; an unknown model or parameter is a usage error (exit code 2).
+std::unique_ptr<rec::Recommender> model_from_args(const std::string& model_name, const Args& args) {
+  try {
+    return rec::make_recommender(model_name, args.params());
+  } catch (const lowrank::Error& e) {
+    throw UsageError(e.what());
+  }
+}
+
 int run_fit(const Args& args) {
   const std::string model_name = args.require("model");
   const std::string data_path = args.require("data");
   const std::string out = args.require("out");
-  auto model = rec::make_recommender(model_name, args.params());
+  auto model = model_from_args(model_name, args);
   rec::Interactions data;
   const double load_s = seconds_of([&] { data = load_data(args, data_path); });
   Progress bar("fit " + model_name);
@@ -195,7 +218,7 @@ int run_evaluate(const Args& args) {
   } else {
     throw UsageError("give --train FILE --test FILE, or --data FILE --split KIND");
   }
-  auto model = rec::make_recommender(model_name, args.params());
+  auto model = model_from_args(model_name, args);
   Progress bar("fit " + model_name);
   model->set_progress([&](const std::string& stage, double f) { return bar.update(stage, f); });
   const double fit_s = seconds_of([&] { model->fit(split.train); });
