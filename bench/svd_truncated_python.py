@@ -64,7 +64,12 @@ def timed(fn, repeat):
 
 
 def main():
-    folder = sys.argv[1] if len(sys.argv) > 1 else "/tmp/lowrank-dump"
+    args = [a for a in sys.argv[1:] if a != "--json"]
+    json_out = sys.argv[sys.argv.index("--json") + 1] if "--json" in sys.argv else None
+    if json_out:
+        args.remove(json_out)
+    folder = args[0] if args else "/tmp/lowrank-dump"
+    rows = []
     repeat = 3
     ranks = [10, 50, 100]
     print(f"{'matrix':<22}{'rank':>5}  {'solver':<28}{'time ms':>10}{'sigma_err':>12}{'resid_ratio':>13}")
@@ -86,8 +91,14 @@ def main():
                     t, (U, s, Vt) = timed(fn, repeat)
                     err, ratio = accuracy(A, U, s, Vt, sigma)
                     print(f"{name:<22}{k:>5}  {label:<28}{t * 1e3:>10.1f}{err:>12.3g}{ratio:>13.6f}", flush=True)
+                    rows.append({"matrix": name, "rank": k, "solver": label, "time_ms": t * 1e3,
+                                 "sigma_err": float(err), "resid_ratio": float(ratio)})
                 except Exception as e:  # noqa: BLE001 - report and go on
                     print(f"{name:<22}{k:>5}  {label:<28}{'failed: ' + str(e)[:60]}", flush=True)
+    if json_out:
+        import json
+        with open(json_out, "w") as f:
+            json.dump(rows, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ inline const char* errc_name(Errc c) noexcept {
 /// The one exception type lowrank throws for caller errors and bad files.
 class Error : public std::runtime_error {
  public:
+  /// An error of category `code`; `message` is what what() returns.
   Error(Errc code, const std::string& message) : std::runtime_error(message), m_code(code) {}
   /// The error's category.
   Errc code() const noexcept { return m_code; }

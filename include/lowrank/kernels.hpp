@@ -17,22 +17,35 @@ namespace lowrank::kernels {
 
 #if !LOWRANK_HEADER_ONLY
 // clang-format off
+/// Dot product Σ x_i·y_i of two length-n arrays.
 LOWRANK_API double dot(const double* x, const double* y, std::size_t n) noexcept;
+/// \overload
 LOWRANK_API float  dot(const float* x, const float* y, std::size_t n) noexcept;
+/// y += a·x over n elements.
 LOWRANK_API void   axpy(double a, const double* x, double* y, std::size_t n) noexcept;
+/// \overload
 LOWRANK_API void   axpy(float a, const float* x, float* y, std::size_t n) noexcept;
+/// Euclidean norm ‖x‖₂ of n elements, scaled so that it neither overflows nor underflows.
 LOWRANK_API double nrm2(const double* x, std::size_t n) noexcept;
+/// \overload
 LOWRANK_API float  nrm2(const float* x, std::size_t n) noexcept;
+/// Plane rotation of n element pairs (LAPACK drot): x ← c·x + s·y, y ← c·y − s·x.
 LOWRANK_API void   rot(double* x, double* y, std::size_t n, double c, double s) noexcept;
+/// \overload
 LOWRANK_API void   rot(float* x, float* y, std::size_t n, float c, float s) noexcept;
+/// One pass over a Jacobi column pair: out = {‖x‖², ‖y‖², x·y}.
 LOWRANK_API void   gram2(const double* x, const double* y, std::size_t n, double out[3]) noexcept;
+/// \overload
 LOWRANK_API void   gram2(const float* x, const float* y, std::size_t n, float out[3]) noexcept;
+/// rot(x, y, n, c, s) fused with the new squared norms: out = {‖x‖², ‖y‖²}.
 LOWRANK_API void   rot_norms(double* x, double* y, std::size_t n, double c, double s, double out[2]) noexcept;
+/// \overload
 LOWRANK_API void   rot_norms(float* x, float* y, std::size_t n, float c, float s, float out[2]) noexcept;
 /// CSR rows [row_begin, row_end) times a row-major block X (k columns) into row-major Y.
 LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const double* values,
                                const double* X, double* Y, std::size_t k, std::size_t row_begin,
                                std::size_t row_end) noexcept;
+/// \overload
 LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const float* values,
                                const float* X, float* Y, std::size_t k, std::size_t row_begin,
                                std::size_t row_end) noexcept;
@@ -69,13 +82,19 @@ inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const 
 #endif
 
 // Other Scalars (long double, …) always use the reference.
+/// dot() for any other Scalar (scalar reference kernel).
 template <class T> T dot(const T* x, const T* y, std::size_t n) noexcept { return reference::dot(x, y, n); }
+/// axpy() for any other Scalar (scalar reference kernel).
 template <class T> void axpy(T a, const T* x, T* y, std::size_t n) noexcept { reference::axpy(a, x, y, n); }
+/// nrm2() for any other Scalar (scalar reference kernel).
 template <class T> T nrm2(const T* x, std::size_t n) noexcept { return reference::nrm2(x, n); }
+/// rot() for any other Scalar (scalar reference kernel).
 template <class T> void rot(T* x, T* y, std::size_t n, T c, T s) noexcept { reference::rot(x, y, n, c, s); }
+/// gram2() for any other Scalar (scalar reference kernel).
 template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) noexcept {
   reference::gram2(x, y, n, out);
 }
+/// rot_norms() for any other Scalar (scalar reference kernel).
 template <class T> void rot_norms(T* x, T* y, std::size_t n, T c, T s, T out[2]) noexcept {
   reference::rot_norms(x, y, n, c, s, out);
 }

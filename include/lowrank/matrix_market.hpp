@@ -19,11 +19,13 @@ namespace lowrank {
 
 /// A matrix read from a Matrix Market file: sparse for coordinate files, dense for array files.
 struct MatrixMarketData {
-  bool is_dense = false;
+  bool is_dense = false;                                  ///< true for array files (use `dense`), else `sparse`
   Eigen::MatrixXd dense;                                  ///< array files
   Eigen::SparseMatrix<double, Eigen::RowMajor, int> sparse;  ///< coordinate files
   std::string header;                                     ///< the banner line
+  /// Number of rows of the matrix read.
   Index rows() const { return is_dense ? dense.rows() : sparse.rows(); }
+  /// Number of columns of the matrix read.
   Index cols() const { return is_dense ? dense.cols() : sparse.cols(); }
 };
 

@@ -79,17 +79,24 @@ std::string operator_name(const Op& op) {
 template <class Derived>
 class DenseOperator {
  public:
-  using Scalar = typename Derived::Scalar;
+  using Scalar = typename Derived::Scalar;  ///< element type of the matrix
+  /// Wraps `A` (by reference for a plain matrix: keep it alive while the operator is used).
   explicit DenseOperator(const Eigen::MatrixBase<Derived>& A) : m_mat(A.derived()) {}
+  /// Number of rows of A.
   Index rows() const { return m_mat.rows(); }
+  /// Number of columns of A.
   Index cols() const { return m_mat.cols(); }
+  /// Y = A X.
   void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const { Y.noalias() = m_mat * X; }
+  /// Y = Aᵀ X.
   void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
     Y.noalias() = m_mat.transpose() * X;
   }
+  /// "DenseOperator" (for error messages).
   std::string name() const { return "DenseOperator"; }
   /// ‖A‖_F², used by the fixed-accuracy randomized solver.
   double squared_norm() const { return double(m_mat.template cast<double>().squaredNorm()); }
+  /// The wrapped matrix.
   const Derived& matrix() const { return m_mat; }
 
  private:
@@ -149,8 +156,8 @@ template <class Scalar>
 void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k) {
   const Index m = A.nrows;
   if (m == 0) return;
-  const std::int64_t nnz = A.row_ptr[m];
 #if LOWRANK_HAS_OPENMP
+  const std::int64_t nnz = A.row_ptr[m];
   const double work = double(nnz) * double(k) + double(m) * double(k);
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (threads > 1 && work > 2e5) {
@@ -219,10 +226,12 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
 template <class Scalar_, int Options = Eigen::ColMajor, class StorageIndex = int>
 class SparseOperator {
  public:
-  using Scalar = Scalar_;
-  using SparseType = Eigen::SparseMatrix<Scalar, Options, StorageIndex>;
-  static constexpr bool is_row_major = (Options & Eigen::RowMajorBit) != 0;
+  using Scalar = Scalar_;  ///< element type of the matrix
+  using SparseType = Eigen::SparseMatrix<Scalar, Options, StorageIndex>;  ///< the wrapped matrix type
+  static constexpr bool is_row_major = (Options & Eigen::RowMajorBit) != 0;  ///< true for a row-major (CSR) matrix
 
+  /// Wraps `A` (keep it alive while the operator is used) and builds the transposed pattern once.
+  /// Throws Errc::resource_limit when the inner dimension does not fit 32-bit indices.
   explicit SparseOperator(const SparseType& A) : m_rows(A.rows()), m_cols(A.cols()) {
     const SparseType* src = &A;
     if (!A.isCompressed()) {  // the kernel needs contiguous rows: the one case that copies the matrix
@@ -265,7 +274,9 @@ class SparseOperator {
   SparseOperator(const SparseOperator&) = delete;
   SparseOperator& operator=(const SparseOperator&) = delete;
 
+  /// Number of rows of A.
   Index rows() const { return m_rows; }
+  /// Number of columns of A.
   Index cols() const { return m_cols; }
   /// Y = A X.
   void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
@@ -275,7 +286,9 @@ class SparseOperator {
   void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
     detail::csr_times(is_row_major ? m_secondary : m_primary, X, Y);
   }
+  /// "SparseOperator<RowMajor>" or "SparseOperator<ColMajor>" (for error messages).
   std::string name() const { return is_row_major ? "SparseOperator<RowMajor>" : "SparseOperator<ColMajor>"; }
+  /// Number of stored entries of A.
   Index nonzeros() const { return Index(m_outer64.back()); }
   /// ‖A‖_F², used by the fixed-accuracy randomized solver.
   double squared_norm() const {
@@ -304,8 +317,11 @@ class SparseOperator {
 template <class Scalar_>
 class FunctionOperator {
  public:
-  using Scalar = Scalar_;
+  using Scalar = Scalar_;  ///< element type of the blocks
+  /// A product callable: f(X, Y) writes the result into Y.
   using Fn = std::function<void(Eigen::Ref<const Matrix<Scalar>>, Eigen::Ref<Matrix<Scalar>>)>;
+  /// An operator of shape rows × cols. Throws Errc::shape_mismatch for a negative shape and
+  /// Errc::invalid_argument when `apply` or `apply_transpose` is empty.
   FunctionOperator(Index rows, Index cols, Fn apply, Fn apply_transpose, std::string name = "FunctionOperator")
       : m_rows(rows), m_cols(cols), m_apply(std::move(apply)), m_apply_t(std::move(apply_transpose)),
         m_name(std::move(name)) {
@@ -313,10 +329,15 @@ class FunctionOperator {
     LOWRANK_CHECK(bool(m_apply) && bool(m_apply_t), invalid_argument, "FunctionOperator '", m_name,
                   "': apply and apply_transpose must both be callable");
   }
+  /// Number of rows of A.
   Index rows() const { return m_rows; }
+  /// Number of columns of A.
   Index cols() const { return m_cols; }
+  /// Y = A X (calls `apply`).
   void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const { m_apply(X, Y); }
+  /// Y = Aᵀ X (calls `apply_transpose`).
   void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const { m_apply_t(X, Y); }
+  /// The name given to the constructor (for error messages).
   const std::string& name() const { return m_name; }
 
  private:

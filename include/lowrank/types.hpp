@@ -6,8 +6,11 @@
 
 namespace lowrank {
 
+/// Signed index and size type (Eigen::Index, std::ptrdiff_t by default).
 using Index = Eigen::Index;
+/// Dynamic-size column-major dense matrix.
 template <class Scalar> using Matrix = Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic>;
+/// Dynamic-size column vector.
 template <class Scalar> using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
 
 /// Which singular vectors to compute.
@@ -45,7 +48,7 @@ struct SvdResult {
   Matrix<Scalar> U;  ///< m×r, columns = left singular vectors
   Vector<Scalar> S;  ///< r singular values, descending, >= 0
   Matrix<Scalar> V;  ///< n×r, columns = right singular vectors
-  SvdInfo info;
+  SvdInfo info;      ///< how the solver ran (convergence, iterations, residual estimate)
 };
 
 }  // namespace lowrank

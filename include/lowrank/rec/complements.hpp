@@ -10,7 +10,7 @@
 /// of co-occurrence; the positive association matrix M is completed by a rank-r truncated SVD
 /// (lowrank::randomized_svd, M ≈ U S Vᵀ): every pair gets the cosine of its rows of U·S^(1/2) (as in SVD
 /// embeddings of PPMI matrices, Levy et al.), so pairs never seen together still score.
-/// Cost: O(#pairs) to build, one randomized SVD of an items×items sparse matrix, O(n·r) per anchor.
+/// Cost: O(\#pairs) to build, one randomized SVD of an items×items sparse matrix, O(n·r) per anchor.
 /// Not for: substitutes ("similar items"), or catalogues where co-purchase is too sparse even after
 /// completion (scores of unobserved pairs are then low-rank guesses, and the explanation says so).
 #include <Eigen/Core>
@@ -30,21 +30,25 @@ enum class EventKind { view, purchase };
 
 /// One event of a shopping log; `session` groups events (a session, a basket, a customer).
 struct ShopEvent {
-  std::int64_t session = 0;
-  ItemId item = 0;
-  EventKind kind = EventKind::purchase;
+  std::int64_t session = 0;              ///< id of the group the event belongs to
+  ItemId item = 0;                       ///< the viewed or purchased item, in [0, num_items)
+  EventKind kind = EventKind::purchase;  ///< view or purchase
   std::int64_t timestamp = 0;  ///< orders events inside a session (view-then-purchase)
 };
 
 /// An unordered item pair (a < b) with the number of sessions that produced it.
 struct PairCount {
+  /// The smaller item of the pair.
   ItemId a = 0, b = 0;
-  float count = 0;
+  /// \var b
+  /// The larger item of the pair.
+
+  float count = 0;  ///< number of sessions (or summed edge weights) that produced the pair
 };
 
 /// The three pair sets of the paper, each sorted by (a, b) with a < b and counted once per session.
 struct PairSets {
-  Index num_items = 0;
+  Index num_items = 0;                    ///< number of items; pair items are in [0, num_items)
   std::vector<PairCount> co_purchase;     ///< B_cp: both purchased in one session
   std::vector<PairCount> co_view;         ///< B_cv: both viewed in one session
   std::vector<PairCount> view_purchase;   ///< B_vp: one viewed, the other purchased later in the session (unordered)
@@ -65,7 +69,7 @@ LOWRANK_API std::vector<PairCount> complement_pairs(const PairSets& sets);
 
 /// What is known about each item (all fields optional; vectors may be empty or num_items long).
 struct ItemCatalog {
-  std::vector<std::string> titles;
+  std::vector<std::string> titles;  ///< display title per item
   /// Category path per item, root first ("Books" › "Cooking" › "Baking"); level 0 is the root.
   std::vector<std::vector<std::string>> categories;
   /// Named attributes per item (e.g. "size" → "L").
@@ -81,7 +85,7 @@ enum class Association {
 
 /// Options of ComplementModel.
 struct ComplementOptions {
-  Association association = Association::ppmi;
+  Association association = Association::ppmi;  ///< association measure of the observed counts
   double context_exponent = 0.75;  ///< α of the smoothed context distribution (PPMI only)
   double pair_prior = 0.0;         ///< add-k smoothing of observed pair counts before the association
   double shrinkage = 0.0;          ///< association × c_ab / (c_ab + shrinkage): rare pairs count less (0 = off)
@@ -99,8 +103,8 @@ struct ComplementOptions {
 
 /// One complement recommendation with its evidence.
 struct ComplementRecommendation {
-  ItemId item = 0;
-  float score = 0;
+  ItemId item = 0;             ///< the recommended complement
+  float score = 0;             ///< ranking score, (1−w)·association + w·completed; higher is better
   float observed_count = 0;    ///< sessions that bought anchor and item together (after the set algebra)
   float association = 0;       ///< observed association (0 when never seen together)
   float completed = 0;         ///< low-rank similarity (cosine of the items' SVD embeddings)
@@ -110,6 +114,7 @@ struct ComplementRecommendation {
 /// Complement recommender over item pairs. Thread safety: const methods are read-only after fit.
 class ComplementModel {
  public:
+  /// A model with these options (checked by fit).
   explicit ComplementModel(ComplementOptions options = {}) : m_opt(std::move(options)) {}
 
   /// Builds the association matrix from the pair sets and factorizes it.
@@ -125,10 +130,13 @@ class ComplementModel {
   /// Explanation of the pair (anchor, item) from the evidence.
   std::string explain(ItemId anchor, ItemId item) const;
 
+  /// True when the categories of `a` and `b` agree at taxonomy_level (or share a label with
+  /// match_any_category); also true when relevance is off or either item has no category there.
   bool relevant(ItemId a, ItemId b) const;
   /// The category both items are in (at taxonomy_level, or any shared label with match_any_category);
   /// empty when none or unknown.
   std::string shared_category(ItemId a, ItemId b) const;
+  /// True unless `a` and `b` both have one of compatibility_keys with different values.
   bool compatible(ItemId a, ItemId b) const;
   /// Observed count of the pair after the set algebra (0 when absent); substitutes removed.
   float count(ItemId a, ItemId b) const;
@@ -137,8 +145,11 @@ class ComplementModel {
   /// Observed association (0 when unobserved).
   float association(ItemId a, ItemId b) const;
 
+  /// Number of items of the fitted pair sets (0 before fit).
   Index num_items() const { return m_n; }
+  /// True once fit has succeeded.
   bool is_fitted() const { return m_fitted; }
+  /// The options.
   const ComplementOptions& options() const { return m_opt; }
   /// Singular values of the completion (empty when rank = 0).
   const Eigen::VectorXf& singular_values() const { return m_sigma; }
@@ -162,8 +173,11 @@ enum class BaselineKind {
   count,   ///< co-occurrence count c_aj; ties (e.g. never-seen pairs) broken by popularity c_j
   cosine,  ///< item-kNN: cosine similarity of the co-occurrence rows of the anchor and j
 };
+/// Non-factorized scorer for comparison with ComplementModel: count or cosine of the training
+/// co-purchase counts.
 class CooccurrenceBaseline {
  public:
+  /// Builds the symmetric co-purchase count matrix of `train` (throws shape_mismatch for num_items < 1).
   CooccurrenceBaseline(const PairSets& train, BaselineKind kind);
   /// Scores of every item for `anchor` (−inf for the anchor).
   Eigen::VectorXf scores(ItemId anchor) const;
@@ -176,11 +190,17 @@ class CooccurrenceBaseline {
 
 /// Ranking quality on held-out pairs: for each anchor with held-out partners, rank all items by
 /// `scores(anchor)` (excluding the anchor and, when `exclude_train`, its training partners), and average
-/// Recall@k and NDCG@k (binary relevance) over those anchors.
+/// Recall\@k and NDCG\@k (binary relevance) over those anchors.
 struct ComplementEval {
+  /// Mean Recall\@k over the anchors.
   double recall = 0, ndcg = 0;
-  Index anchors = 0;
+  /// \var ndcg
+  /// Mean NDCG\@k over the anchors.
+
+  Index anchors = 0;  ///< anchors with at least one held-out partner (those averaged over)
 };
+/// Computes ComplementEval for `scores` (one vector of num_items scores per anchor) on the `held_out`
+/// pairs; k ≥ 1, `train` gives num_items and, with `exclude_train`, the partners to skip.
 LOWRANK_API ComplementEval evaluate_complements(const std::function<Eigen::VectorXf(ItemId)>& scores,
                                                 const PairSets& train, const std::vector<PairCount>& held_out,
                                                 int k, bool exclude_train);

@@ -50,7 +50,9 @@ class IdMap {
     LOWRANK_CHECK(i >= 0 && i < size(), unknown_id, "dense id ", i, " is outside [0, ", size(), ")");
     return m_raw[std::size_t(i)];
   }
+  /// Number of ids.
   Index size() const { return Index(m_raw.size()); }
+  /// True when the map holds no ids.
   bool empty() const { return m_raw.empty(); }
   /// Dense ids 0..n-1 with raw ids "0".."n-1" (synthetic data).
   static IdMap identity(Index n) {
@@ -58,6 +60,7 @@ class IdMap {
     for (Index i = 0; i < n; ++i) m.insert(std::to_string(i));
     return m;
   }
+  /// All raw ids; element i is the raw id of dense index i.
   const std::vector<std::string>& raw_ids() const { return m_raw; }
 
  private:
@@ -67,8 +70,8 @@ class IdMap {
 
 /// One interaction before it is assembled into the matrix.
 struct Interaction {
-  UserId user;
-  ItemId item;
+  UserId user;                 ///< dense user index (row)
+  ItemId item;                 ///< dense item index (column)
   float value = 1;             ///< rating, count or 1
   std::int64_t timestamp = 0;  ///< seconds (0 when the source has none)
 };
@@ -84,8 +87,8 @@ enum class Duplicates {
 /// values, and the raw-id maps. The CSC view (items as rows of the transpose) is built on demand.
 class Interactions {
  public:
-  using Csr = Eigen::SparseMatrix<float, Eigen::RowMajor, int>;
-  using Csc = Eigen::SparseMatrix<float, Eigen::ColMajor, int>;
+  using Csr = Eigen::SparseMatrix<float, Eigen::RowMajor, int>;  ///< row-major (user-oriented) storage
+  using Csc = Eigen::SparseMatrix<float, Eigen::ColMajor, int>;  ///< column-major (item-oriented) storage
 
   Interactions() = default;
 
@@ -97,22 +100,30 @@ class Interactions {
   /// Wraps an existing matrix (timestamps optional: empty, or one per stored value in CSR order).
   static Interactions from_matrix(Csr matrix, IdMap users, IdMap items, std::vector<std::int64_t> timestamps = {});
 
+  /// The users × items matrix (CSR).
   const Csr& matrix() const { return m_csr; }
   /// Column-major copy (item-oriented access), built on first call. Not thread-safe on first call;
   /// call it once before sharing the object between threads.
   const Csc& csc() const;
   /// One timestamp per stored value, in CSR order; empty when the source had none.
   const std::vector<std::int64_t>& timestamps() const { return m_timestamps; }
+  /// True when timestamps() is not empty.
   bool has_timestamps() const { return !m_timestamps.empty(); }
 
+  /// Raw-id map of the users (rows).
   const IdMap& users() const { return *m_users; }
+  /// Raw-id map of the items (columns).
   const IdMap& items() const { return *m_items; }
   /// Shares the id maps (splits keep one set of maps for train and test).
   std::shared_ptr<const IdMap> user_map() const { return m_users; }
+  /// Shares the item map, like user_map().
   std::shared_ptr<const IdMap> item_map() const { return m_items; }
 
+  /// Number of users (rows of the matrix).
   Index num_users() const { return m_csr.rows(); }
+  /// Number of items (columns of the matrix).
   Index num_items() const { return m_csr.cols(); }
+  /// Number of stored interactions (non-zeros of the matrix).
   Index nnz() const { return m_csr.nonZeros(); }
 
   /// All interactions back as a list (CSR order).
@@ -131,8 +142,8 @@ class Interactions {
 
 /// Options of the embedded synthetic data set (`lowrank demo` runs on it without any file).
 struct SyntheticOptions {
-  Index users = 6000;
-  Index items = 3000;
+  Index users = 6000;            ///< number of users
+  Index items = 3000;            ///< number of items (≥ 2)
   Index interactions = 1000000;  ///< target count; the generated count is close to it
   int latent_factors = 16;       ///< rank of the preference model
   double noise = 0.5;            ///< std-dev of the preference noise, relative to the signal
@@ -140,14 +151,14 @@ struct SyntheticOptions {
   double user_activity_exponent = 1.0;    ///< Zipf exponent of user activity
   int genres = 18;               ///< each item gets 1–3 genres aligned with its latent factors
   bool ratings = true;           ///< values are 1–5 ratings (else 1)
-  std::uint64_t seed = 42;
+  std::uint64_t seed = 42;       ///< seed of the random generator
 };
 
 /// A synthetic data set with item genres.
 struct SyntheticData {
-  Interactions interactions;
+  Interactions interactions;                  ///< the users × items data
   std::vector<std::vector<int>> item_genres;  ///< genres of each item
-  std::vector<std::string> genre_names;
+  std::vector<std::string> genre_names;       ///< name of each genre index
 };
 
 }  // namespace lowrank::rec

@@ -24,7 +24,7 @@ namespace lowrank::rec {
 
 /// Column roles and filters of a delimited interaction file.
 struct CsvOptions {
-  char delimiter = ',';
+  char delimiter = ',';         ///< field separator (not a line end or NUL)
   bool header = false;          ///< the first data line is a header (skipped)
   int user_column = 0;          ///< 0-based field index of the user id
   int item_column = 1;          ///< 0-based field index of the item id
@@ -35,7 +35,7 @@ struct CsvOptions {
   bool binarize = false;        ///< store 1 instead of the rating (after the min_rating filter)
   int min_user_interactions = 0;  ///< k-core: users with fewer distinct items are dropped (iterated)
   int min_item_interactions = 0;  ///< k-core: items with fewer distinct users are dropped (iterated)
-  Duplicates duplicates = Duplicates::sum;
+  Duplicates duplicates = Duplicates::sum;  ///< what to do with repeated (user, item) pairs
   /// true: a line with more fields than the last used column is an error (the MovieLens formats).
   bool exact_fields = false;
 };

@@ -25,7 +25,7 @@ namespace lowrank::rec {
 
 /// One interaction of a user's history.
 struct HistoryEvent {
-  ItemId item;
+  ItemId item;                 ///< dense item index (a row of the item embeddings)
   std::int64_t timestamp = 0;  ///< seconds; events are processed in timestamp order (stable)
 };
 
@@ -44,7 +44,8 @@ struct JourneyOptions {
 struct Journey {
   std::vector<ItemId> items;                ///< in time order
   std::vector<std::int64_t> timestamps;     ///< aligned with items
-  std::int64_t start = 0, end = 0;          ///< time span (first and last timestamp)
+  /// Start of the time span (timestamp of the first item).
+  std::int64_t start = 0, end = 0;          ///< end of the time span (timestamp of the last item)
   Eigen::VectorXf centroid;                 ///< mean of the unit-normalised item embeddings
   double cohesion = 0;                      ///< mean cosine similarity of the items to the centroid direction
   std::vector<ItemId> representatives;      ///< items closest to the centroid, closest first
@@ -90,9 +91,9 @@ LOWRANK_API std::vector<std::vector<ItemId>> chunk_history(const std::vector<His
 /// MovieLens u.item (pipe-separated: id|title|date|video date|url|19 genre flags) → titles and genre ids per
 /// item in the order of `items` (raw ids); items absent from the file get an empty title and no genres.
 struct ItemInfo {
-  std::vector<std::string> titles;
-  std::vector<std::vector<int>> attributes;
-  std::vector<std::string> attribute_names;
+  std::vector<std::string> titles;           ///< title per item (empty when absent from the file)
+  std::vector<std::vector<int>> attributes;  ///< genre ids (0–18) per item
+  std::vector<std::string> attribute_names;  ///< the 19 MovieLens genre names, indexed by genre id
 };
 /// Reads u.item (Latin-1 text is passed through as bytes). \throws Error io (cannot open), parse (bad line).
 LOWRANK_API ItemInfo load_movielens_items(const std::string& path, const IdMap& items);

@@ -35,13 +35,13 @@ struct PromptOptions {
   int k = 10;                      ///< how many items the model is asked to return (clamped to the candidates)
   int max_history = 50;            ///< most recent history titles kept (the last ones of the list)
   bool include_scores = true;      ///< show the recommender's scores
-  bool include_explanations = true;
+  bool include_explanations = true;  ///< show the recommender's explanations
   std::string task = "Re-rank the candidate movies for this user, best first.";  ///< first line of the prompt
 };
 
 /// The prompt in two forms: plain text for a chat box, JSON for an API call or a file.
 struct RerankPrompt {
-  std::string text;
+  std::string text;  ///< plain-text prompt
   std::string json;  ///< {"task", "k", "history": [...], "candidates": [{"id","title","score","explanation"}], "answer_format"}
 };
 
@@ -87,16 +87,16 @@ LOWRANK_API ParsedRanking parse_ranked_response(const std::string& response,
 /// Metrics of ranked lists, with the harness's names ("precision@5", "recall@10", "ndcg@10", "map@10",
 /// "mrr@10", "hit@10") and the number of users scored.
 struct RankedListMetrics {
-  std::map<std::string, double> values;
+  std::map<std::string, double> values;  ///< metric name → value averaged over `users`
   Index users = 0;          ///< users with a list and at least one relevant test item
   Index users_no_list = 0;  ///< test users without a list (scored as empty lists when count_missing_users)
 };
 
 /// Scores ranked lists against held-out interactions with the definitions of rec/metrics.hpp's `evaluate`
 /// (binary relevance: a stored test value ≥ threshold; averaged over users with ≥ 1 relevant item):
-/// precision@k = hits/k, recall@k = hits/|T|, ndcg@k = DCG/IDCG with log2(rank + 1) discounts and the
-/// ideal of min(k, |T|) hits, map@k = Σ_{hits} hits_r / r ÷ min(k, |T|), mrr@k = 1/rank of the first hit,
-/// hit@k = any hit. Lists shorter than k count as padded with misses.
+/// precision\@k = hits/k, recall\@k = hits/|T|, ndcg\@k = DCG/IDCG with log2(rank + 1) discounts and the
+/// ideal of min(k, |T|) hits, map\@k = Σ_{hits} hits_r / r ÷ min(k, |T|), mrr\@k = 1/rank of the first hit,
+/// hit\@k = any hit. Lists shorter than k count as padded with misses.
 /// \param lists      user → ranked items (best first); repeats after the first are ignored
 /// \param test       users × items held-out matrix
 /// \param cutoffs    the k values (each ≥ 1)

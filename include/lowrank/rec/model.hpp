@@ -21,8 +21,8 @@ namespace lowrank::rec {
 
 /// An item with its score, as returned by recommend / similar_items.
 struct ScoredItem {
-  ItemId item;
-  float score;
+  ItemId item;  ///< dense item index in [0, num_items())
+  float score;  ///< the model's score of the item (higher is better)
 };
 
 /// Filters for recommend.
@@ -40,9 +40,9 @@ struct Contribution {
 
 /// Why a model scores (user, item) as it does: the seen items with the largest contributions.
 struct Explanation {
-  UserId user = 0;
-  ItemId item = 0;
-  float score = 0;
+  UserId user = 0;   ///< the explained user (dense index)
+  ItemId item = 0;   ///< the explained item (dense index)
+  float score = 0;   ///< the model's score of (user, item)
   std::vector<Contribution> contributions;  ///< largest |weight| first
   std::string summary;                      ///< one line a person can read
 };
@@ -91,19 +91,26 @@ class Recommender {
   /// Scores of all items for a block of users: out is users.size() × num_items().
   virtual void score_block(const std::vector<UserId>& users, Eigen::Ref<Eigen::MatrixXf> out) const = 0;
 
+  /// True once fit has succeeded (or a fitted model was loaded).
   bool is_fitted() const { return m_fitted; }
+  /// Number of users in the training data (0 before fit).
   Index num_users() const { return m_seen.rows(); }
+  /// Number of items in the training data (0 before fit).
   Index num_items() const { return m_seen.cols(); }
   /// The training matrix kept for masking (users × items).
   const Interactions::Csr& seen() const { return m_seen; }
   /// Raw-id maps of the training data (shared, not copied).
   const IdMap& users() const { return *m_users; }
+  /// Raw-id map of the items of the training data (shared, not copied).
   const IdMap& items() const { return *m_items; }
 
+  /// Sets the callback that receives progress of fit (an empty function disables it).
   void set_progress(ProgressCallback cb) { m_progress = std::move(cb); }
 
   /// Persistence hooks (rec/persist.hpp): hyper-parameters and fitted state.
+  /// Default: throws invalid_argument (persistence not supported).
   virtual void save_state(BinaryWriter& out) const;
+  /// Reads back what save_state wrote. Default: throws invalid_argument (persistence not supported).
   virtual void load_state(BinaryReader& in);
 
  protected:
@@ -111,16 +118,18 @@ class Recommender {
   void remember_training_data(const Interactions& data);
   /// Throws unless fitted and `user` is in range.
   void check_user(UserId user, const char* who) const;
+  /// Throws unless fitted and `item` is in range; `who` names the calling function in the message.
   void check_item(ItemId item, const char* who) const;
   /// Reports progress; throws Error(Errc::cancelled) when the callback says stop.
   void report_progress(const std::string& stage, double fraction) const;
+  /// Marks the model fitted (or not); fit implementations set it last, after all state is in place.
   void set_fitted(bool f) { m_fitted = f; }
 
-  Interactions::Csr m_seen;
-  std::shared_ptr<const IdMap> m_users = std::make_shared<IdMap>();
-  std::shared_ptr<const IdMap> m_items = std::make_shared<IdMap>();
-  ProgressCallback m_progress;
-  bool m_fitted = false;
+  Interactions::Csr m_seen;  ///< training matrix (users × items), for masking seen items
+  std::shared_ptr<const IdMap> m_users = std::make_shared<IdMap>();  ///< raw-id map of the users
+  std::shared_ptr<const IdMap> m_items = std::make_shared<IdMap>();  ///< raw-id map of the items
+  ProgressCallback m_progress;  ///< progress callback (empty: none)
+  bool m_fitted = false;        ///< true once fit succeeded (or a fitted model was loaded)
 };
 
 }  // namespace lowrank::rec

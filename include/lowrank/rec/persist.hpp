@@ -52,20 +52,24 @@ inline std::uint64_t fnv1a64(const unsigned char* data, std::size_t n,
 /// Appends typed values to an in-memory byte buffer (the file is written in one piece by `save`).
 class BinaryWriter {
  public:
+  /// Appends the bytes of a trivially copyable value (native byte order).
   template <class T>
   void write(const T& value) {
     static_assert(std::is_trivially_copyable_v<T>, "BinaryWriter::write: POD only");
     const auto* p = reinterpret_cast<const unsigned char*>(&value);
     m_buf.insert(m_buf.end(), p, p + sizeof(T));
   }
+  /// Appends `n` raw bytes from `data`.
   void write_bytes(const void* data, std::size_t n) {
     const auto* p = static_cast<const unsigned char*>(data);
     m_buf.insert(m_buf.end(), p, p + n);
   }
+  /// A string: u64 length, then its bytes.
   void write_string(const std::string& s) {
     write<std::uint64_t>(s.size());
     write_bytes(s.data(), s.size());
   }
+  /// A vector of trivially copyable values: u8 element size, u64 count, then the elements.
   template <class T>
   void write_vector(const std::vector<T>& v) {
     static_assert(std::is_trivially_copyable_v<T>, "BinaryWriter::write_vector: POD only");
@@ -94,11 +98,14 @@ class BinaryWriter {
     write_bytes(c.innerIndexPtr(), std::size_t(c.nonZeros()) * sizeof(int));
     write_bytes(c.valuePtr(), std::size_t(c.nonZeros()) * sizeof(float));
   }
+  /// An id map: u64 count, then every raw id as a string, in dense-index order.
   void write_idmap(const IdMap& map) {
     write<std::uint64_t>(std::uint64_t(map.size()));
     for (const auto& s : map.raw_ids()) write_string(s);
   }
+  /// The bytes written so far.
   const std::vector<unsigned char>& buffer() const { return m_buf; }
+  /// The bytes written so far, writable (serialize patches the body length in the header).
   std::vector<unsigned char>& buffer() { return m_buf; }
 
  private:
@@ -109,11 +116,15 @@ class BinaryWriter {
 /// (naming `what` and the offset) instead of reading past the end.
 class BinaryReader {
  public:
+  /// Reads the `size` bytes at `data` (not copied: keep them alive); `source` names them in errors.
   BinaryReader(const unsigned char* data, std::size_t size, std::string source = "model")
       : m_data(data), m_size(size), m_source(std::move(source)) {}
 
+  /// Bytes consumed so far.
   std::size_t offset() const { return m_pos; }
+  /// Bytes left to read.
   std::size_t remaining() const { return m_size - m_pos; }
+  /// The name given to the constructor (a path, or "model").
   const std::string& source() const { return m_source; }
 
   /// Throws Errc::corrupt unless `n` more bytes are available.
@@ -121,6 +132,7 @@ class BinaryReader {
     LOWRANK_CHECK(n <= remaining(), corrupt, m_source, ": truncated or corrupt while reading ", what, " at byte ",
                   m_pos, " (needs ", n, " bytes, ", remaining(), " left)");
   }
+  /// One trivially copyable value written by BinaryWriter::write; `what` names it in errors.
   template <class T>
   T read(const char* what = "value") {
     static_assert(std::is_trivially_copyable_v<T>, "BinaryReader::read: POD only");
@@ -130,6 +142,7 @@ class BinaryReader {
     m_pos += sizeof(T);
     return v;
   }
+  /// Copies the next `n` bytes into `out`.
   void read_bytes(void* out, std::size_t n, const char* what) {
     need(n, what);
     if (n) std::memcpy(out, m_data + m_pos, n);
@@ -142,12 +155,14 @@ class BinaryReader {
                   " at byte ", m_pos - 8, " (only ", remaining(), " bytes left)");
     return std::size_t(n);
   }
+  /// A string written by write_string.
   std::string read_string(const char* what = "string") {
     const std::size_t n = read_count(1, what);
     std::string s(n, '\0');
     read_bytes(s.data(), n, what);
     return s;
   }
+  /// A vector written by write_vector; a different element size is Errc::version_mismatch.
   template <class T>
   std::vector<T> read_vector(const char* what = "vector") {
     check_scalar(read<std::uint8_t>(what), sizeof(T), what);
@@ -169,13 +184,16 @@ class BinaryReader {
     read_bytes(m.data(), std::size_t(rows * cols) * sizeof(S), what);
     return m;
   }
+  /// A column vector written by write_matrix; throws Errc::corrupt when it has more than one column.
   template <class S>
   Eigen::Matrix<S, Eigen::Dynamic, 1> read_vector_eigen(const char* what = "vector") {
     auto m = read_matrix<S>(what);
     LOWRANK_CHECK(m.cols() == 1 || m.size() == 0, corrupt, m_source, ": ", what, " is not a column vector");
     return Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>>(m.data(), m.rows());
   }
+  /// A CSR matrix written by write_csr; its structure (row pointers, sorted in-range columns) is checked.
   Interactions::Csr read_csr(const char* what = "sparse matrix");
+  /// An id map written by write_idmap; a repeated raw id is Errc::corrupt.
   IdMap read_idmap(const char* what = "id map");
 
  private:
@@ -201,6 +219,8 @@ LOWRANK_API std::unique_ptr<Recommender> load(const std::filesystem::path& path)
 
 /// The same format in memory (tests, network transfer).
 LOWRANK_API std::vector<unsigned char> serialize(const Recommender& model);
+/// Reads a model from the `size` bytes at `data` (as `load` does from a file); `source` names them in
+/// error messages. Throws as `load`, except Errc::io.
 LOWRANK_API std::unique_ptr<Recommender> deserialize(const unsigned char* data, std::size_t size,
                                                      const std::string& source = "model");
 

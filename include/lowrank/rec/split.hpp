@@ -25,9 +25,10 @@
 
 namespace lowrank::rec {
 
+/// A train/test split; every matrix has the source's id maps and shape.
 struct Split {
-  Interactions train;
-  Interactions test;
+  Interactions train;                ///< the interactions to fit on
+  Interactions test;                 ///< the held-out interactions to evaluate on
   Interactions fold_in;              ///< split_users only (empty matrix, same shape, otherwise)
   std::vector<UserId> test_users;    ///< split_users only: the held-out users, ascending
 };

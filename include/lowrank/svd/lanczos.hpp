@@ -39,7 +39,7 @@ struct LanczosOptions : SvdOptions {
   Index krylov_dimension = 0;  ///< kd, the basis size between restarts; 0 = max(2·rank, rank + 20), clamped to min(m, n)
   Index keep = 0;              ///< Ritz vectors kept at a restart; 0 = rank + (kd − rank)/2 (rounded to whole blocks)
   Index block_size = 0;        ///< b, columns per operator application (SpMM/GEMM); 0 = 1 (single-vector GKL)
-  Reorthogonalization reorthogonalization = Reorthogonalization::full;
+  Reorthogonalization reorthogonalization = Reorthogonalization::full;  ///< which bases are reorthogonalized
 };
 
 namespace detail {
@@ -184,6 +184,8 @@ auto lanczos_svd_impl(COp& A, Index rank, const LanczosOptions& opt) {
 /// \param A     m×n input; dense and sparse inputs are scanned for NaN/Inf, operators are checked on
 ///              their first output. Nothing is copied (sparse: see SparseOperator).
 /// \param rank  number of leading triplets, 1 <= rank <= min(m, n).
+/// \param opt   vectors (none or thin; full throws), tolerance, max_iterations (restarts), seed and the
+///              Lanczos settings of LanczosOptions (defaults there).
 /// \returns U (m×rank), S (descending), V (n×rank). info.converged is false when max_iterations restarts
 ///          did not bring all `rank` residuals ‖Aᵀuᵢ − σᵢvᵢ‖ below tol·σ₁ (results are still the best
 ///          Ritz triplets); info.residual_estimate = max residual / σ₁; restarts, matvecs, converged_count,

@@ -213,6 +213,8 @@ auto randomized_svd_fixed_accuracy(COp& A, Index max_rank, const RandomizedOptio
 /// \param A     m×n input; dense and sparse inputs are scanned for NaN/Inf, operators are checked on
 ///              their first output. Nothing is copied (sparse: see SparseOperator).
 /// \param rank  number of triplets, 1 <= rank <= min(m, n); in fixed-accuracy mode the maximal rank.
+/// \param opt   vectors (none or thin; full throws), seed and the sketch settings of RandomizedOptions
+///              (oversampling, power iterations, block Krylov, fixed accuracy with tolerance).
 /// \returns U (m×r), S (r, descending), V (n×r); info.oversampling, subspace_dimension, iterations
 ///          (power steps or growth blocks), matvecs (operator columns) and residual_estimate
 ///          (max ‖A vᵢ − σᵢ uᵢ‖/σ₁; in fixed-accuracy mode the estimate of ‖A − QB‖_F/‖A‖_F).

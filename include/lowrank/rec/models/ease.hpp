@@ -14,6 +14,7 @@
 
 namespace lowrank::rec {
 
+/// Options of EASE.
 struct EASEOptions {
   double lambda = 500;                     ///< L2 weight λ on B
   std::uint64_t memory_budget = 4ull << 30;  ///< bytes allowed for the dense item×item matrices
@@ -21,11 +22,15 @@ struct EASEOptions {
   bool binarize = true;                    ///< X_ui = 1 for every interaction (else the stored value)
 };
 
+/// EASE recommender: scores X_u·B with the closed-form item-item weight matrix B.
 class EASE : public Recommender {
  public:
+  /// Dense row-major float item × item matrix (the type of B).
   using WeightMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  /// A model with these options (checked by fit).
   explicit EASE(EASEOptions options = {}) : m_opt(options) {}
   std::string name() const override { return "ease"; }
+  /// The options.
   const EASEOptions& options() const { return m_opt; }
 
   /// \throws resource_limit when 2·items²·sizeof(scalar) exceeds memory_budget; invalid_argument for λ ≤ 0.

@@ -19,6 +19,7 @@
 
 namespace lowrank::rec {
 
+/// Options of ImplicitALS.
 struct ImplicitALSOptions {
   // Defaults chosen on ML-100K / ml-latest-small top-N (80/20 per user, seed 42; see bench/rec_models.cpp):
   // with star ratings as r, a small α and a strong λ rank best.
@@ -35,10 +36,13 @@ struct ImplicitALSOptions {
   std::uint64_t seed = 0;         ///< initial factors
 };
 
+/// Implicit-feedback matrix factorization trained by alternating least squares; score(u, i) = x_uᵀy_i.
 class ImplicitALS : public Recommender {
  public:
+  /// A model with these options (checked by fit).
   explicit ImplicitALS(ImplicitALSOptions options = {}) : m_opt(options) {}
   std::string name() const override { return "als"; }
+  /// The options.
   const ImplicitALSOptions& options() const { return m_opt; }
 
   /// Fits on `data` (values are r_ui ≥ 0). Reports "als" progress per epoch; cancellable.
@@ -65,6 +69,7 @@ class ImplicitALS : public Recommender {
   const std::vector<double>& loss_history() const { return m_loss; }
   /// Factors (float, or rounded from double when double_precision): users × k and items × k.
   Eigen::MatrixXf user_factors() const;
+  /// Item factors Y (items × k), float as user_factors().
   Eigen::MatrixXf item_factors() const;
 
   void save_state(BinaryWriter& out) const override;

@@ -17,20 +17,26 @@
 
 namespace lowrank::rec {
 
+/// Weighting of the user×item matrix X before the similarity (see the file comment).
 enum class Weighting { none, bm25, tfidf };
 
+/// Options of ItemKNN.
 struct ItemKNNOptions {
   int neighbors = 100;       ///< N, neighbours kept per item
   double shrinkage = 10;     ///< added to the cosine denominator (damps similarities from few users)
-  Weighting weighting = Weighting::none;
+  Weighting weighting = Weighting::none;  ///< weighting of X: none, bm25 or tfidf
   bool binarize = true;      ///< use 1 for every interaction (else the stored value) in X and in scoring
 };
 
+/// Item-based k-nearest-neighbours recommender over a sparse shrunk-cosine similarity matrix.
 class ItemKNN : public Recommender {
  public:
+  /// Sparse row-major float item × item matrix (the type of W).
   using SimilarityMatrix = Eigen::SparseMatrix<float, Eigen::RowMajor, int>;
+  /// A model with these options (checked by fit).
   explicit ItemKNN(ItemKNNOptions options = {}) : m_opt(options) {}
   std::string name() const override { return "itemknn"; }
+  /// The options.
   const ItemKNNOptions& options() const { return m_opt; }
 
   /// \throws Error invalid_argument for neighbors < 1 or shrinkage < 0; cancelled from the callback.

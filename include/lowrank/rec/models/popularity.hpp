@@ -9,6 +9,7 @@
 
 namespace lowrank::rec {
 
+/// Non-personalized baseline: every user gets the items with the most training users.
 class Popularity : public Recommender {
  public:
   std::string name() const override { return "popularity"; }

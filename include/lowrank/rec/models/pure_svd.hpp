@@ -19,18 +19,22 @@
 
 namespace lowrank::rec {
 
+/// Options of PureSVD.
 struct PureSVDOptions {
-  int factors = 50;
+  int factors = 50;                   ///< number of singular triplets kept, 1 ≤ factors ≤ min(users, items)
   std::string solver = "randomized";  ///< "randomized" | "lanczos" | "gram"
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;             ///< seed of the randomized and Lanczos solvers
   bool binarize = false;              ///< factor the 0/1 pattern instead of the stored values
   Index gram_max_items = 8000;        ///< "gram": largest item count whose dense RᵀR is formed
 };
 
+/// PureSVD recommender: truncated SVD of the user×item matrix, score(u, ·) = r_u·V·Vᵀ.
 class PureSVD : public Recommender {
  public:
+  /// A model with these options (checked by fit).
   explicit PureSVD(PureSVDOptions options = {}) : m_opt(std::move(options)) {}
   std::string name() const override { return "puresvd"; }
+  /// The options.
   const PureSVDOptions& options() const { return m_opt; }
 
   /// \throws Error invalid_argument (factors < 1 or > min(users, items), unknown solver),
@@ -43,6 +47,7 @@ class PureSVD : public Recommender {
 
   /// Item factors V (items × factors) and singular values Σ.
   const Eigen::MatrixXf& item_factors() const { return m_v; }
+  /// Singular values Σ (factors of them, descending).
   const Eigen::VectorXf& singular_values() const { return m_s; }
   /// The solver's report of the last fit.
   const SvdInfo& svd_info() const { return m_info; }
