@@ -9,8 +9,8 @@
 #include "lowrank/svd.hpp"
 
 namespace {
-template <class R>
-void check_result(const Eigen::MatrixXd& A, const R& r, bool check_residual) {
+template <class Result>
+void check_result(const Eigen::MatrixXd& A, const Result& r, bool check_residual) {
   for (Eigen::Index i = 0; i < r.S.size(); ++i) {
     if (!std::isfinite(r.S(i)) || r.S(i) < 0) __builtin_trap();
     if (i > 0 && r.S(i) > r.S(i - 1)) __builtin_trap();

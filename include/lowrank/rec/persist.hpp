@@ -19,6 +19,7 @@
 /// larger than the remaining bytes throws Errc::corrupt, never UB and never a giant allocation).
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -178,6 +179,9 @@ class BinaryReader {
     const auto rows = read<std::int64_t>(what);
     const auto cols = read<std::int64_t>(what);
     LOWRANK_CHECK(rows >= 0 && cols >= 0, corrupt, m_source, ": negative shape of ", what, " at byte ", m_pos);
+    // An empty matrix may not claim a dimension larger than the file: callers size other arrays by it.
+    LOWRANK_CHECK(std::uint64_t(std::max(rows, cols)) <= remaining() + 1, corrupt, m_source, ": corrupt shape ", rows,
+                  "x", cols, " of ", what, " (", remaining(), " bytes left)");
     LOWRANK_CHECK(rows == 0 || std::uint64_t(cols) <= remaining() / sizeof(S) / std::uint64_t(rows), corrupt, m_source,
                   ": corrupt shape ", rows, "x", cols, " of ", what, " (", remaining(), " bytes left)");
     Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic> m(rows, cols);
@@ -188,7 +192,9 @@ class BinaryReader {
   template <class S>
   Eigen::Matrix<S, Eigen::Dynamic, 1> read_vector_eigen(const char* what = "vector") {
     auto m = read_matrix<S>(what);
-    LOWRANK_CHECK(m.cols() == 1 || m.size() == 0, corrupt, m_source, ": ", what, " is not a column vector");
+    LOWRANK_CHECK(m.cols() == 1 || m.rows() == 0, corrupt, m_source, ": ", what, " is not a column vector (",
+                  m.rows(), "x", m.cols(), ")");
+    if (m.size() == 0) return Eigen::Matrix<S, Eigen::Dynamic, 1>();
     return Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>>(m.data(), m.rows());
   }
   /// A CSR matrix written by write_csr; its structure (row pointers, sorted in-range columns) is checked.

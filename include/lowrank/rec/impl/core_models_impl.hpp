@@ -354,9 +354,14 @@ LOWRANK_IMPL_INLINE void Popularity::save_state(BinaryWriter& out) const { out.w
 
 LOWRANK_IMPL_INLINE void Popularity::load_state(BinaryReader& in) {
   Eigen::VectorXf c = in.read_vector_eigen<float>("popularity counts");
-  if (is_fitted())
+  if (is_fitted()) {
     LOWRANK_CHECK(c.size() == num_items(), corrupt, in.source(), ": popularity counts hold ", c.size(), " items, expected ",
                   num_items());
+    // Counts of training users: whole numbers in [0, users] (explain prints them as integers).
+    for (Index i = 0; i < c.size(); ++i)
+      LOWRANK_CHECK(c[i] >= 0 && c[i] <= float(num_users()) && c[i] == std::floor(c[i]), corrupt, in.source(),
+                    ": popularity count ", c[i], " of item ", i, " is not a user count in [0, ", num_users(), "]");
+  }
   m_counts = std::move(c);
 }
 

@@ -64,6 +64,14 @@ class ChunkReader {
     LOWRANK_CHECK(got == n || !std::ferror(m_file), io, m_name, ": read error");
     return got;
   }
+  /// A good first buffer size: the whole of a small plain file (+1 to see its end in one read), at most
+  /// `cap`; `cap` for compressed input, whose size is unknown.
+  std::size_t buffer_size(std::size_t cap) const {
+    if (!m_file) return cap;
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(m_name, ec);
+    return ec ? cap : std::max<std::size_t>(4096, std::min<std::size_t>(cap, std::size_t(bytes) + 1));
+  }
 
  private:
   std::string m_name;
@@ -77,7 +85,8 @@ class ChunkReader {
 template <class F>
 void for_each_line(const std::filesystem::path& path, F&& on_line) {
   ChunkReader in(path);
-  std::vector<char> buf(static_cast<std::size_t>(8) << 20);
+  // 8 MiB chunks for big files; a small file gets a buffer its size (loading many small files, fuzzing).
+  std::vector<char> buf(in.buffer_size(std::size_t(8) << 20));
   std::size_t have = 0;  // bytes carried over (an unfinished line)
   std::int64_t number = 0;
   bool eof = false;
@@ -108,15 +117,20 @@ void for_each_line(const std::filesystem::path& path, F&& on_line) {
 }
 
 /// Raw id → dense index, with a direct table for canonical non-negative integers (no std::string
-/// per lookup); everything else goes through the IdMap.
+/// per lookup); everything else goes through the IdMap. The table grows only while its size stays
+/// within 64 slots per distinct id seen (plus 64 Ki), so a stray large id in a small file costs a map
+/// entry, not a 128 MiB table (found by tests/fuzz/fuzz_loader).
 class IdCache {
  public:
   Index get(std::string_view tok) {
     if (!tok.empty() && tok.size() <= 9 && (tok[0] != '0' || tok.size() == 1)) {
       std::uint32_t v = 0;
       auto [q, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), v);
-      if (ec == std::errc() && q == tok.data() + tok.size() && v < (1u << 24)) {
-        if (v >= m_table.size()) m_table.resize(std::max<std::size_t>(v + 1, m_table.size() * 2), -1);
+      const std::size_t budget = 64 * (std::size_t(map.size()) + 1024);
+      if (ec == std::errc() && q == tok.data() + tok.size() && v < (1u << 24) &&
+          (v < m_table.size() || v < budget)) {
+        if (v >= m_table.size())
+          m_table.resize(std::min(std::max<std::size_t>(v + 1, m_table.size() * 2), budget), -1);
         Index& slot = m_table[v];
         if (slot < 0) slot = map.insert(tok);
         return slot;

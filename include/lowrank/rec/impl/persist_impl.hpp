@@ -54,10 +54,13 @@ LOWRANK_IMPL_INLINE Interactions::Csr BinaryReader::read_csr(const char* what) {
   read_bytes(inner.data(), inner.size() * sizeof(int), what);
   read_bytes(values.data(), values.size() * sizeof(float), what);
   // Structure check before handing the arrays to Eigen (a bad index would be UB there).
+  // The whole row pointer first: non-decreasing from 0 to nnz, so every p below indexes inside the arrays
+  // (checking it row by row let one too-large pointer index past the end; found by tests/fuzz/fuzz_model).
   LOWRANK_CHECK(outer[0] == 0 && outer.back() == nnz, corrupt, m_source, ": ", what, " has a bad row pointer");
-  for (std::int64_t r = 0; r < rows; ++r) {
+  for (std::int64_t r = 0; r < rows; ++r)
     LOWRANK_CHECK(outer[std::size_t(r)] <= outer[std::size_t(r) + 1], corrupt, m_source, ": ", what,
                   " row pointer decreases at row ", r);
+  for (std::int64_t r = 0; r < rows; ++r) {
     for (int p = outer[std::size_t(r)]; p < outer[std::size_t(r) + 1]; ++p) {
       LOWRANK_CHECK(inner[std::size_t(p)] >= 0 && inner[std::size_t(p)] < cols &&
                         (p == outer[std::size_t(r)] || inner[std::size_t(p)] > inner[std::size_t(p) - 1]),
