@@ -48,7 +48,8 @@ def table(doc, baseline_solvers=()):
     for b in rows:
         solver, args = parse_name(b["name"])
         by_shape.setdefault(tuple(sorted(args.items())), {})[solver] = b["real_time"]
-    head = ["benchmark", "time"] + [f"× {s}" for s in baseline_solvers] + counters
+    head = ["benchmark", "time"] + [f"× {s}" for s in baseline_solvers] + \
+        ["GB/s" if c == "bytes_per_second" else c for c in counters]
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for b in rows:
         solver, args = parse_name(b["name"])
@@ -58,7 +59,7 @@ def table(doc, baseline_solvers=()):
             cells.append(f"{b['real_time'] / shape[base]:.2f}" if base in shape else "–")
         if b.get("error_occurred"):
             cells[1] = "skipped: " + b.get("error_message", "")
-        cells += [fmt(b[c]) if c in b else "" for c in counters]
+        cells += [(f"{b[c] / 1e9:.1f}" if c == "bytes_per_second" else fmt(b[c])) if c in b else "" for c in counters]
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
