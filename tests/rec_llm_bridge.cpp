@@ -79,6 +79,9 @@ TEST_CASE("llm bridge: ids alone, title beats a clashing number, partial lists, 
   INFO(r.report());
   REQUIRE(r.items == std::vector<ItemId>{4, 3, 0});
   REQUIRE(r.missing == std::vector<ItemId>{1, 2});
+  // a bullet before an id that looks like list numbering ("- 127: …" is Godfather, not rank 127)
+  r = parse_ranked_response("- 127: because it fits\n* 258 - a classic\n", movies());
+  REQUIRE(r.items == std::vector<ItemId>{2, 4});
   // "1 - Contact (1997)": the leading 1 is Toy Story's id, but the title names Contact
   r = parse_ranked_response("1 - Contact (1997)\nusual suspects\n", movies());
   REQUIRE(r.items == std::vector<ItemId>{4, 3});

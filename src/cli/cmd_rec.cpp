@@ -190,6 +190,7 @@ int run_recommend(const Args& args) {
 }
 
 int run_evaluate(const Args& args) {
+  if (args.has("ranked")) return run_evaluate_ranked(args);
   const std::string model_name = args.require("model");
   rec::EvalOptions eo;
   if (args.has("k")) eo.cutoffs = parse_int_list(args.get("k"), "-k");
@@ -239,12 +240,12 @@ int run_evaluate(const Args& args) {
   return 0;
 }
 
+}  // namespace
+
 std::vector<OptionSpec> with_data_options(std::vector<OptionSpec> v) {
   for (auto& o : data_options()) v.push_back(o);
   return v;
 }
-
-}  // namespace
 
 Command fit_command() {
   return {"fit", "fit a model on an interaction file and save it",
@@ -270,7 +271,7 @@ Command recommend_command() {
 Command evaluate_command() {
   return {"evaluate", "fit a model on a training set and report top-k (and rating) metrics on a test set",
           "lowrank evaluate --model NAME [--param k=v ...] (--train F --test F | --data F --split "
-          "random|per-user|leave-last-out|kfold) [-k 5,10,20] [--json]",
+          "random|per-user|leave-last-out|kfold) [-k 5,10,20] [--json]  |  lowrank evaluate --ranked F --test F",
           with_data_options({{"model", true, "popularity, itemknn, puresvd, als, biasedmf, svdpp or ease"},
                              {"param", true, "model option name=value (repeatable)"},
                              {"train", true, "training file"},
@@ -280,7 +281,9 @@ Command evaluate_command() {
                              {"test-fraction", true, "held-out fraction (default 0.2)"},
                              {"folds", true, "kfold: number of folds (default 5)"},
                              {"fold", true, "kfold: which fold is the test set (default 0)"},
-                             {"k", true, "cutoffs (default 5,10,20)"}}),
+                             {"k", true, "cutoffs (default 5,10,20)"},
+                             {"ranked", true, "score a ranked-list file (user<TAB>item lines, best first) on --test "
+                                              "instead of fitting a model"}}),
           run_evaluate};
 }
 

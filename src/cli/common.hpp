@@ -49,6 +49,9 @@ Command demo_command();
 Command fit_command();
 Command recommend_command();
 Command evaluate_command();
+Command journeys_command();
+Command prompt_command();
+Command rerank_command();
 
 /// Wall time of a callable in seconds.
 template <class F>

@@ -21,7 +21,8 @@ namespace {
 bool g_quiet = false;
 
 std::vector<Command> commands() {
-  return {demo_command(), svd_command(), fit_command(), recommend_command(), evaluate_command(), bench_svd_command()};
+  return {demo_command(),     svd_command(),    fit_command(),      recommend_command(), evaluate_command(),
+          bench_svd_command(), journeys_command(), prompt_command(), rerank_command()};
 }
 
 void print_main_usage(std::FILE* out) {

@@ -35,8 +35,8 @@ inline std::string explain_summary(const Recommender& m, UserId user, ItemId ite
   s += "; largest contributions from seen items";
   for (std::size_t k = 0; k < c.size() && k < 3; ++k) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%s%+.4g", k ? ", " : " ", double(c[k].weight));
-    s += " " + m.items().raw(c[k].item) + buf;
+    std::snprintf(buf, sizeof buf, " %+.4g", double(c[k].weight));
+    s += (k ? ", " : " ") + m.items().raw(c[k].item) + buf;  // "seen items 113 +1.135, 105 +0.5662
   }
   return s;
 }

@@ -417,6 +417,11 @@ LOWRANK_IMPL_INLINE ParsedRanking parse_ranked_response(const std::string& respo
     const int by_title = opt.match_titles ? titles.match(s) : -1;
     c = by_title >= 0 ? by_title : by_id;
     if (c < 0) c = ids.match(text);  // the "marker" may have been the id itself ("50. Star Wars")
+    if (c < 0) {  // a bullet, then an id that looks like list numbering: "- 109: because …"
+      std::string b = text;
+      while (!b.empty() && std::string("-*+> ").find(b[0]) != std::string::npos) b.erase(0, 1);
+      if (b != text) c = ids.match(b);
+    }
     if (c < 0) {
       out.ignored.push_back({no, text, "no candidate id or title found"});
       continue;
