@@ -97,6 +97,10 @@ def main():
              "Written by `scripts/bench` (Release, 1 thread, `OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`). "
              "Ratios compare rows of the same run on the same shape; this machine is shared, so compare "
              "ratios, not absolute times, across runs.", ""]
+    note = os.path.join(folder, "NOTE.md")  # conditions of this run worth knowing (written by hand)
+    if os.path.exists(note):
+        with open(note) as f:
+            parts += [f.read().strip(), ""]
     for path in sorted(glob.glob(os.path.join(folder, "*.json"))):
         name = os.path.basename(path)[:-5]
         doc = load(path)
@@ -113,6 +117,13 @@ def main():
                   f"Google Benchmark library build: {ctx.get('library_build_type', '?')} (lowrank itself is Release)", ""]
         bases = ("lapack_dgesdd", "eigen_bdcsvd") if name == "svd_dense" else ()
         parts += [table(doc, bases), ""]
+        # Markdown tables the program printed itself (evaluation tables of the recommender benches).
+        console = path[:-5] + ".txt"
+        if os.path.exists(console):
+            with open(console) as f:
+                printed = [l.rstrip("\n") for l in f if l.startswith("|")]
+            if printed:
+                parts += [f"### Tables printed by bench_{name}", ""] + printed + [""]
         if name == "svd_dense":
             parts += [chart(doc, png), ""]
     with open(md, "w") as f:
