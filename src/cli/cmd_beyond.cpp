@@ -54,26 +54,34 @@ std::string title_or_id(const rec::ItemInfo& info, const rec::IdMap& items, rec:
 int run_journeys(const Args& args) {
   const auto model = rec::load(args.require("model"));
   const std::string raw_user = args.require("user");
-  const auto data = load_data(args, args.require("data"));
   Eigen::MatrixXf embeddings;
   if (const auto* svd = dynamic_cast<const rec::PureSVD*>(model.get())) embeddings = svd->item_factors();
   else if (const auto* als = dynamic_cast<const rec::ImplicitALS*>(model.get())) embeddings = als->item_factors();
   else
     throw Error(Errc::invalid_argument, "journeys needs item embeddings: a puresvd or als model, not " + model->name());
-  LOWRANK_CHECK(data.has_timestamps(), invalid_argument, args.get("data"),
-                ": journeys need timestamps (a file with a timestamp column)");
-
-  // The user's events from the data file, mapped into the model's item ids (unknown items skipped).
-  const rec::UserId du = data.users().index(raw_user, "user");
+  // The user's events: from --data (timestamped), mapped into the model's item ids (unknown items
+  // skipped); without --data, the model's training items in item order, undated (journeys never expire).
   std::vector<rec::HistoryEvent> history;
   Index skipped = 0;
-  const auto& m = data.matrix();
-  for (int p = m.outerIndexPtr()[du]; p < m.outerIndexPtr()[du + 1]; ++p) {
-    const auto item = model->items().find(data.items().raw(m.innerIndexPtr()[p]));
-    if (item) history.push_back({*item, data.timestamps()[std::size_t(p)]});
-    else ++skipped;
-  }
   rec::JourneyOptions opt;
+  if (args.has("data")) {
+    const auto data = load_data(args, args.get("data"));
+    LOWRANK_CHECK(data.has_timestamps(), invalid_argument, args.get("data"),
+                  ": journeys need timestamps (a file with a timestamp column)");
+    const rec::UserId du = data.users().index(raw_user, "user");
+    const auto& m = data.matrix();
+    for (int p = m.outerIndexPtr()[du]; p < m.outerIndexPtr()[du + 1]; ++p) {
+      const auto item = model->items().find(data.items().raw(m.innerIndexPtr()[p]));
+      if (item) history.push_back({*item, data.timestamps()[std::size_t(p)]});
+      else ++skipped;
+    }
+  } else {
+    const rec::UserId u = model->users().index(raw_user, "user");
+    const auto& seen = model->seen();
+    for (int p = seen.outerIndexPtr()[u]; p < seen.outerIndexPtr()[u + 1]; ++p)
+      history.push_back({seen.innerIndexPtr()[p], 0});
+    opt.expiry_seconds = 0;
+  }
   if (args.has("lambda")) opt.lambda = std::stod(args.get("lambda"));
   if (args.has("expiry-days")) opt.expiry_seconds = args.integer("expiry-days", 30) * 86400;
   const auto info = item_info(args, model->items());
@@ -278,9 +286,9 @@ int run_evaluate_ranked(const Args& args) {
 
 Command journeys_command() {
   return {"journeys", "split a user's history into interest journeys in a factor model's item-embedding space",
-          "lowrank journeys --model MODEL --data FILE --user ID [--items u.item] [--lambda 0.6] [--expiry-days 30]",
+          "lowrank journeys --model MODEL --user ID [--data FILE] [--items u.item] [--lambda 0.6] [--expiry-days 30]",
           with_data_options({{"model", true, "a puresvd or als model file written by lowrank fit"},
-                             {"data", true, "interaction file with timestamps (the user's history)"},
+                             {"data", true, "interaction file with timestamps (default: the model's training items, undated)"},
                              {"user", true, "raw user id"},
                              {"items", true, "MovieLens u.item: titles and genres"},
                              {"lambda", true, "cosine-distance threshold to join a journey (default 0.6)"},
