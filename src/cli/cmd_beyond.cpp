@@ -130,10 +130,25 @@ int run_prompt(const Args& args) {
   const rec::UserId u = model->users().index(raw_user, "user");
   const auto info = item_info(args, model->items());
 
+  // History oldest first when --data gives timestamps; else the model's training items in item order.
+  std::vector<std::pair<std::int64_t, rec::ItemId>> dated;
+  if (args.has("data")) {
+    const auto data = load_data(args, args.get("data"));
+    const auto du = data.users().find(raw_user);
+    if (du && data.has_timestamps()) {
+      const auto& m = data.matrix();
+      for (int p = m.outerIndexPtr()[*du]; p < m.outerIndexPtr()[*du + 1]; ++p)
+        if (const auto item = model->items().find(data.items().raw(m.innerIndexPtr()[p])))
+          dated.push_back({data.timestamps()[std::size_t(p)], *item});
+      std::stable_sort(dated.begin(), dated.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    }
+  }
+  if (dated.empty()) {
+    const auto& seen = model->seen();
+    for (int p = seen.outerIndexPtr()[u]; p < seen.outerIndexPtr()[u + 1]; ++p) dated.push_back({0, seen.innerIndexPtr()[p]});
+  }
   std::vector<std::string> history;
-  const auto& seen = model->seen();
-  for (int p = seen.outerIndexPtr()[u]; p < seen.outerIndexPtr()[u + 1]; ++p)
-    history.push_back(title_or_id(info, model->items(), seen.innerIndexPtr()[p]));
+  for (const auto& [t, item] : dated) history.push_back(title_or_id(info, model->items(), item));
   std::vector<rec::PromptCandidate> candidates;
   for (const auto& r : model->recommend(u, k))
     candidates.push_back({r.item, model->items().raw(r.item), info.titles[std::size_t(r.item)], r.score,
@@ -299,13 +314,14 @@ Command journeys_command() {
 
 Command prompt_command() {
   return {"prompt", "write an LLM re-ranking prompt: the user's history and the model's candidates with explanations",
-          "lowrank prompt --model MODEL --user ID [-k 20] [--items u.item] [--out PREFIX] [--json]",
-          {{"model", true, "a model file written by lowrank fit"},
+          "lowrank prompt --model MODEL --user ID [-k 20] [--items u.item] [--data FILE] [--out PREFIX] [--json]",
+          with_data_options({{"model", true, "a model file written by lowrank fit"},
+           {"data", true, "interaction file with timestamps: history oldest first (default: item order)"},
            {"user", true, "raw user id"},
            {"k", true, "number of candidates (default 20)"},
            {"answer-k", true, "how many items the LLM is asked to return (default min(10, k))"},
            {"items", true, "MovieLens u.item: titles"},
-           {"out", true, "write PREFIX.txt, PREFIX.json and PREFIX.candidates.tsv"}},
+           {"out", true, "write PREFIX.txt, PREFIX.json and PREFIX.candidates.tsv"}}),
           run_prompt};
 }
 
