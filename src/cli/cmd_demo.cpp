@@ -92,10 +92,13 @@ int run_demo(const Args& args) {
   std::printf("Split: 80/20 per user (seed %llu): %lld train, %lld test interactions\n\n",
               (unsigned long long)seed, (long long)split.train.nnz(), (long long)split.test.nnz());
 
+  // 64 factors, fewer on a small file (a rank cannot exceed min(users, items)).
+  const std::string factors =
+      std::to_string(std::max<Index>(1, std::min<Index>(64, std::min(split.train.num_users(), split.train.num_items()) / 2)));
   const std::vector<std::pair<std::string, std::map<std::string, std::string>>> models = {
       {"popularity", {}},
-      {"puresvd", {{"factors", "64"}}},
-      {"als", {{"factors", "64"}, {"iterations", "10"}}},
+      {"puresvd", {{"factors", factors}}},
+      {"als", {{"factors", factors}, {"iterations", "10"}}},
       {"ease", {{"lambda", "500"}}}};
   std::map<std::string, rec::Metrics> results;
   std::map<std::string, std::unique_ptr<rec::Recommender>> fitted;
