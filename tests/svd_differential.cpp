@@ -105,3 +105,22 @@ TEST_CASE("differential: the five solvers agree on random matrices", "[svd][diff
     }
   }
 }
+
+TEST_CASE("dense solvers: a singular value beyond the double range is an Error, not Inf", "[svd][limits]") {
+  // Every entry is finite, but σ₁ = ‖rows‖·‖cols‖ = 1e308·√2·2 ≈ 2.8e308 > DBL_MAX (found by fuzz_svd).
+  Eigen::MatrixXd A(4, 4);
+  A.row(0).setConstant(1e308);
+  A.row(1).setConstant(-1e308);
+  A.row(2).setConstant(4.9e-324);
+  A.row(3).setConstant(1e-300);
+  auto is_overflow = [](const lowrank::Error& e) {
+    return e.code() == lowrank::Errc::non_finite && std::string(e.what()).find("overflows") != std::string::npos;
+  };
+  CHECK_THROWS_MATCHES(lowrank::jacobi_svd(A), lowrank::Error, Catch::Predicate<lowrank::Error>(is_overflow));
+  CHECK_THROWS_MATCHES(lowrank::golub_kahan_svd(A), lowrank::Error, Catch::Predicate<lowrank::Error>(is_overflow));
+  CHECK_THROWS_MATCHES(lowrank::gram_svd(A), lowrank::Error, Catch::Predicate<lowrank::Error>(is_overflow));
+  // Half of it is representable (σ₁ ≈ 1.4e308) and comes back finite and right.
+  const Eigen::MatrixXd B = A / 2;
+  CHECK(lowrank::jacobi_svd(B).S(0) == Approx(2 * std::sqrt(2.0) * 0.5e308).epsilon(1e-12));
+  CHECK(lowrank::golub_kahan_svd(B).S(0) == Approx(2 * std::sqrt(2.0) * 0.5e308).epsilon(1e-12));
+}

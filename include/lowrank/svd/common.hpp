@@ -45,6 +45,15 @@ inline void validate_options(const SvdOptions& opt, const char* who) {
 
 namespace detail {
 
+/// Throws when a singular value is not representable: for a finite A within √(mn) of overflow, σ₁ can
+/// exceed the largest Scalar (e.g. a 4×4 block of ±1e308 has σ₁ = 2.8e308). Found by tests/fuzz/fuzz_svd.
+template <class Scalar>
+void require_finite_sigma(const SvdResult<Scalar>& r, const char* who) {
+  for (Index j = 0; j < r.S.size(); ++j)
+    LOWRANK_CHECK(std::isfinite(static_cast<double>(r.S(j))), non_finite, who, ": singular value ", j + 1,
+                  " overflows the range of the scalar type (A is within sqrt(m*n) of overflow; scale A down)");
+}
+
 /// Makes S >= 0 (flipping the matching U column), sorts triplets by descending σ (stable, so ties
 /// keep their order), and fixes signs deterministically: the entry of largest magnitude in each V
 /// column (U when V is absent) is made positive, ties going to the lowest index.

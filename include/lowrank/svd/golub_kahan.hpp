@@ -144,6 +144,7 @@ SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Deri
     // unless A is within √(mn) of overflow), then sort and fix signs
     res.S *= amax;
   }
+  detail::require_finite_sigma(res, who);
   detail::sort_and_fix_signs(res);
   // step 6 — info
   res.info.method = "golub_kahan";

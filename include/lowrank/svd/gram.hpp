@@ -166,6 +166,7 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
     res.info.warning = w.str();
   }
   for (Index j = 0; j < n; ++j) res.S(j) = std::ldexp(res.S(j), e);
+  detail::require_finite_sigma(res, who);
   detail::sort_and_fix_signs(res);
   return res;
 }

@@ -328,6 +328,7 @@ SvdResult<typename Derived::Scalar> jacobi_svd(const Eigen::MatrixBase<Derived>&
       res.V = std::move(V);
     }
   }
+  detail::require_finite_sigma(res, who);
   detail::sort_and_fix_signs(res);
 
   // step 4 — info: sweeps, convergence, the largest cosine still rotated in the last sweep.
