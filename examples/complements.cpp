@@ -11,17 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "data_dir.hpp"
+
 using namespace lowrank;
 using namespace lowrank::rec;
-
-static std::filesystem::path data_dir() {
-  if (const char* e = std::getenv("LOWRANK_DATA_DIR"); e && *e) return e;
-#ifdef LOWRANK_DEFAULT_DATA_DIR
-  return LOWRANK_DEFAULT_DATA_DIR;
-#else
-  return "../shared/data";
-#endif
-}
 
 #define CHECK(cond)                                            \
   do {                                                         \
@@ -56,7 +49,7 @@ int main() {
   CHECK(!recs.empty() && recs.front().item == 2);
 
   // 2. groceries baskets
-  const auto path = data_dir() / "groceries" / "groceries.csv";
+  const auto path = example_data_dir() / "groceries" / "groceries.csv";
   std::ifstream in(path);
   if (!in) {
     std::printf("groceries not found under %s: done\n", path.parent_path().c_str());

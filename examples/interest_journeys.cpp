@@ -12,17 +12,10 @@
 #include <fstream>
 #include <string>
 
+#include "data_dir.hpp"
+
 using namespace lowrank;
 using namespace lowrank::rec;
-
-static std::filesystem::path data_dir() {
-  if (const char* e = std::getenv("LOWRANK_DATA_DIR"); e && *e) return e;
-#ifdef LOWRANK_DEFAULT_DATA_DIR
-  return LOWRANK_DEFAULT_DATA_DIR;
-#else
-  return "../shared/data";
-#endif
-}
 
 #define CHECK(cond)                                                  \
   do {                                                               \
@@ -33,7 +26,7 @@ static std::filesystem::path data_dir() {
   } while (0)
 
 int main() {
-  const auto dir = data_dir() / "ml-100k";
+  const auto dir = example_data_dir() / "ml-100k";
   if (!std::filesystem::exists(dir / "u.data") || !std::filesystem::exists(dir / "u.item")) {
     // synthetic: three interests along orthogonal axes, interleaved in time
     Eigen::MatrixXf E = Eigen::MatrixXf::Zero(12, 3);

@@ -15,17 +15,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "data_dir.hpp"
+
 using namespace lowrank;
 using namespace lowrank::rec;
-
-static std::filesystem::path data_dir() {
-  if (const char* e = std::getenv("LOWRANK_DATA_DIR"); e && *e) return e;
-#ifdef LOWRANK_DEFAULT_DATA_DIR
-  return LOWRANK_DEFAULT_DATA_DIR;
-#else
-  return "../shared/data";
-#endif
-}
 
 #define CHECK(cond)                                            \
   do {                                                         \
@@ -40,7 +33,7 @@ int main() {
   std::vector<std::string> history;
   Interactions::Csr test;
   UserId user = 0;  // row of `test` holding the held-out items
-  const auto dir = data_dir() / "ml-100k";
+  const auto dir = example_data_dir() / "ml-100k";
   if (std::filesystem::exists(dir / "u.data") && std::filesystem::exists(dir / "u.item")) {
     // 1. ratings; user 1's 10 most recent ratings are held out
     std::ifstream in(dir / "u.data");
