@@ -50,6 +50,22 @@ std::string title_or_id(const rec::ItemInfo& info, const rec::IdMap& items, rec:
   return t.empty() ? "item " + items.raw(i) : t;
 }
 
+/// The rows of `data` for user `du`, mapped into the model's item ids, oldest first (stable); items the
+/// model does not know are skipped and counted. `data` must have timestamps.
+std::vector<std::pair<std::int64_t, rec::ItemId>> history_in_model(const rec::Interactions& data, rec::UserId du,
+                                                                   const rec::Recommender& model, Index& skipped) {
+  std::vector<std::pair<std::int64_t, rec::ItemId>> out;
+  const auto& m = data.matrix();
+  for (int p = m.outerIndexPtr()[du]; p < m.outerIndexPtr()[du + 1]; ++p) {
+    if (const auto item = model.items().find(data.items().raw(m.innerIndexPtr()[p])))
+      out.push_back({data.timestamps()[std::size_t(p)], *item});
+    else
+      ++skipped;
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
 // ------------------------------------------------------------------------------------------ journeys
 int run_journeys(const Args& args) {
   const auto model = rec::load(args.require("model"));
@@ -68,13 +84,8 @@ int run_journeys(const Args& args) {
     const auto data = load_data(args, args.get("data"));
     LOWRANK_CHECK(data.has_timestamps(), invalid_argument, args.get("data"),
                   ": journeys need timestamps (a file with a timestamp column)");
-    const rec::UserId du = data.users().index(raw_user, "user");
-    const auto& m = data.matrix();
-    for (int p = m.outerIndexPtr()[du]; p < m.outerIndexPtr()[du + 1]; ++p) {
-      const auto item = model->items().find(data.items().raw(m.innerIndexPtr()[p]));
-      if (item) history.push_back({*item, data.timestamps()[std::size_t(p)]});
-      else ++skipped;
-    }
+    for (const auto& [t, item] : history_in_model(data, data.users().index(raw_user, "user"), *model, skipped))
+      history.push_back({item, t});
   } else {
     const rec::UserId u = model->users().index(raw_user, "user");
     const auto& seen = model->seen();
@@ -135,13 +146,8 @@ int run_prompt(const Args& args) {
   if (args.has("data")) {
     const auto data = load_data(args, args.get("data"));
     const auto du = data.users().find(raw_user);
-    if (du && data.has_timestamps()) {
-      const auto& m = data.matrix();
-      for (int p = m.outerIndexPtr()[*du]; p < m.outerIndexPtr()[*du + 1]; ++p)
-        if (const auto item = model->items().find(data.items().raw(m.innerIndexPtr()[p])))
-          dated.push_back({data.timestamps()[std::size_t(p)], *item});
-      std::stable_sort(dated.begin(), dated.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    }
+    Index skipped = 0;
+    if (du && data.has_timestamps()) dated = history_in_model(data, *du, *model, skipped);
   }
   if (dated.empty()) {
     const auto& seen = model->seen();
