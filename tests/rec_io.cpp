@@ -211,6 +211,70 @@ TEST_CASE("gzip input", "[rec][io]") {
   }
 }
 
+// A gzip member made of stored (uncompressed) deflate blocks, so the test needs no zlib of its own.
+std::string gzip_stored(const std::string& text) {
+  std::uint32_t table[256];
+  for (std::uint32_t n = 0; n < 256; ++n) {
+    std::uint32_t c = n;
+    for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    table[n] = c;
+  }
+  std::uint32_t crc = 0xFFFFFFFFu;
+  for (unsigned char ch : text) crc = table[(crc ^ ch) & 0xFF] ^ (crc >> 8);
+  crc ^= 0xFFFFFFFFu;
+  auto le32 = [](std::string& out, std::uint32_t v) {
+    for (int k = 0; k < 4; ++k) out.push_back(char((v >> (8 * k)) & 0xFF));
+  };
+  std::string out = {char(31), char(139), 8, 0, 0, 0, 0, 0, 0, char(255)};
+  for (std::size_t at = 0; at < text.size() || at == 0; at += 65535) {
+    const std::size_t n = std::min<std::size_t>(65535, text.size() - at);
+    const bool last = at + n >= text.size();
+    out.push_back(char(last ? 1 : 0));
+    out.push_back(char(n & 0xFF)), out.push_back(char(n >> 8));
+    out.push_back(char(~n & 0xFF)), out.push_back(char((~n >> 8) & 0xFF));
+    out.append(text, at, n);
+    if (last) break;
+  }
+  le32(out, crc);
+  le32(out, std::uint32_t(text.size()));
+  return out;
+}
+
+TEST_CASE("gzip input larger than the read-ahead blocks; a truncated stream is an error", "[rec][io]") {
+  // 600k lines, about 11 MB inflated: three 4 MiB read-ahead blocks, lines cut at block edges
+  std::string text;
+  const int lines = 600000;
+  for (int e = 0; e < lines; ++e)
+    text += std::to_string(e % 7001) + "\t" + std::to_string(e / 7001 * 13 + e % 13) + "\t" + std::to_string(1 + e % 5) +
+            "\t" + std::to_string(880000000 + e) + "\n";
+  const std::string gz = gzip_stored(text);
+  const auto plain = fixture("big.data", text);
+  const auto packed = fixture("big.data.gz", gz);
+  const auto cut = fixture("cut.data.gz", gz.substr(0, gz.size() / 2));
+  const auto want = load_movielens(plain);
+  try {
+    const auto got = load_movielens(packed);
+    REQUIRE(got.nnz() == want.nnz());
+    REQUIRE(got.num_users() == want.num_users());
+    REQUIRE(got.matrix().isApprox(want.matrix(), 0.0f));
+    REQUIRE(got.timestamps() == want.timestamps());
+    try {
+      (void)load_movielens(cut);
+      FAIL("a truncated gzip file loaded without an error");
+    } catch (const Error& e) {
+      INFO(e.what());
+      REQUIRE(e.code() == Errc::io);
+      REQUIRE(contains(e.what(), "truncated"));
+      REQUIRE(contains(e.what(), "cut.data.gz"));
+    }
+  } catch (const Error& e) {
+    INFO(e.what());
+    REQUIRE(e.code() == Errc::io);
+    REQUIRE(contains(e.what(), "zlib"));
+    WARN("this build has no zlib: " << e.what());
+  }
+}
+
 TEST_CASE("real MovieLens files load with the documented sizes", "[rec][io][data]") {
   LOWRANK_REQUIRE_DATA("ml-100k/u.data");
   const auto t0 = std::chrono::steady_clock::now();

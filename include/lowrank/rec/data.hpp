@@ -18,6 +18,10 @@
 
 namespace lowrank::rec {
 
+namespace detail {
+struct InteractionsAccess;  // assembly from the loaders (rec/impl/assemble.hpp)
+}  // namespace detail
+
 using UserId = Index;  ///< dense user index (row of Interactions)
 using ItemId = Index;  ///< dense item index (column of Interactions)
 
@@ -91,6 +95,24 @@ class Interactions {
   using Csc = Eigen::SparseMatrix<float, Eigen::ColMajor, int>;  ///< column-major (item-oriented) storage
 
   Interactions() = default;
+  Interactions(const Interactions&) = default;
+  Interactions& operator=(const Interactions&) = default;
+  /// Moves in O(1). Written out because Eigen 3.4's SparseMatrix has no move constructor: the
+  /// implicit one would copy the whole matrix. The moved-from object is left valid (empty, or holding
+  /// this object's former contents after assignment).
+  Interactions(Interactions&& other) noexcept { swap(other); }
+  Interactions& operator=(Interactions&& other) noexcept {
+    swap(other);
+    return *this;
+  }
+  /// Exchanges the contents of two data sets in O(1).
+  void swap(Interactions& other) noexcept {
+    m_csr.swap(other.m_csr);
+    m_csc.swap(other.m_csc);
+    m_timestamps.swap(other.m_timestamps);
+    m_users.swap(other.m_users);
+    m_items.swap(other.m_items);
+  }
 
   /// Assembles the matrix. Users and items beyond the maps' sizes throw `Errc::shape_mismatch`;
   /// non-finite values throw `Errc::non_finite`. Entries are sorted by (user, item).
@@ -133,6 +155,7 @@ class Interactions {
   Interactions with_matrix(Csr matrix, std::vector<std::int64_t> timestamps = {}) const;
 
  private:
+  friend struct detail::InteractionsAccess;
   Csr m_csr;
   mutable std::shared_ptr<Csc> m_csc;
   std::vector<std::int64_t> m_timestamps;

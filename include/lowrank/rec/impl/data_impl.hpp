@@ -9,12 +9,13 @@
 
 #include "lowrank/config.hpp"
 #include "lowrank/rec/data.hpp"
+#include "lowrank/rec/impl/assemble.hpp"
 
 namespace lowrank::rec {
 
-/// Assembly in O(nnz + Σ_u n_u log n_u): a stable counting sort by user (file order kept inside each
-/// user), then a stable sort of each user's run by item, then one merge pass over equal (user, item)
-/// runs. Timestamps are kept when any interaction has a non-zero timestamp.
+/// Assembly (detail::assemble_interactions) in O(nnz + Σ_u n_u log n_u): a stable counting sort by
+/// user (file order kept inside each user), a stable sort of each user's run by item, then one merge
+/// pass over equal (user, item) runs. Timestamps are kept when any interaction has a non-zero timestamp.
 LOWRANK_IMPL_INLINE Interactions Interactions::from_interactions(std::vector<Interaction> rows, IdMap users,
                                                                  IdMap items, Duplicates dup) {
   // step 0 — validate ids and values
@@ -32,65 +33,12 @@ LOWRANK_IMPL_INLINE Interactions Interactions::from_interactions(std::vector<Int
                   " (user ", r.user, ", item ", r.item, ") has a non-finite value");
     any_time |= r.timestamp != 0;
   }
-  // step 1 — stable counting sort by user
-  std::vector<int> start(static_cast<std::size_t>(nu) + 1, 0);
-  for (const auto& r : rows) ++start[std::size_t(r.user) + 1];
-  for (Index u = 0; u < nu; ++u) start[std::size_t(u) + 1] += start[std::size_t(u)];
-  std::vector<Interaction> sorted(rows.size());
-  {
-    std::vector<int> fill(start.begin(), start.end() - 1);
-    for (const auto& r : rows) sorted[std::size_t(fill[std::size_t(r.user)]++)] = r;
-  }
+  // step 1 — columns of 12 (or 20) bytes a row, then the in-place assembly of assemble.hpp
+  detail::TripletColumns columns(any_time);
+  for (const auto& r : rows) columns.push(int(r.user), int(r.item), r.value, r.timestamp);
   rows.clear();
   rows.shrink_to_fit();
-  // step 2 — per user: stable sort by item, then merge duplicates by the rule
-  Interactions out;
-  out.m_csr.resize(nu, ni);
-  std::vector<int> outer(static_cast<std::size_t>(nu) + 1, 0), inner;
-  std::vector<float> values;
-  std::vector<std::int64_t> times;
-  inner.reserve(sorted.size());
-  values.reserve(sorted.size());
-  if (any_time) times.reserve(sorted.size());
-  for (Index u = 0; u < nu; ++u) {
-    auto b = sorted.begin() + start[std::size_t(u)], e = sorted.begin() + start[std::size_t(u) + 1];
-    std::stable_sort(b, e, [](const Interaction& x, const Interaction& y) { return x.item < y.item; });
-    for (auto it = b; it != e;) {
-      auto run_end = it + 1;
-      float v = it->value;
-      std::int64_t t = it->timestamp;
-      for (; run_end != e && run_end->item == it->item; ++run_end) {
-        switch (dup) {
-          case Duplicates::sum:
-            v += run_end->value;
-            t = std::max(t, run_end->timestamp);
-            break;
-          case Duplicates::last:  // latest timestamp wins; equal timestamps: later in file wins
-            if (run_end->timestamp >= t) v = run_end->value, t = run_end->timestamp;
-            break;
-          case Duplicates::max:  // largest value wins; equal values keep the first
-            if (run_end->value > v) v = run_end->value, t = run_end->timestamp;
-            break;
-        }
-      }
-      LOWRANK_CHECK(std::isfinite(v), non_finite, "Interactions::from_interactions: summing duplicates of (user ", u,
-                    ", item ", it->item, ") overflowed");
-      inner.push_back(int(it->item));
-      values.push_back(v);
-      if (any_time) times.push_back(t);
-      it = run_end;
-    }
-    outer[std::size_t(u) + 1] = int(inner.size());
-  }
-  // step 3 — hand the arrays to Eigen (compressed CSR)
-  out.m_csr.resizeNonZeros(Index(inner.size()));
-  std::copy(outer.begin(), outer.end(), out.m_csr.outerIndexPtr());
-  std::copy(inner.begin(), inner.end(), out.m_csr.innerIndexPtr());
-  std::copy(values.begin(), values.end(), out.m_csr.valuePtr());
-  out.m_timestamps = std::move(times);
-  out.m_users = std::make_shared<const IdMap>(std::move(users));
-  out.m_items = std::make_shared<const IdMap>(std::move(items));
-  return out;
+  return detail::assemble_interactions(std::move(columns), std::move(users), std::move(items), dup);
 }
 
 LOWRANK_IMPL_INLINE Interactions Interactions::from_matrix(Csr matrix, IdMap users, IdMap items,
@@ -122,7 +70,7 @@ LOWRANK_IMPL_INLINE Interactions Interactions::with_matrix(Csr matrix, std::vect
                     " has unsorted or repeated column indices");
   }
   Interactions out;
-  out.m_csr = std::move(matrix);
+  out.m_csr.swap(matrix);  // not operator=: Eigen 3.4's SparseMatrix would copy on a "move"
   out.m_timestamps = std::move(timestamps);
   out.m_users = m_users;
   out.m_items = m_items;

@@ -7,20 +7,123 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "lowrank/config.hpp"
+#include "lowrank/rec/impl/assemble.hpp"
 #include "lowrank/rec/io.hpp"
 
 #if LOWRANK_HAVE_ZLIB
 #include <zlib.h>
+
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #endif
 
 namespace lowrank::rec {
 namespace detail {
+
+#if LOWRANK_HAVE_ZLIB
+/// Inflates a gzip stream on a second thread, two 4 MiB blocks ahead of the parser: inflating costs
+/// about as much as parsing, so on two cores the load takes the longer of the two, not their sum.
+/// Errors of the inflating thread are rethrown by read().
+class GzipReadAhead {
+ public:
+  GzipReadAhead(gzFile gz, std::string name) : m_gz(gz), m_name(std::move(name)) {
+    for (auto& b : m_blocks) b.data.resize(kBlock);
+    m_thread = std::thread([this] { produce(); });
+  }
+  GzipReadAhead(const GzipReadAhead&) = delete;
+  GzipReadAhead& operator=(const GzipReadAhead&) = delete;
+  ~GzipReadAhead() {
+    {
+      std::lock_guard<std::mutex> lock(m_mutex);
+      m_stop = true;
+    }
+    m_changed.notify_all();
+    m_thread.join();
+  }
+  /// Up to n bytes into buf; 0 at the end.
+  std::size_t read(char* buf, std::size_t n) {
+    if (m_end) return 0;
+    Block* b = &m_blocks[m_current];
+    if (!m_holding || m_pos == b->size) {
+      std::unique_lock<std::mutex> lock(m_mutex);
+      if (m_holding) {  // hand the drained block back and move to the other one
+        b->full = false;
+        m_current ^= 1;
+        b = &m_blocks[m_current];
+        m_changed.notify_all();
+      }
+      m_changed.wait(lock, [&] { return b->full; });
+      m_holding = true;
+      m_pos = 0;
+      if (b->error) std::rethrow_exception(b->error);
+      if (b->size == 0) return m_end = true, 0;
+    }
+    const std::size_t got = std::min(n, b->size - m_pos);
+    std::memcpy(buf, b->data.data() + m_pos, got);
+    m_pos += got;
+    return got;
+  }
+
+ private:
+  static constexpr std::size_t kBlock = std::size_t(4) << 20;
+  struct Block {
+    std::vector<char> data;
+    std::size_t size = 0;
+    bool full = false;
+    std::exception_ptr error;
+  };
+  void produce() {
+    for (int at = 0;; at ^= 1) {
+      Block& b = m_blocks[at];
+      {
+        std::unique_lock<std::mutex> lock(m_mutex);
+        m_changed.wait(lock, [&] { return m_stop || !b.full; });
+        if (m_stop) return;
+      }
+      std::size_t size = 0;
+      std::exception_ptr error;
+      const int got = gzread(m_gz, b.data.data(), unsigned(kBlock));
+      if (got < 0) {
+        int code = 0;
+        error = std::make_exception_ptr(Error(Errc::io, m_name + ": gzip read error: " + gzerror(m_gz, &code)));
+      } else {
+        size = std::size_t(got);
+        int code = Z_OK;
+        gzerror(m_gz, &code);
+        if (got == 0 && code == Z_BUF_ERROR)  // gzread reports a cut-off stream as a short, clean end
+          error = std::make_exception_ptr(
+              Error(Errc::io, m_name + ": the gzip stream is truncated (unexpected end of file)"));
+      }
+      {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        b.size = size;
+        b.error = error;
+        b.full = true;
+      }
+      m_changed.notify_all();
+      if (size == 0) return;  // end of input, or an error: the reader sees it and stops asking
+    }
+  }
+  gzFile m_gz;
+  std::string m_name;
+  Block m_blocks[2];
+  int m_current = 0;
+  bool m_holding = false, m_end = false, m_stop = false;
+  std::size_t m_pos = 0;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::thread m_thread;
+};
+#endif
 
 /// Reads a plain or gzip file in chunks.
 class ChunkReader {
@@ -32,6 +135,7 @@ class ChunkReader {
       m_gz = gzopen(m_name.c_str(), "rb");
       LOWRANK_CHECK(m_gz != nullptr, io, m_name, ": cannot open (", std::strerror(errno), ")");
       gzbuffer(m_gz, 1 << 18);
+      m_ahead = std::make_unique<GzipReadAhead>(m_gz, m_name);
 #else
       throw Error(Errc::io, m_name + ": .gz input needs zlib, and this build of lowrank has none");
 #endif
@@ -45,20 +149,14 @@ class ChunkReader {
   ~ChunkReader() {
     if (m_file) std::fclose(m_file);
 #if LOWRANK_HAVE_ZLIB
+    m_ahead.reset();  // joins the inflating thread before the stream closes
     if (m_gz) gzclose(m_gz);
 #endif
   }
   /// Up to n bytes into buf; 0 at the end.
   std::size_t read(char* buf, std::size_t n) {
 #if LOWRANK_HAVE_ZLIB
-    if (m_gz) {
-      const int got = gzread(m_gz, buf, unsigned(std::min<std::size_t>(n, 1u << 30)));
-      if (got < 0) {
-        int code = 0;
-        throw Error(Errc::io, m_name + ": gzip read error: " + gzerror(m_gz, &code));
-      }
-      return std::size_t(got);
-    }
+    if (m_ahead) return m_ahead->read(buf, n);
 #endif
     const std::size_t got = std::fread(buf, 1, n, m_file);
     LOWRANK_CHECK(got == n || !std::ferror(m_file), io, m_name, ": read error");
@@ -78,6 +176,7 @@ class ChunkReader {
   std::FILE* m_file = nullptr;
 #if LOWRANK_HAVE_ZLIB
   gzFile m_gz = nullptr;
+  std::unique_ptr<GzipReadAhead> m_ahead;
 #endif
 };
 
@@ -165,18 +264,18 @@ inline std::string describe_delimiter(const std::string& d) {
 }
 
 /// The loader proper: fields by position, strict numbers, errors with path:line:column.
-inline std::vector<Interaction> parse_interactions(const std::filesystem::path& path, const ParseSpec& spec,
-                                                   IdMap& users_out, IdMap& items_out) {
+inline TripletColumns parse_interactions(const std::filesystem::path& path, const ParseSpec& spec, IdMap& users_out,
+                                         IdMap& items_out) {
   const std::string name = path.string();
   const int last = std::max({spec.user, spec.item, spec.rating, spec.timestamp});
   IdCache users, items;
-  std::vector<Interaction> rows;
-  rows.reserve(1 << 16);
+  TripletColumns rows(spec.timestamp >= 0);
   bool header_pending = spec.header;
   std::vector<std::string_view> fields(static_cast<std::size_t>(last) + 1);
   std::vector<std::size_t> starts(static_cast<std::size_t>(last) + 1);
   const std::size_t dlen = spec.delimiter.size();
   const char d0 = spec.delimiter[0];
+  const char d1 = dlen > 1 ? spec.delimiter[1] : '\0';
 
   for_each_line(path, [&](std::string_view line, std::int64_t number) {
     auto fail = [&](std::size_t col, const std::string& what, std::string_view got) {
@@ -199,12 +298,10 @@ inline std::vector<Interaction> parse_interactions(const std::filesystem::path& 
       const char* b = line.data() + pos;
       const char* e = line.data() + line.size();
       const char* hit;
-      if (dlen == 1) {
-        hit = static_cast<const char*>(std::memchr(b, d0, std::size_t(e - b)));
-      } else {
-        auto at = line.find(spec.delimiter, pos);
-        hit = at == std::string_view::npos ? nullptr : line.data() + at;
-      }
+      hit = static_cast<const char*>(std::memchr(b, d0, std::size_t(e - b)));
+      if (dlen == 2)  // "::" — memchr for the first character, then check the second
+        while (hit && (hit + 1 == e || hit[1] != d1))
+          hit = static_cast<const char*>(std::memchr(hit + 1, d0, std::size_t(e - hit - 1)));
       const std::size_t fend = hit ? std::size_t(hit - line.data()) : line.size();
       starts[std::size_t(f)] = pos;
       fields[std::size_t(f)] = trim(line.substr(pos, fend - pos));
@@ -249,7 +346,10 @@ inline std::vector<Interaction> parse_interactions(const std::filesystem::path& 
     const std::string_view ut = fields[std::size_t(spec.user)], it = fields[std::size_t(spec.item)];
     if (ut.empty()) fail(starts[std::size_t(spec.user)], "a user id", ut);
     if (it.empty()) fail(starts[std::size_t(spec.item)], "an item id", it);
-    rows.push_back({users.get(ut), items.get(it), value, ts});
+    const Index u = users.get(ut), i = items.get(it);
+    LOWRANK_CHECK(u < std::numeric_limits<int>::max() && i < std::numeric_limits<int>::max(), resource_limit, name,
+                  ":", number, ": more than 2^31 - 1 distinct user or item ids");
+    rows.push(int(u), int(i), value, ts);
   });
   users_out = std::move(users.map);
   items_out = std::move(items.map);
@@ -259,8 +359,8 @@ inline std::vector<Interaction> parse_interactions(const std::filesystem::path& 
 inline Interactions load_with(const std::filesystem::path& path, const ParseSpec& spec, Duplicates dup, int min_user,
                               int min_item) {
   IdMap users, items;
-  auto rows = parse_interactions(path, spec, users, items);
-  Interactions data = Interactions::from_interactions(std::move(rows), std::move(users), std::move(items), dup);
+  TripletColumns rows = parse_interactions(path, spec, users, items);  // fills the maps: a statement of its own
+  Interactions data = assemble_interactions(std::move(rows), std::move(users), std::move(items), dup);
   if (min_user > 1 || min_item > 1) data = k_core(data, min_user, min_item);
   return data;
 }
