@@ -8,7 +8,8 @@
 //                          spectra randomized SVD is only approximately right, as docs/svd.md says)
 // and their singular subspaces must agree within the angle that perturbation theory allows for the
 // gap to the rest of the spectrum (Wedin: sin θ ≤ ‖E‖/gap). Jacobi is the reference: it is the
-// most accurate; the LAPACK comparison (dgesdd) runs in bench/svd_dense, which links LAPACK.
+// most accurate. When LAPACK is found (LOWRANK_TEST_HAVE_LAPACK), a second case checks Jacobi and
+// Golub-Kahan against LAPACK dgesdd on the same matrices, with the same bounds.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -16,6 +17,10 @@
 
 #include "lowrank/svd.hpp"
 #include "support/matrices.hpp"
+
+#if LOWRANK_TEST_HAVE_LAPACK
+#include <lapacke.h>
+#endif
 
 using lowrank::Index;
 using namespace lowrank_test;
@@ -34,18 +39,22 @@ struct Case {
   double scale;   // the whole matrix times this (1e±150 checks the internal scaling)
   std::uint64_t seed;
 };
-}  // namespace
 
-TEST_CASE("differential: the five solvers agree on random matrices", "[svd][differential]") {
-  const double eps = std::numeric_limits<double>::epsilon();
+/// Shapes × condition numbers × scalings, each with its own seed.
+std::vector<Case> differential_cases() {
   std::vector<Case> cases;
   std::uint64_t seed = 1;
   for (auto [m, n] : std::vector<std::pair<Index, Index>>{{1, 1}, {7, 3}, {3, 7}, {24, 24}, {60, 17}, {17, 60},
                                                           {45, 44}, {80, 30}})
     for (double kappa : {10.0, 1e4, 1e10})
       for (double scale : {1.0, 1e-150, 1e150}) cases.push_back({m, n, kappa, scale, seed++});
+  return cases;
+}
+}  // namespace
 
-  for (const Case& c : cases) {
+TEST_CASE("differential: the five solvers agree on random matrices", "[svd][differential]") {
+  const double eps = std::numeric_limits<double>::epsilon();
+  for (const Case& c : differential_cases()) {
     const Index k = std::min(c.m, c.n);
     INFO(c.m << "x" << c.n << ", kappa " << c.kappa << ", scale " << c.scale << ", seed " << c.seed);
     Rng rng(c.seed);
@@ -105,6 +114,43 @@ TEST_CASE("differential: the five solvers agree on random matrices", "[svd][diff
     }
   }
 }
+
+#if LOWRANK_TEST_HAVE_LAPACK
+TEST_CASE("differential: Jacobi and Golub-Kahan agree with LAPACK dgesdd", "[svd][differential][lapack]") {
+  const double eps = std::numeric_limits<double>::epsilon();
+  for (const Case& c : differential_cases()) {
+    const Index k = std::min(c.m, c.n);
+    INFO(c.m << "x" << c.n << ", kappa " << c.kappa << ", scale " << c.scale << ", seed " << c.seed);
+    Rng rng(c.seed);
+    const Eigen::VectorXd sigma = detail::geometric(k, c.kappa);
+    const Eigen::MatrixXd A = c.scale * detail::dense_with_spectrum(sigma, c.m, c.n, rng);
+    const double mn = double(std::max(c.m, c.n));
+
+    Eigen::MatrixXd W = A;  // dgesdd overwrites its input
+    Eigen::VectorXd S(k);
+    Eigen::MatrixXd U(c.m, k), VT(k, c.n);
+    const int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', int(c.m), int(c.n), W.data(), int(c.m), S.data(), U.data(),
+                                    int(c.m), VT.data(), int(k));
+    REQUIRE(info == 0);
+    const auto jac = lowrank::jacobi_svd(A);
+    const auto gk = lowrank::golub_kahan_svd(A);
+    const double s1 = S(0);
+    for (Index i = 0; i < k; ++i) {  // all three backward stable: σ within c·max(m,n)·ε·σ₁
+      CHECK(std::abs(jac.S(i) - S(i)) <= 30 * mn * eps * s1);
+      CHECK(std::abs(gk.S(i) - S(i)) <= 30 * mn * eps * s1);
+    }
+    const Eigen::MatrixXd V = VT.transpose();
+    for (Index i = 0; i + 1 < k && i < 3; ++i) {  // Wedin, as in the case above
+      const double gap = S(i) - S(i + 1);
+      if (gap <= 1e-3 * s1) continue;
+      const double allowed = 100 * mn * eps * s1 / gap;
+      CHECK(subspace_sine(jac.V.col(i), V.col(i)) <= allowed);
+      CHECK(subspace_sine(gk.V.col(i), V.col(i)) <= allowed);
+      CHECK(subspace_sine(gk.U.col(i), U.col(i)) <= allowed);
+    }
+  }
+}
+#endif
 
 TEST_CASE("dense solvers: a singular value beyond the double range is an Error, not Inf", "[svd][limits]") {
   // Every entry is finite, but σ₁ = ‖rows‖·‖cols‖ = 1e308·√2·2 ≈ 2.8e308 > DBL_MAX (found by fuzz_svd).
