@@ -110,6 +110,23 @@ TEMPLATE_TEST_CASE("SparseOperator matches the dense product in both orientation
   }
 }
 
+TEST_CASE("SparseOperator: a tall product is computed in row panels with the same result", "[operator]") {
+  // 40 k × 30 with 48 columns: the output goes through panels of 2^20 / 48 = 21,845 rows (two panels)
+  const auto A = random_sparse<float, Eigen::RowMajor>(40000, 30, 0.2, 9);
+  const auto op = lowrank::make_operator(A);
+  const lowrank::Matrix<float> X = gaussian<float>(30, 48, 11);
+  lowrank::Matrix<float> Y(40000, 48);
+  op.apply(X, Y);
+  const lowrank::Matrix<float> want = A * X;
+  REQUIRE((Y - want).norm() <= 1e-5 * want.norm());
+  // and each row is exactly the one-column product (one thread per row, a fixed summation order)
+  for (Index j : {0, 47}) {
+    lowrank::Matrix<float> y(40000, 1);
+    op.apply(X.col(j), y);
+    CHECK((y.col(0) - Y.col(j)).norm() <= 1e-5 * y.norm());
+  }
+}
+
 TEST_CASE("SparseOperator: bit-identical results for every thread count", "[operator]") {
   const auto A = random_sparse<double, Eigen::RowMajor>(900, 700, 0.05, 5);
   const auto op = lowrank::make_operator(A);

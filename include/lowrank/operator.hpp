@@ -157,7 +157,7 @@ void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, st
   const Index m = A.nrows;
   if (m == 0) return;
 #if LOWRANK_HAS_OPENMP
-  const std::int64_t nnz = A.row_ptr[m];
+  const std::int64_t nnz = A.row_ptr[m] - A.row_ptr[0];  // a row panel's pointers need not start at 0
   const double work = double(nnz) * double(k) + double(m) * double(k);
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (threads > 1 && work > 2e5) {
@@ -166,7 +166,7 @@ void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, st
     bounds[0] = 0;
     Index r = 0;
     for (int c = 1; c < chunks; ++c) {  // first row whose prefix nnz reaches c/chunks of the total
-      const std::int64_t target = nnz * c / chunks;
+      const std::int64_t target = A.row_ptr[0] + nnz * c / chunks;
       while (r < m && A.row_ptr[r] < target) ++r;
       bounds[std::size_t(c)] = r;
     }
@@ -192,11 +192,14 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
     csr_times_rowmajor(A, X.data(), Y.data(), 1);
     return;
   }
-  // Row-major scratch reused per thread (no page faults per call); blocked transposes.
+  // Row-major scratch reused per thread (no page faults per call); blocked transposes. The output is
+  // produced in panels of about 1 Mi values, so only X needs a whole row-major copy: at 1 M users ×
+  // 74 columns that halves the scratch (the randomized SVD's peak memory at scale, bench/scale).
   static thread_local std::vector<Scalar> xbuf, ybuf;
   const Index n_in = X.rows(), n_out = Y.rows();
+  const Index panel = std::min(n_out, std::max<Index>(256, (Index(1) << 20) / k));
   if (xbuf.size() < std::size_t(n_in * k)) xbuf.resize(std::size_t(n_in * k));
-  if (ybuf.size() < std::size_t(n_out * k)) ybuf.resize(std::size_t(n_out * k));
+  if (ybuf.size() < std::size_t(panel * k)) ybuf.resize(std::size_t(panel * k));
   constexpr Index blk = 64;
   for (Index i0 = 0; i0 < n_in; i0 += blk) {
     const Index i1 = std::min(n_in, i0 + blk);
@@ -205,14 +208,22 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
       for (Index i = i0; i < i1; ++i) xbuf[std::size_t(i * k + j)] = xc[i];
     }
   }
-  csr_times_rowmajor(A, xbuf.data(), ybuf.data(), std::size_t(k));
-  for (Index i0 = 0; i0 < n_out; i0 += blk) {
-    const Index i1 = std::min(n_out, i0 + blk);
-    for (Index j = 0; j < k; ++j) {
-      Scalar* yc = Y.data() + j * Y.outerStride();
-      for (Index i = i0; i < i1; ++i) yc[i] = ybuf[std::size_t(i * k + j)];
+  for (Index r0 = 0; r0 < n_out; r0 += panel) {
+    const Index r1 = std::min(n_out, r0 + panel);
+    CsrView<Scalar> rows = A;  // rows r0..r1 of A: row pointers stay absolute offsets into cols/values
+    rows.nrows = r1 - r0;
+    rows.row_ptr = A.row_ptr + r0;
+    csr_times_rowmajor(rows, xbuf.data(), ybuf.data(), std::size_t(k));
+    for (Index i0 = r0; i0 < r1; i0 += blk) {
+      const Index i1 = std::min(r1, i0 + blk);
+      for (Index j = 0; j < k; ++j) {
+        Scalar* yc = Y.data() + j * Y.outerStride();
+        for (Index i = i0; i < i1; ++i) yc[i] = ybuf[std::size_t((i - r0) * k + j)];
+      }
     }
   }
+  // Scratch beyond 64 MB is not kept: a thread would otherwise hold it for the rest of the process.
+  if (xbuf.size() * sizeof(Scalar) > (std::size_t(64) << 20)) std::vector<Scalar>().swap(xbuf);
 }
 }  // namespace detail
 

@@ -67,6 +67,7 @@ auto randomized_svd_impl(COp& A, Index rank, const RandomizedOptions& opt) {
   Matrix<Scalar> Omega(n, l), Q(m, l), Z(n, l);
   fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
   A.apply(Omega, Q);
+  Omega.resize(0, 0);  // memory at scale: only the m×l and n×l blocks Q and Z stay alive
   orthonormalize(Q);
 
   // step 3 — q power steps, each product re-orthonormalized (HMT Alg. 4.4): the basis sees
@@ -96,9 +97,12 @@ auto randomized_svd_impl(COp& A, Index rank, const RandomizedOptions& opt) {
   A.apply_transpose(Q, Bt);
   Vector<Scalar> sigma;
   projected_svd(Bt, sigma, W, Zs);
+  Bt.resize(0, 0), Z.resize(0, 0);
   res.S = sigma.head(rank);
   Matrix<Scalar> U = Q * Zs.leftCols(rank);
+  Q.resize(0, 0);
   Matrix<Scalar> V = W.leftCols(rank);
+  W.resize(0, 0);
 
   // step 5 — a-posteriori residual: max_i ‖A vᵢ − σᵢ uᵢ‖ / σ₁ (Aᵀuᵢ = σᵢvᵢ holds by construction)
   Matrix<Scalar> AV(m, rank);

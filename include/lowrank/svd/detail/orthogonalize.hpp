@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "lowrank/error.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/types.hpp"
 
@@ -45,24 +46,25 @@ bool orthonormalize(Matrix<Scalar>& Y) {
       ok = dmin > dmax * Scalar(std::sqrt(std::numeric_limits<Scalar>::epsilon())) * Scalar(1e-2);
     }
     if (ok) {
-      Matrix<Scalar> Q = Y;
-      llt.matrixU().template solveInPlace<Eigen::OnTheRight>(Q);  // Q = Y R⁻¹
+      // In place, no copy of Y (it is the big array: users × l at scale). Y R⁻¹ spans the same space
+      // as Y, so the Householder fallback below may start from it; the diagonal guard above keeps
+      // R⁻¹ bounded, and the finiteness check makes sure.
+      llt.matrixU().template solveInPlace<Eigen::OnTheRight>(Y);  // Y ← Y R⁻¹
+      LOWRANK_CHECK(Y.allFinite(), non_finite, "orthonormalize: the Cholesky-QR basis overflowed");
       G.setZero();
-      G.template selfadjointView<Eigen::Lower>().rankUpdate(Q.transpose());
+      G.template selfadjointView<Eigen::Lower>().rankUpdate(Y.transpose());
       const Scalar off = (G - Matrix<Scalar>::Identity(l, l)).template lpNorm<Eigen::Infinity>();
-      if (off < Scalar(0.5)) {  // second pass on a nearly orthonormal Q: orthonormal to O(ε)
+      if (off < Scalar(0.5)) {  // second pass on a nearly orthonormal Y: orthonormal to O(ε)
         Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
         if (llt2.info() == Eigen::Success) {
-          llt2.matrixU().template solveInPlace<Eigen::OnTheRight>(Q);
-          if (Q.allFinite()) {
-            Y.swap(Q);
-            return true;
-          }
+          llt2.matrixU().template solveInPlace<Eigen::OnTheRight>(Y);
+          if (Y.allFinite()) return true;
         }
       }
     }
   }
   householder_orthonormalize(Y);
+  LOWRANK_CHECK(Y.allFinite(), non_finite, "orthonormalize: the basis is not finite");
   return false;
 }
 
