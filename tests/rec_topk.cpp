@@ -112,6 +112,30 @@ TEST_CASE("recommend_all equals recommend per user; fold-in masks the history", 
   REQUIRE(items_of(m.recommend_for_history({{1, 1.f}, {4, 1.f}}, 2)) == std::vector<ItemId>{3, 5});
 }
 
+TEST_CASE("recommend_all on a wide catalogue (small user blocks, tiled transpose) equals recommend", "[rec][topk]") {
+  // 40 k items: blocks of 52 users (2 Mi scores), item tiles of 256 with a ragged last tile
+  const Index ni = 40000 + 77, nu = 130;
+  Eigen::MatrixXf t(nu, ni);
+  std::uint32_t x = 12345;
+  for (Index i = 0; i < ni; ++i)
+    for (Index u = 0; u < nu; ++u) {
+      x = x * 1664525u + 1013904223u;
+      t(u, i) = float(x >> 8) / float(1u << 24);
+    }
+  std::vector<Interaction> rows;
+  for (Index u = 0; u < nu; ++u)
+    for (Index j = 0; j < 5; ++j) rows.push_back({u, (u * 7919 + j * 104729) % ni, 1.f, 0});
+  FixedScores m(t);
+  m.fit(Interactions::from_interactions(rows, IdMap::identity(nu), IdMap::identity(ni)));
+  std::vector<UserId> users;
+  for (Index u = nu - 1; u >= 0; --u) users.push_back(u);
+  const auto all = m.recommend_all(users, 20);
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    INFO("user " << users[i]);
+    REQUIRE(items_of(all[i]) == items_of(m.recommend(users[i], 20)));
+  }
+}
+
 TEST_CASE("recommend argument errors", "[rec][topk]") {
   Eigen::MatrixXf t = Eigen::MatrixXf::Zero(2, 6);
   FixedScores m(t);

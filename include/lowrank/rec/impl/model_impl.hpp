@@ -36,11 +36,13 @@ LOWRANK_IMPL_INLINE std::vector<std::vector<ScoredItem>> Recommender::recommend_
   for (ItemId a : options.allow)
     LOWRANK_CHECK(a >= 0 && a < num_items(), unknown_id, "recommend_all: allow-list item ", a, " is outside [0, ",
                   num_items(), ")");
-  // step 1 — blocks of users scored together (one GEMM per block for factor models), in parallel
+  // step 1 — blocks of users scored together (one GEMM per block for factor models), in parallel.
+  // A block holds block × items scores; at most 2 Mi floats (8 MB, so it stays near the cache even
+  // with 200 k items), at least 16 users (so the GEMM still reuses what it reads of the item side).
   std::vector<std::vector<ScoredItem>> out(users.size());
-  const std::ptrdiff_t block = 128;
-  const std::ptrdiff_t nblocks = (std::ptrdiff_t(users.size()) + block - 1) / block;
   const Index n = num_items();
+  const std::ptrdiff_t block = std::clamp<std::ptrdiff_t>((std::ptrdiff_t(1) << 21) / std::max<Index>(n, 1), 16, 128);
+  const std::ptrdiff_t nblocks = (std::ptrdiff_t(users.size()) + block - 1) / block;
   std::exception_ptr failure;
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 1)
@@ -49,16 +51,22 @@ LOWRANK_IMPL_INLINE std::vector<std::vector<ScoredItem>> Recommender::recommend_
     try {
       const std::size_t lo = std::size_t(b * block), hi = std::min(users.size(), std::size_t((b + 1) * block));
       std::vector<UserId> ids(users.begin() + std::ptrdiff_t(lo), users.begin() + std::ptrdiff_t(hi));
-      // Column-major (score_block's type); each row is copied out contiguous for the selection pass.
-      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic> scores(Index(ids.size()), n);
+      // Column-major (score_block's type), then transposed in tiles of 256 items into contiguous rows
+      // for the selection pass: copying one row at a time would touch a cache line per score.
+      const Index nb = Index(ids.size());
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic> scores(nb, n);
       score_block(ids, scores);
-      Eigen::VectorXf row(n);
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows(nb, n);
+      for (Index i0 = 0; i0 < n; i0 += 256) {
+        const Index w = std::min<Index>(256, n - i0);
+        rows.middleCols(i0, w) = scores.middleCols(i0, w);
+      }
       for (std::size_t r = 0; r < ids.size(); ++r) {
-        row = scores.row(Index(r)).transpose();
+        float* row = rows.data() + Index(r) * n;
         const UserId u = ids[r];
         const int* seen = m_seen.innerIndexPtr() + m_seen.outerIndexPtr()[u];
         const Index nseen = m_seen.outerIndexPtr()[u + 1] - m_seen.outerIndexPtr()[u];
-        out[lo + r] = filter_top_k(row.data(), n, k, options, seen, nseen);
+        out[lo + r] = filter_top_k(row, n, k, options, seen, nseen);
       }
     } catch (...) {
 #if LOWRANK_HAS_OPENMP
