@@ -10,6 +10,7 @@ the Markdown is still written and the chart is skipped with a note.
 """
 import glob
 import json
+import math
 import os
 import re
 import sys
@@ -91,6 +92,52 @@ def chart(doc, png):
     return f"![dense SVD time vs n]({os.path.basename(png)})"
 
 
+def scale_section(doc, png):
+    """bench_scale: growth exponents per step and a PNG of time and peak memory vs interactions."""
+    rows = sorted((b for b in doc["benchmarks"] if not b.get("error_occurred")), key=lambda b: b["interactions"])
+    if not rows:
+        return []
+    phases = [("load_s", "load"), ("svd_s", "randomized SVD r=64"), ("als_epoch_s", "ALS epoch f=64"),
+              ("recommend_s", "recommend_all top-10, 20 k users")]
+    out = ["### Growth per step (exponent e in time ∝ interactions^e; linear = 1, the target allows "
+           "log10(15) = 1.18, i.e. 1.5× per 10× step)", "",
+           "| step | " + " | ".join(label for _, label in phases) + " | peak MB / (CSR + factors) |",
+           "|---|" + "---|" * (len(phases) + 1)]
+    for a, b in zip(rows, rows[1:]):
+        step = math.log(b["interactions"] / a["interactions"])
+        cells = [f"{math.log(b[key] / a[key]) / step:.2f}" for key, _ in phases]
+        out.append(f"| {a['interactions'] / 1e6:.0f} M → {b['interactions'] / 1e6:.0f} M | " + " | ".join(cells) +
+                   f" | {b['peak_ratio']:.2f} |")
+    first, last = rows[0], rows[-1]
+    span = math.log(last["interactions"] / first["interactions"])
+    out.append(f"| {first['interactions'] / 1e6:.0f} M → {last['interactions'] / 1e6:.0f} M | " +
+               " | ".join(f"{math.log(last[key] / first[key]) / span:.2f}" for key, _ in phases) + " | |")
+    out.append("")
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return out + ["(chart skipped: python3-matplotlib is not installed)", ""]
+    x = [r["interactions"] for r in rows]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.3))
+    for key, label in phases:
+        left.plot(x, [r[key] for r in rows], marker="o", label=label)
+    left.plot(x, [rows[0]["svd_s"] * v / x[0] for v in x], "k:", label="linear (from the first SVD point)")
+    left.set_xscale("log"), left.set_yscale("log")
+    left.set_xlabel("interactions"), left.set_ylabel("seconds")
+    left.grid(True, which="both", alpha=0.3), left.legend(fontsize=7)
+    for key, label in [("load_MB", "load"), ("svd_MB", "SVD"), ("als_MB", "ALS"), ("recommend_MB", "recommend")]:
+        right.plot(x, [r[key] for r in rows], marker="o", label=f"peak RSS, {label}")
+    right.plot(x, [2.5 * (r["csr_MB"] + r["factors_MB"]) for r in rows], "k--", label="2.5 × (CSR + factors)")
+    right.set_xscale("log"), right.set_yscale("log")
+    right.set_xlabel("interactions"), right.set_ylabel("MB")
+    right.grid(True, which="both", alpha=0.3), right.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+    return out + [f"![time and peak memory vs interactions]({os.path.basename(png)})", ""]
+
+
 def main():
     folder, md, png = sys.argv[1:4]
     parts = ["# Benchmark results", "",
@@ -126,6 +173,8 @@ def main():
                 parts += [f"### Tables printed by bench_{name}", ""] + printed + [""]
         if name == "svd_dense":
             parts += [chart(doc, png), ""]
+        if name == "scale":
+            parts += scale_section(doc, os.path.join(os.path.dirname(png), "scale.png"))
     with open(md, "w") as f:
         f.write("\n".join(parts))
 
