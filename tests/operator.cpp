@@ -110,7 +110,7 @@ TEMPLATE_TEST_CASE("SparseOperator matches the dense product in both orientation
   }
 }
 
-TEST_CASE("SparseOperator: a tall product is computed in row panels with the same result", "[operator]") {
+TEST_CASE("SparseOperator: tall products go through row and column panels with the same result", "[operator]") {
   // 40 k × 30 with 48 columns: the output goes through panels of 2^20 / 48 = 21,845 rows (two panels)
   const auto A = random_sparse<float, Eigen::RowMajor>(40000, 30, 0.2, 9);
   const auto op = lowrank::make_operator(A);
@@ -119,6 +119,14 @@ TEST_CASE("SparseOperator: a tall product is computed in row panels with the sam
   op.apply(X, Y);
   const lowrank::Matrix<float> want = A * X;
   REQUIRE((Y - want).norm() <= 1e-5 * want.norm());
+  // a tall X of 600 k × 32 floats (77 MB > 64 MB) goes through Aᵀ in two column panels of 16
+  const auto T = random_sparse<float, Eigen::RowMajor>(600000, 20, 0.02, 13);
+  const auto opt = lowrank::make_operator(T);
+  const lowrank::Matrix<float> Xt = gaussian<float>(600000, 32, 17);
+  lowrank::Matrix<float> Yt(20, 32);
+  opt.apply_transpose(Xt, Yt);
+  const lowrank::Matrix<float> want_t = T.transpose() * Xt;
+  REQUIRE((Yt - want_t).norm() <= 1e-5 * want_t.norm());
   // and each row is exactly the one-column product (one thread per row, a fixed summation order)
   for (Index j : {0, 47}) {
     lowrank::Matrix<float> y(40000, 1);

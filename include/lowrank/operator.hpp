@@ -19,8 +19,8 @@
 /// memory-for-speed trade that makes apply_transpose as fast as apply and keeps it deterministic).
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -190,6 +190,23 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
   if (k == 0) return;
   if (k == 1) {
     csr_times_rowmajor(A, X.data(), Y.data(), 1);
+    return;
+  }
+  // A row-major copy of X larger than both 64 MB and the matrix's own bytes is made in column panels
+  // instead: each panel streams the matrix once more (time), so this is only the bound that keeps
+  // the scratch from outgrowing the data (a very tall X against a sparse matrix with few nonzeros).
+  const double x_bytes = double(X.rows()) * double(k) * sizeof(Scalar);
+  const double limit = std::max(double(std::size_t(64) << 20), double(A.row_ptr[A.nrows] - A.row_ptr[0]) *
+                                                                    double(sizeof(Scalar) + sizeof(std::int32_t)));
+  if (x_bytes > limit && k >= 16) {
+    const Index panels = std::min<Index>(k / 8, Index(std::ceil(x_bytes / limit)));
+    const Index width = (k + panels - 1) / panels;
+    for (Index c0 = 0; c0 < k; c0 += width) {
+      const Index w = std::min(width, k - c0);
+      const Eigen::Ref<const Matrix<Scalar>> xp = X.middleCols(c0, w);
+      Eigen::Ref<Matrix<Scalar>> yp = Y.middleCols(c0, w);
+      csr_times<Scalar>(A, xp, yp);
+    }
     return;
   }
   // Row-major scratch reused per thread (no page faults per call); blocked transposes. The output is
