@@ -95,12 +95,14 @@ class Interactions {
   using Csc = Eigen::SparseMatrix<float, Eigen::ColMajor, int>;  ///< column-major (item-oriented) storage
 
   Interactions() = default;
+  /// Deep copy of the matrix and timestamps; the id maps are shared (they are immutable).
   Interactions(const Interactions&) = default;
+  /// Deep copy, as the copy constructor.
   Interactions& operator=(const Interactions&) = default;
   /// Moves in O(1). Written out because Eigen 3.4's SparseMatrix has no move constructor: the
-  /// implicit one would copy the whole matrix. The moved-from object is left valid (empty, or holding
-  /// this object's former contents after assignment).
+  /// implicit one would copy the whole matrix. The moved-from object is left valid and empty.
   Interactions(Interactions&& other) noexcept { swap(other); }
+  /// Moves in O(1) (a swap): `other` is left valid, holding this object's former contents.
   Interactions& operator=(Interactions&& other) noexcept {
     swap(other);
     return *this;
