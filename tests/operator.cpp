@@ -2,13 +2,16 @@
 // index types, thread-count determinism, matrix-free callables.
 #include <catch2/catch.hpp>
 
+#include <Eigen/QR>
 #include <Eigen/SparseCore>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <type_traits>
 #include <vector>
 
 #include "lowrank/operator.hpp"
+#include "lowrank/svd/detail/orthogonalize.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 
 #if LOWRANK_HAS_OPENMP
@@ -156,6 +159,31 @@ TEST_CASE("SparseOperator: bit-identical results for every thread count", "[oper
 #endif
   REQUIRE((Y1.array() == Y2.array()).all());
   REQUIRE((T1.array() == T2.array()).all());
+}
+
+TEST_CASE("orthonormalize: an ill-conditioned float block keeps its span (Householder on the untouched Y)",
+          "[operator][orthonormalize]") {
+  // 3000×12 float block with κ = 1e4: beyond CholeskyQR2's float range (1/(2√ε) ≈ 1.4e3)
+  const Index m = 3000, l = 12;
+  lowrank::Matrix<float> G1 = gaussian<float>(m, l, 21), G2 = gaussian<float>(l, l, 22);
+  const lowrank::Matrix<float> Qa = Eigen::HouseholderQR<lowrank::Matrix<float>>(G1).householderQ() *
+                                    lowrank::Matrix<float>::Identity(m, l);
+  const lowrank::Matrix<float> Qb = Eigen::HouseholderQR<lowrank::Matrix<float>>(G2).householderQ();
+  Eigen::VectorXf s(l);
+  for (Index i = 0; i < l; ++i) s(i) = std::pow(1e-4f, float(i) / float(l - 1));
+  const lowrank::Matrix<float> Y = Qa * s.asDiagonal() * Qb.transpose();
+  lowrank::Matrix<float> Q = Y;
+  const bool cholesky = lowrank::detail::orthonormalize(Q);
+  CHECK_FALSE(cholesky);
+  const float orth = (Q.transpose() * Q - lowrank::Matrix<float>::Identity(l, l)).norm();
+  CHECK(orth <= 1e-5f);
+  // every column of Y, the smallest directions included, lies in span(Q) to float accuracy
+  const lowrank::Matrix<float> R = Y - Q * (Q.transpose() * Y);
+  CHECK(R.norm() <= 2e-6f * Y.norm());
+  // a well-conditioned block takes the Cholesky path and is orthonormal to O(ε)
+  lowrank::Matrix<float> W = G1;
+  CHECK(lowrank::detail::orthonormalize(W));
+  CHECK((W.transpose() * W - lowrank::Matrix<float>::Identity(l, l)).norm() <= 1e-5f);
 }
 
 TEST_CASE("FunctionOperator wraps callables", "[operator]") {

@@ -48,6 +48,11 @@ TEST_CASE("duplicate rules: sum, last, max", "[rec][data]") {
   REQUIRE(m.matrix().coeff(0, 0) == 4.f);
   REQUIRE(m.timestamps()[0] == 30);
   REQUIRE(m.matrix().coeff(0, 1) == 7.f);
+  // whether timestamps are kept is decided on the input rows: a merge that keeps only t = 0 keeps it
+  const auto z = Interactions::from_interactions({{0, 0, 5.f, 0}, {0, 0, 3.f, 100}}, ids(1), ids(1), Duplicates::max);
+  REQUIRE(z.matrix().coeff(0, 0) == 5.f);
+  REQUIRE(z.has_timestamps());
+  REQUIRE(z.timestamps() == std::vector<std::int64_t>{0});
 }
 
 TEST_CASE("from_interactions rejects out-of-map ids and non-finite values", "[rec][data]") {

@@ -82,6 +82,13 @@ TEST_CASE("malformed input names path:line:column and the offending text", "[rec
     INFO(msg);
     REQUIRE(contains(msg, p.string() + ":2:5: expected a finite number (rating), got \"x5\""));
   }
+  SECTION("rating beyond the float range (would be stored as Inf)") {
+    const auto p = fixture("huge_rating.csv", "1,2,3,4\n1,3,1e39,9\n");
+    const auto msg = parse_error([&] { load_csv(p); });
+    INFO(msg);
+    REQUIRE(contains(msg, p.string() + ":2:5: expected a rating within the float range"));
+    REQUIRE(contains(msg, "got \"1e39\""));
+  }
   SECTION("bad timestamp") {
     const auto p = fixture("bad_ts.csv", "1,2,3,4\n\n1,3,5,12:30\n");
     const auto msg = parse_error([&] { load_csv(p); });

@@ -125,6 +125,7 @@ inline Interactions assemble_interactions(TripletColumns&& rows, IdMap users, Id
   int* inner = m.innerIndexPtr();
   float* value = m.valuePtr();
   std::vector<std::int64_t> times(keep_time ? rows.size() : 0);
+  bool any_time = false;  // decided on the input rows: a merge may leave only zeros behind
   {
     std::vector<int> fill(start.begin(), start.end() - 1);
     for (std::size_t c = 0; c < rows.chunks(); ++c) {
@@ -136,7 +137,7 @@ inline Interactions assemble_interactions(TripletColumns&& rows, IdMap users, Id
         const int at = fill[std::size_t(u[e])]++;
         inner[at] = i[e];
         value[at] = v[e];
-        if (keep_time) times[std::size_t(at)] = t[e];
+        if (keep_time) times[std::size_t(at)] = t[e], any_time |= t[e] != 0;
       }
       rows.release(c);
     }
@@ -204,7 +205,7 @@ inline Interactions assemble_interactions(TripletColumns&& rows, IdMap users, Id
   outer[nu] = write;
 
   // step 3 — give back what merged duplicates freed; all-zero timestamps mean the source had none
-  if (keep_time && std::all_of(times.begin(), times.begin() + write, [](std::int64_t t) { return t == 0; })) {
+  if (keep_time && !any_time) {
     times.clear();
     times.shrink_to_fit();
   }

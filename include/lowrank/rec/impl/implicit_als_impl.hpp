@@ -23,6 +23,11 @@ namespace detail {
 /// One side's rows in compact form: neighbour indices and confidences c = 1 + α·r.
 template <class S>
 struct AlsRows {
+  AlsRows() = default;
+  AlsRows(const AlsRows&) = delete;  // idx may point into idx_copy: a copy would dangle
+  AlsRows& operator=(const AlsRows&) = delete;
+  AlsRows(AlsRows&&) = default;  // a moved vector keeps its buffer, so idx stays valid
+  AlsRows& operator=(AlsRows&&) = default;
   std::vector<std::int64_t> ptr;
   const std::int32_t* idx = nullptr;  // the matrix's own column indices when it is compressed (no copy)
   std::vector<std::int32_t> idx_copy;  // used only for an uncompressed matrix

@@ -51,7 +51,10 @@ class GzipReadAhead {
   }
   /// Up to n bytes into buf; 0 at the end.
   std::size_t read(char* buf, std::size_t n) {
-    if (m_end) return 0;
+    if (m_end) {
+      if (m_blocks[m_current].error) std::rethrow_exception(m_blocks[m_current].error);
+      return 0;
+    }
     Block* b = &m_blocks[m_current];
     if (!m_holding || m_pos == b->size) {
       std::unique_lock<std::mutex> lock(m_mutex);
@@ -64,8 +67,9 @@ class GzipReadAhead {
       m_changed.wait(lock, [&] { return b->full; });
       m_holding = true;
       m_pos = 0;
+      if (b->size == 0) m_end = true;  // end or error: the producer has stopped, never wait again
       if (b->error) std::rethrow_exception(b->error);
-      if (b->size == 0) return m_end = true, 0;
+      if (m_end) return 0;
     }
     const std::size_t got = std::min(n, b->size - m_pos);
     std::memcpy(buf, b->data.data() + m_pos, got);
@@ -82,6 +86,16 @@ class GzipReadAhead {
     std::exception_ptr error;
   };
   void produce() {
+    try {
+      produce_blocks();
+    } catch (...) {  // e.g. bad_alloc building a message: hand it to the reader instead of terminating
+      std::lock_guard<std::mutex> lock(m_mutex);
+      for (auto& b : m_blocks)
+        if (!b.full) b.size = 0, b.error = std::current_exception(), b.full = true;
+      m_changed.notify_all();
+    }
+  }
+  void produce_blocks() {
     for (int at = 0;; at ^= 1) {
       Block& b = m_blocks[at];
       {
@@ -135,7 +149,12 @@ class ChunkReader {
       m_gz = gzopen(m_name.c_str(), "rb");
       LOWRANK_CHECK(m_gz != nullptr, io, m_name, ": cannot open (", std::strerror(errno), ")");
       gzbuffer(m_gz, 1 << 18);
-      m_ahead = std::make_unique<GzipReadAhead>(m_gz, m_name);
+      try {
+        m_ahead = std::make_unique<GzipReadAhead>(m_gz, m_name);
+      } catch (...) {  // the destructor does not run for a throwing constructor
+        gzclose(m_gz);
+        throw;
+      }
 #else
       throw Error(Errc::io, m_name + ": .gz input needs zlib, and this build of lowrank has none");
 #endif
@@ -333,6 +352,8 @@ inline TripletColumns parse_interactions(const std::filesystem::path& path, cons
       auto [q, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
       if (t.empty() || ec != std::errc() || q != t.data() + t.size() || !std::isfinite(v))
         fail(starts[std::size_t(spec.rating)], "a finite number (rating)", t);
+      if (std::abs(v) > double(std::numeric_limits<float>::max()))  // stored as float: would be Inf
+        fail(starts[std::size_t(spec.rating)], "a rating within the float range (|r| <= 3.4e38)", t);
       if (v < spec.min_rating) return;
       value = spec.binarize ? 1.0f : float(v);
     }

@@ -2,14 +2,15 @@
 /// \file svd/detail/orthogonalize.hpp  Orthonormalization used by the truncated solvers. Not stable API.
 ///
 /// - `orthonormalize(Y)`: thin orthonormal basis of a tall block. CholeskyQR2 (Fukaya et al. 2014: two
-///   Cholesky-QR passes, all BLAS-3, orthogonal to O(ε) when κ(Y) ≲ ε^{-1/2}); when the first Cholesky
-///   fails or the second Gram matrix is far from I (ill-conditioned or rank-deficient Y) it falls back to
-///   Householder QR (LAPACK geqrf + orgqr via Eigen), which always returns orthonormal columns.
+///   Cholesky-QR passes, all BLAS-3, orthogonal to O(ε) when κ(Y) ≲ ε^{-1/2}), in place; when the first
+///   Cholesky fails or κ(R) ≥ 1/(2√ε) (ill-conditioned or rank-deficient Y) it uses Householder QR
+///   (LAPACK geqrf + orgqr via Eigen) on the untouched Y, which always returns orthonormal columns.
 /// - `orthogonalize_against(Q, v)`: classical Gram–Schmidt repeated while the norm drops by more than
 ///   1/√2 ("twice is enough", Giraud et al. 2005; Kahan–Parlett), at most 3 passes.
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <Eigen/QR>
+#include <Eigen/SVD>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -42,13 +43,15 @@ bool orthonormalize(Matrix<Scalar>& Y) {
     Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
     bool ok = llt.info() == Eigen::Success;
     if (ok) {
-      const Scalar dmin = llt.matrixLLT().diagonal().minCoeff(), dmax = llt.matrixLLT().diagonal().maxCoeff();
-      ok = dmin > dmax * Scalar(std::sqrt(std::numeric_limits<Scalar>::epsilon())) * Scalar(1e-2);
+      // The first pass overwrites Y (no copy: Y is the big array, users × l at scale), so it runs only
+      // where the second pass is sure to succeed, κ(R) = κ(Y) < 1/(2√ε) (then ‖Q₁ᵀQ₁ − I‖ ≈ κ²ε ≤ 1/4);
+      // otherwise Householder starts from the untouched Y. κ(R) from the SVD of the l×l factor: O(l³),
+      // nothing next to the m·l² of the Gram matrix. (A diagonal ratio can miss a Kahan-like R.)
+      const Eigen::JacobiSVD<Matrix<Scalar>> rs(Matrix<Scalar>(llt.matrixU()));
+      const auto& sv = rs.singularValues();
+      ok = sv(l - 1) > sv(0) * Scalar(2 * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
     }
     if (ok) {
-      // In place, no copy of Y (it is the big array: users × l at scale). Y R⁻¹ spans the same space
-      // as Y, so the Householder fallback below may start from it; the diagonal guard above keeps
-      // R⁻¹ bounded, and the finiteness check makes sure.
       llt.matrixU().template solveInPlace<Eigen::OnTheRight>(Y);  // Y ← Y R⁻¹
       LOWRANK_CHECK(Y.allFinite(), non_finite, "orthonormalize: the Cholesky-QR basis overflowed");
       G.setZero();
