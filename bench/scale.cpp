@@ -47,23 +47,17 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// Peak resident set size of this process in MB (VmHWM), since start or the last reset_peak().
-double peak_mb() {
+/// A memory line of /proc/self/status ("VmHWM:" peak since start or the last reset_peak(), "VmRSS:"
+/// current) in MB.
+double status_mb(const char* key) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
+    if (line.rfind(key, 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
   return -1;
 }
-
-/// Current resident set size in MB (VmRSS).
-double rss_mb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
-  return -1;
-}
+double peak_mb() { return status_mb("VmHWM:"); }
+double rss_mb() { return status_mb("VmRSS:"); }
 
 /// Returns freed heap to the system and resets VmHWM to the current RSS (Linux ≥ 4.0).
 void reset_peak() {

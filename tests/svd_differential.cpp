@@ -50,6 +50,13 @@ std::vector<Case> differential_cases() {
       for (double scale : {1.0, 1e-150, 1e150}) cases.push_back({m, n, kappa, scale, seed++});
   return cases;
 }
+
+/// The case's matrix: a geometric spectrum from 1 to 1/κ, random singular vectors, times the scale.
+Eigen::MatrixXd case_matrix(const Case& c) {
+  Rng rng(c.seed);
+  const Eigen::VectorXd sigma = detail::geometric(std::min(c.m, c.n), c.kappa);
+  return c.scale * detail::dense_with_spectrum(sigma, c.m, c.n, rng);
+}
 }  // namespace
 
 TEST_CASE("differential: the five solvers agree on random matrices", "[svd][differential]") {
@@ -57,9 +64,7 @@ TEST_CASE("differential: the five solvers agree on random matrices", "[svd][diff
   for (const Case& c : differential_cases()) {
     const Index k = std::min(c.m, c.n);
     INFO(c.m << "x" << c.n << ", kappa " << c.kappa << ", scale " << c.scale << ", seed " << c.seed);
-    Rng rng(c.seed);
-    const Eigen::VectorXd sigma = detail::geometric(k, c.kappa);
-    const Eigen::MatrixXd A = c.scale * detail::dense_with_spectrum(sigma, c.m, c.n, rng);
+    const Eigen::MatrixXd A = case_matrix(c);
     const double mn = double(std::max(c.m, c.n));
 
     const auto jac = lowrank::jacobi_svd(A);
@@ -121,9 +126,7 @@ TEST_CASE("differential: Jacobi and Golub-Kahan agree with LAPACK dgesdd", "[svd
   for (const Case& c : differential_cases()) {
     const Index k = std::min(c.m, c.n);
     INFO(c.m << "x" << c.n << ", kappa " << c.kappa << ", scale " << c.scale << ", seed " << c.seed);
-    Rng rng(c.seed);
-    const Eigen::VectorXd sigma = detail::geometric(k, c.kappa);
-    const Eigen::MatrixXd A = c.scale * detail::dense_with_spectrum(sigma, c.m, c.n, rng);
+    const Eigen::MatrixXd A = case_matrix(c);
     const double mn = double(std::max(c.m, c.n));
 
     Eigen::MatrixXd W = A;  // dgesdd overwrites its input

@@ -122,14 +122,14 @@ LOWRANK_IMPL_INLINE Metrics evaluate(const Recommender& model, const Split& spli
       } else {
         model.score_block(ids, scores);
       }
-      Eigen::VectorXf row(ni);
+      auto rows = detail::score_rows(scores);  // contiguous rows for the selection pass
       std::vector<std::pair<ItemId, float>> relevant;
       for (std::size_t r = 0; r < ids.size(); ++r) {
         const UserId u = ids[r];
-        row = scores.row(Index(r)).transpose();
+        float* row = rows.data() + Index(r) * ni;
         const int* seen = mask.innerIndexPtr() + mask.outerIndexPtr()[u];
         const Index nseen = mask.outerIndexPtr()[u + 1] - mask.outerIndexPtr()[u];
-        const auto top = filter_top_k(row.data(), ni, kmax, ro, seen, nseen);
+        const auto top = filter_top_k(row, ni, kmax, ro, seen, nseen);
         relevant.clear();
         for (int e = test.outerIndexPtr()[u]; e < test.outerIndexPtr()[u + 1]; ++e)
           if (double(test.valuePtr()[e]) >= o.relevance_threshold)

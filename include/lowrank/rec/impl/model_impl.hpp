@@ -51,16 +51,9 @@ LOWRANK_IMPL_INLINE std::vector<std::vector<ScoredItem>> Recommender::recommend_
     try {
       const std::size_t lo = std::size_t(b * block), hi = std::min(users.size(), std::size_t((b + 1) * block));
       std::vector<UserId> ids(users.begin() + std::ptrdiff_t(lo), users.begin() + std::ptrdiff_t(hi));
-      // Column-major (score_block's type), then transposed in tiles of 256 items into contiguous rows
-      // for the selection pass: copying one row at a time would touch a cache line per score.
-      const Index nb = Index(ids.size());
-      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic> scores(nb, n);
+      Eigen::MatrixXf scores(Index(ids.size()), n);
       score_block(ids, scores);
-      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows(nb, n);
-      for (Index i0 = 0; i0 < n; i0 += 256) {
-        const Index w = std::min<Index>(256, n - i0);
-        rows.middleCols(i0, w) = scores.middleCols(i0, w);
-      }
+      auto rows = detail::score_rows(scores);  // contiguous rows for the selection pass
       for (std::size_t r = 0; r < ids.size(); ++r) {
         float* row = rows.data() + Index(r) * n;
         const UserId u = ids[r];
