@@ -12,6 +12,9 @@
 
 #include "lowrank/config.hpp"
 #include "lowrank/kernels/reference.hpp"
+#if LOWRANK_HEADER_ONLY
+#include "lowrank/kernels/dense.hpp"
+#endif
 
 namespace lowrank::kernels {
 
@@ -49,6 +52,24 @@ LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* 
 LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const float* values,
                                const float* X, float* Y, std::size_t k, std::size_t row_begin,
                                std::size_t row_end) noexcept;
+/// C := alpha·op(A)·op(B) + beta·C on column-major arrays with leading dimensions, op(X) = Xᵀ when
+/// trans_x (BLAS dgemm; beta = 0 does not read C). Eigen's GEMM, compiled for AVX-512, AVX2+FMA or the
+/// build's flags and chosen at run time (kernels/dense.hpp).
+LOWRANK_API void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k,
+                      double alpha, const double* a, std::ptrdiff_t lda, const double* b, std::ptrdiff_t ldb,
+                      double beta, double* c, std::ptrdiff_t ldc);
+/// \overload
+LOWRANK_API void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k,
+                      float alpha, const float* a, std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb,
+                      float beta, float* c, std::ptrdiff_t ldc);
+/// In place: the lower triangle of the symmetric positive definite n×n array `a` (leading dimension
+/// lda, upper triangle not read) := the lower triangle of its inverse (LAPACK dpotrf + dpotri, n³
+/// flops). Returns false when `a` is not numerically positive definite (`a` is then overwritten).
+LOWRANK_API bool spd_inverse(double* a, std::ptrdiff_t n, std::ptrdiff_t lda);
+/// \overload
+LOWRANK_API bool spd_inverse(float* a, std::ptrdiff_t n, std::ptrdiff_t lda);
+/// The instruction set gemm() and spd_inverse() run with now: "avx512", "avx2" or "generic".
+LOWRANK_API const char* dense_target();
 // clang-format on
 #else
 inline double dot(const double* x, const double* y, std::size_t n) noexcept { return reference::dot(x, y, n); }
@@ -79,6 +100,15 @@ inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const 
                           float* Y, std::size_t k, std::size_t b, std::size_t e) noexcept {
   reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
 }
+template <class S>
+void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a,
+          std::ptrdiff_t lda, const S* b, std::ptrdiff_t ldb, S beta, S* c, std::ptrdiff_t ldc) {
+  reference_dense::gemm<S>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+template <class S> bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
+  return reference_dense::spd_inverse<S>(a, n, lda);
+}
+inline const char* dense_target() { return "reference"; }
 #endif
 
 // Other Scalars (long double, …) always use the reference.

@@ -1,11 +1,16 @@
 #pragma once
 /// \file rec/impl/ease_impl.hpp  EASE definitions (compiled once in src/lib/rec_models.cpp).
-#include <Eigen/Cholesky>
 #include <Eigen/Dense>
 #include <algorithm>
 #include <functional>
 #include <cmath>
+#include <limits>
 #include <sstream>
+#include <type_traits>
+#include <vector>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include "lowrank/config.hpp"
 #include "lowrank/kernels.hpp"
@@ -16,44 +21,125 @@
 namespace lowrank::rec {
 namespace detail {
 
-/// P = (XᵀX + λI)⁻¹ (full symmetric) and B = I − P·diag(1/diag P), in scalar S; B returned as float.
+/// Adds the lower triangle (column-major) of XᵀX to the n×n buffer `g`: O(Σ_u n_u²). Threads own
+/// disjoint column ranges, balanced by the work each column gets, so no two write the same entry and
+/// every entry sums the same terms in the same order (user order) whatever the thread count. The rows'
+/// column indices are sorted, so a thread's share of a row is one contiguous range.
+template <class S>
+void ease_gram(const Interactions::Csr& X, bool binarize, S* g) {
+  const Index n = X.cols(), users = X.rows();
+  const int* outer = X.outerIndexPtr();
+  const int* nnz = X.innerNonZeroPtr();
+  const int* idx = X.innerIndexPtr();
+  const float* val = X.valuePtr();
+  auto row_end = [&](Index u) { return nnz ? outer[u] + nnz[u] : outer[u + 1]; };
+  // work per column c: Σ over the rows holding c of the entries at or after it
+  std::vector<double> work(std::size_t(n) + 1, 0.0);
+  for (Index u = 0; u < users; ++u)
+    for (int p = outer[u], e = int(row_end(u)); p < e; ++p) work[std::size_t(idx[p])] += double(e - p);
+  int threads = 1;
+#if LOWRANK_HAS_OPENMP
+  threads = std::max(1, std::min(omp_get_max_threads(), int(n / 64) + 1));
+#endif
+  std::vector<Index> bounds(std::size_t(threads) + 1, n);
+  bounds[0] = 0;
+  {
+    double total = 0;
+    for (Index c = 0; c < n; ++c) total += work[std::size_t(c)];
+    double acc = 0;
+    int t = 1;
+    for (Index c = 0; c < n && t < threads; ++c) {
+      acc += work[std::size_t(c)];
+      while (t < threads && acc >= total * double(t) / double(threads)) bounds[std::size_t(t++)] = c + 1;
+    }
+  }
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(static, 1) num_threads(threads)
+#endif
+  for (int t = 0; t < threads; ++t) {
+    const int c0 = int(bounds[std::size_t(t)]), c1 = int(bounds[std::size_t(t) + 1]);
+    if (c0 >= c1) continue;
+    for (Index u = 0; u < users; ++u) {
+      const int b = outer[u], e = int(row_end(u));
+      const int p0 = int(std::lower_bound(idx + b, idx + e, c0) - idx);
+      for (int p = p0; p < e && idx[p] < c1; ++p) {
+        S* col = g + std::size_t(idx[p]) * std::size_t(n);
+        if (binarize) {
+          for (int q = p; q < e; ++q) col[idx[q]] += S(1);
+        } else {
+          const S vp = S(val[p]);
+          for (int q = p; q < e; ++q) col[idx[q]] += vp * S(val[q]);
+        }
+      }
+    }
+  }
+}
+
+/// B = I − P·diag(1/diag P) from the lower triangle of P (column-major n×n buffer `p`), written as the
+/// row-major `b` (b may be p itself when S is float). Row i of B is column i of P scaled by 1/diag P,
+/// so P is first made full (the upper triangle from the lower, in cache-sized tiles).
+/// Returns false when a weight is not finite.
+template <class S>
+bool ease_weights_from_inverse(S* p, Index n, float* b) {
+  const std::size_t N = std::size_t(n);
+  constexpr Index tile = 64;
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+  for (Index j0 = 0; j0 < n; j0 += tile)  // tile column j0 of the lower triangle → tile row j0 of the upper
+    for (Index i0 = j0; i0 < n; i0 += tile)
+      for (Index j = j0; j < std::min(j0 + tile, n); ++j)
+        for (Index i = std::max(i0, j + 1); i < std::min(i0 + tile, n); ++i)
+          p[std::size_t(i) * N + std::size_t(j)] = p[std::size_t(j) * N + std::size_t(i)];
+  std::vector<S> inv_diag(N);
+  for (std::size_t j = 0; j < N; ++j) inv_diag[j] = S(1) / p[j * N + j];
+  int bad = 0;
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(static) reduction(| : bad)
+#endif
+  for (Index i = 0; i < n; ++i) {
+    const S* pi = p + std::size_t(i) * N;  // column i of P = row i (P is symmetric)
+    float* bi = b + std::size_t(i) * N;
+    int row_bad = 0;
+    for (std::size_t j = 0; j < N; ++j) {
+      bi[j] = float(-pi[j] * inv_diag[j]);
+      row_bad |= !(std::abs(bi[j]) <= std::numeric_limits<float>::max());  // false for ±Inf and NaN
+    }
+    bi[i] = 0.0f;
+    bad |= row_bad;
+  }
+  return bad == 0;
+}
+
+/// P = (XᵀX + λI)⁻¹ and B = I − P·diag(1/diag P) with P in scalar S; B is float. For S = float, B is
+/// computed in P's own storage (one n² buffer).
 template <class S>
 void ease_weights(const Interactions::Csr& X, bool binarize, double lambda, EASE::WeightMatrix& B,
                   const std::function<void(const char*, double)>& progress) {
-  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
   const Index n = X.cols();
-  // step 1 — lower triangle of G = XᵀX from the user rows: O(Σ_u n_u²), column-contiguous writes
-  M G = M::Zero(n, n);
-  for (Index u = 0; u < X.rows(); ++u) {
-    const int b = X.outerIndexPtr()[u];
-    const int e = X.innerNonZeroPtr() ? b + X.innerNonZeroPtr()[u] : X.outerIndexPtr()[u + 1];
-    const int* idx = X.innerIndexPtr();
-    const float* val = X.valuePtr();
-    for (int p = b; p < e; ++p) {
-      const S vp = binarize ? S(1) : S(val[p]);
-      S* col = G.data() + std::size_t(idx[p]) * std::size_t(n);
-      for (int q = p; q < e; ++q) col[idx[q]] += vp * (binarize ? S(1) : S(val[q]));
-    }
-  }
-  G.diagonal().array() += S(lambda);
+  // G's column-major lower triangle lives in a row-major n×n buffer: for a symmetric matrix the two
+  // storage orders are the same numbers, and for S = float that buffer becomes B in place.
+  using Buffer = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Buffer G = Buffer::Zero(n, n);
+  // step 1 — lower triangle of G = XᵀX + λI
+  ease_gram<S>(X, binarize, G.data());
+  for (Index j = 0; j < n; ++j) G.data()[std::size_t(j) * std::size_t(n) + std::size_t(j)] += S(lambda);
   progress("ease gram", 0.25);
-  // step 2 — Cholesky G = LLᵀ in place (Eigen's blocked LLT on the lower triangle)
-  Eigen::LLT<Eigen::Ref<M>, Eigen::Lower> llt(G);
-  LOWRANK_CHECK(llt.info() == Eigen::Success, numerical,
+  // step 2–3 — P = G⁻¹ in place: Cholesky, L⁻¹, L⁻ᵀL⁻¹ (dpotrf + dpotri; the run-time-dispatched
+  // AVX-512/AVX2 copy of Eigen's blocked kernels), lower triangle
+  LOWRANK_CHECK(kernels::spd_inverse(G.data(), n, n), numerical,
                 "EASE::fit: XᵀX + λI is not numerically positive definite (raise lambda or use double_precision)");
-  progress("ease cholesky", 0.5);
-  // step 3 — L⁻¹ (xTRTRI) then P = L⁻ᵀL⁻¹ (xLAUUM), lower triangle, in place
-  trtri_lower<S>(G);
   progress("ease inverse", 0.75);
-  lauum_lower<S>(G);
-  // step 4 — B_ij = −P_ij / P_jj (P symmetric: P_ij = G(max, min)), zero diagonal
-  B.resize(n, n);
-  for (Index i = 0; i < n; ++i) {
-    for (Index j = 0; j < n; ++j) {
-      const S pij = i >= j ? G(i, j) : G(j, i);
-      B(i, j) = i == j ? 0.0f : float(-pij / G(j, j));
-    }
+  // step 4 — B_ij = −P_ij / P_jj, zero diagonal
+  bool finite;
+  if constexpr (std::is_same_v<S, float>) {
+    finite = ease_weights_from_inverse<S>(G.data(), n, G.data());
+    B = std::move(G);
+  } else {
+    B.resize(n, n);
+    finite = ease_weights_from_inverse<S>(G.data(), n, B.data());
   }
+  LOWRANK_CHECK(finite, numerical, "EASE::fit: non-finite weights (raise lambda)");
   progress("ease weights", 1.0);
 }
 
@@ -61,7 +147,8 @@ void ease_weights(const Interactions::Csr& X, bool binarize, double lambda, EASE
 
 LOWRANK_IMPL_INLINE std::uint64_t EASE::bytes_needed(Index items) const {
   const std::uint64_t n = std::uint64_t(items);
-  return n * n * (m_opt.double_precision ? 8u : 4u) + n * n * 4u;
+  // float: G, P and B share one buffer; double: P in double plus B in float
+  return n * n * 4u + (m_opt.double_precision ? n * n * 8u : 0u);
 }
 
 LOWRANK_IMPL_INLINE void EASE::fit(const Interactions& data) {
@@ -82,7 +169,6 @@ LOWRANK_IMPL_INLINE void EASE::fit(const Interactions& data) {
     detail::ease_weights<double>(data.matrix(), m_opt.binarize, m_opt.lambda, B, progress);
   else
     detail::ease_weights<float>(data.matrix(), m_opt.binarize, m_opt.lambda, B, progress);
-  LOWRANK_CHECK(B.allFinite(), numerical, "EASE::fit: non-finite weights (raise lambda)");
   m_b = std::move(B);
   remember_training_data(data);
   set_fitted(true);

@@ -73,46 +73,6 @@ inline void sort_contributions(std::vector<Contribution>& c, std::size_t keep = 
   if (c.size() > keep) c.resize(keep);
 }
 
-/// In place: L (lower triangular) := L⁻¹, recursively (LAPACK dtrtri's blocking, n³/3 flops).
-template <class S>
-void trtri_lower(Eigen::Ref<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>> L) {
-  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
-  const Index n = L.rows();
-  if (n <= 96) {
-    M inv = M::Identity(n, n);
-    L.template triangularView<Eigen::Lower>().solveInPlace(inv);
-    L.template triangularView<Eigen::Lower>() = inv;
-    return;
-  }
-  const Index n1 = n / 2, n2 = n - n1;
-  trtri_lower<S>(L.topLeftCorner(n1, n1));  // L11 := L11⁻¹
-  // L21 := −L22⁻¹ · L21 · L11⁻¹ (TRMM then TRSM), before L22 itself is inverted.
-  M t = L.bottomLeftCorner(n2, n1) * L.topLeftCorner(n1, n1).template triangularView<Eigen::Lower>();
-  L.bottomRightCorner(n2, n2).template triangularView<Eigen::Lower>().solveInPlace(t);
-  L.bottomLeftCorner(n2, n1) = -t;
-  trtri_lower<S>(L.bottomRightCorner(n2, n2));
-}
-
-/// In place: the lower triangle of T (lower triangular) := lower triangle of TᵀT (LAPACK dlauum).
-template <class S>
-void lauum_lower(Eigen::Ref<Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>> T) {
-  using M = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
-  const Index n = T.rows();
-  if (n <= 96) {
-    M t = T.template triangularView<Eigen::Lower>();
-    M p = t.transpose() * t;
-    T.template triangularView<Eigen::Lower>() = p;
-    return;
-  }
-  const Index n1 = n / 2, n2 = n - n1;
-  // T = [A 0; B C] → TᵀT = [AᵀA + BᵀB, ·; CᵀB, CᵀC].
-  lauum_lower<S>(T.topLeftCorner(n1, n1));
-  T.topLeftCorner(n1, n1).template selfadjointView<Eigen::Lower>().rankUpdate(T.bottomLeftCorner(n2, n1).transpose());
-  M cb = T.bottomRightCorner(n2, n2).transpose().template triangularView<Eigen::Upper>() * T.bottomLeftCorner(n2, n1);
-  T.bottomLeftCorner(n2, n1) = cb;
-  lauum_lower<S>(T.bottomRightCorner(n2, n2));
-}
-
 /// The (item, value) pairs of row `user` of a CSR matrix.
 inline std::vector<std::pair<ItemId, float>> row_history(const Interactions::Csr& m, UserId user) {
   std::vector<std::pair<ItemId, float>> h;

@@ -3,10 +3,12 @@
 ///
 /// Closed form of min ‖X − XB‖² + λ‖B‖² s.t. diag(B) = 0:
 ///     P = (XᵀX + λI)⁻¹,   B = I − P·diag(1/diag P)   (B_ij = −P_ij / P_jj, B_jj = 0).
-/// The Gram matrix is accumulated from the user rows (O(Σ_u n_u²)), factored by Cholesky, and inverted
-/// by a blocked triangular inverse (LAPACK xTRTRI) and LᵀL product (xLAUUM): n³/3 flops each, all as
-/// Eigen blocked TRMM/SYRK/GEMM. Scores are X_u·B. Memory: two n_items² dense matrices, refused
-/// above `memory_budget` bytes with Errc::resource_limit naming the bytes needed.
+/// The Gram matrix is accumulated from the user rows (O(Σ_u n_u²), threaded over item ranges), factored
+/// by Cholesky, and inverted by a blocked triangular inverse (LAPACK xTRTRI) and LᵀL product (xLAUUM):
+/// n³/3 flops each, in kernels::spd_inverse (Eigen's blocked kernels compiled for AVX-512/AVX2 and
+/// chosen at run time). Scores are X_u·B. Memory: one n_items² float matrix (G, P and B share it; with
+/// double_precision add one n_items² double matrix), refused above `memory_budget` bytes with
+/// Errc::resource_limit naming the bytes needed.
 /// Not for catalogues beyond ~20 k items (n³ time, n² memory); use ImplicitALS there.
 #include <cstdint>
 
@@ -33,7 +35,7 @@ class EASE : public Recommender {
   /// The options.
   const EASEOptions& options() const { return m_opt; }
 
-  /// \throws resource_limit when 2·items²·sizeof(scalar) exceeds memory_budget; invalid_argument for λ ≤ 0.
+  /// \throws resource_limit when bytes_needed(items) exceeds memory_budget; invalid_argument for λ ≤ 0.
   void fit(const Interactions& data) override;
   void score_block(const std::vector<UserId>& users, Eigen::Ref<Eigen::MatrixXf> out) const override;
   double predict(UserId user, ItemId item) const override;

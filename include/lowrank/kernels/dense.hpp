@@ -1,0 +1,169 @@
+#pragma once
+/// \file kernels/dense.hpp  Dense level-3 kernels (GEMM, SPD inverse) written with Eigen.
+///
+/// The definition of the dense kernels that kernels.hpp dispatches. Eigen's GEMM is only as fast as
+/// the instruction set it is compiled for, and a library built without -march flags gets SSE2 on x86.
+/// So src/kernels/dense_{generic,avx2,avx512}.cpp compile this file three times, each with its own
+/// flags and with both `Eigen` and LOWRANK_DENSE_NAMESPACE renamed by macro (no inline function of
+/// one instruction set can replace another's at link time), and kernels::gemm picks one at run time.
+/// Header-only mode and other Scalars use it as it is (namespace lowrank::kernels::reference_dense).
+///
+/// spd_inverse follows LAPACK: dpotrf (Cholesky), then dpotri = dtrtri (L⁻¹) + dlauum (L⁻ᵀL⁻¹), both
+/// recursive here, n³ flops in all; solving LLᵀX = I would cost 7n³/3.
+#include <Eigen/Cholesky>
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstddef>
+
+#ifndef LOWRANK_DENSE_NAMESPACE
+#define LOWRANK_DENSE_NAMESPACE reference_dense
+#endif
+
+namespace lowrank::kernels::LOWRANK_DENSE_NAMESPACE {
+
+/// Column-major matrix type of the dense kernels.
+template <class S> using DenseMatrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic>;
+/// A writable column-major view with a leading dimension.
+template <class S> using DenseView = Eigen::Map<DenseMatrix<S>, 0, Eigen::OuterStride<>>;
+/// A read-only column-major view with a leading dimension.
+template <class S> using DenseConstView = Eigen::Map<const DenseMatrix<S>, 0, Eigen::OuterStride<>>;
+
+/// C := alpha·op(A)·op(B) + beta·C, column-major, op(X) = Xᵀ when trans_x (BLAS xGEMM; beta = 0 does
+/// not read C).
+template <class S>
+void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a,
+          std::ptrdiff_t lda, const S* b, std::ptrdiff_t ldb, S beta, S* c, std::ptrdiff_t ldc) {
+  DenseView<S> C(c, m, n, Eigen::OuterStride<>(ldc));
+  if (beta == S(0))
+    C.setZero();
+  else if (beta != S(1))
+    C *= beta;
+  if (k == 0 || alpha == S(0) || m == 0 || n == 0) return;
+  const DenseConstView<S> A(a, trans_a ? k : m, trans_a ? m : k, Eigen::OuterStride<>(lda));
+  const DenseConstView<S> B(b, trans_b ? n : k, trans_b ? k : n, Eigen::OuterStride<>(ldb));
+  if (!trans_a && !trans_b)
+    C.noalias() += alpha * A * B;
+  else if (trans_a && !trans_b)
+    C.noalias() += alpha * A.transpose() * B;
+  else if (!trans_a && trans_b)
+    C.noalias() += alpha * A * B.transpose();
+  else
+    C.noalias() += alpha * A.transpose() * B.transpose();
+}
+
+/// Width of the panels the level-3 steps below are cut into. Fixed, not derived from the thread count,
+/// so that every entry is computed by the same sequence of operations for any number of threads.
+constexpr Eigen::Index kDensePanel = 128;
+
+/// Runs f(begin, size) over [0, count) cut into kDensePanel-sized panels, on all OpenMP threads when
+/// the work is big enough and we are not already inside a parallel region.
+template <class F>
+void for_each_panel(Eigen::Index count, Eigen::Index work_per_panel, F&& f) {
+  const Eigen::Index panels = (count + kDensePanel - 1) / kDensePanel;
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(dynamic, 1) if (panels > 1 && work_per_panel >= 4096 * 256)
+#endif
+  for (Eigen::Index p = 0; p < panels; ++p) {
+    const Eigen::Index b = p * kDensePanel;
+    f(b, std::min(kDensePanel, count - b));
+  }
+}
+
+/// In place: the lower triangle of C += alpha·A·Aᵀ (BLAS xSYRK), column panels in parallel (each panel
+/// one GEMM on the rows at and below it).
+template <class S, class CRef, class ARef>
+void syrk_lower(CRef C, const ARef& A, S alpha) {
+  const Eigen::Index n = C.rows();
+  for_each_panel(n, n * A.cols() * kDensePanel / 2, [&](Eigen::Index c0, Eigen::Index w) {
+    C.block(c0, c0, n - c0, w).noalias() += alpha * (A.middleRows(c0, n - c0) * A.middleRows(c0, w).transpose());
+  });
+}
+
+/// In place: lower Cholesky factor of the lower triangle of A (LAPACK dpotrf, recursive: Gustavson's
+/// split, with the TRSM and SYRK of each level cut into parallel panels). False if not positive definite.
+template <class S>
+bool potrf_lower(Eigen::Ref<DenseMatrix<S>> A) {
+  const Eigen::Index n = A.rows();
+  if (n <= kDensePanel) {
+    Eigen::LLT<Eigen::Ref<DenseMatrix<S>>, Eigen::Lower> llt(A);
+    return llt.info() == Eigen::Success;
+  }
+  const Eigen::Index n1 = n / 2, n2 = n - n1;
+  if (!potrf_lower<S>(A.topLeftCorner(n1, n1))) return false;
+  // A21 := A21·L11⁻ᵀ, rows independent
+  auto L11t = A.topLeftCorner(n1, n1).transpose().template triangularView<Eigen::Upper>();
+  for_each_panel(n2, n1 * n1 * kDensePanel, [&](Eigen::Index r0, Eigen::Index h) {
+    auto rows = A.block(n1 + r0, 0, h, n1);
+    L11t.template solveInPlace<Eigen::OnTheRight>(rows);
+  });
+  syrk_lower<S>(A.bottomRightCorner(n2, n2), A.bottomLeftCorner(n2, n1), S(-1));  // A22 −= A21·A21ᵀ
+  return potrf_lower<S>(A.bottomRightCorner(n2, n2));
+}
+
+/// In place: L (lower triangular) := L⁻¹, recursively (LAPACK dtrtri's blocking, n³/3 flops).
+template <class S>
+void trtri_lower(Eigen::Ref<DenseMatrix<S>> L) {
+  const Eigen::Index n = L.rows();
+  if (n <= kDensePanel) {
+    DenseMatrix<S> inv = DenseMatrix<S>::Identity(n, n);
+    L.template triangularView<Eigen::Lower>().solveInPlace(inv);
+    L.template triangularView<Eigen::Lower>() = inv;
+    return;
+  }
+  const Eigen::Index n1 = n / 2, n2 = n - n1;
+  trtri_lower<S>(L.topLeftCorner(n1, n1));  // L11 := L11⁻¹
+  // L21 := −L22⁻¹ · L21 · L11⁻¹ (TRMM on row panels, then TRSM on column panels), before L22 itself
+  // is inverted.
+  auto L11inv = L.topLeftCorner(n1, n1).template triangularView<Eigen::Lower>();
+  for_each_panel(n2, n1 * n1 * kDensePanel, [&](Eigen::Index r0, Eigen::Index h) {
+    DenseMatrix<S> t = L.block(n1 + r0, 0, h, n1) * L11inv;
+    L.block(n1 + r0, 0, h, n1) = -t;
+  });
+  auto L22 = L.bottomRightCorner(n2, n2).template triangularView<Eigen::Lower>();
+  for_each_panel(n1, n2 * n2 * kDensePanel, [&](Eigen::Index c0, Eigen::Index w) {
+    auto cols = L.block(n1, c0, n2, w);
+    L22.solveInPlace(cols);
+  });
+  trtri_lower<S>(L.bottomRightCorner(n2, n2));
+}
+
+/// In place: the lower triangle of T (lower triangular) := lower triangle of TᵀT (LAPACK dlauum).
+template <class S>
+void lauum_lower(Eigen::Ref<DenseMatrix<S>> T) {
+  const Eigen::Index n = T.rows();
+  if (n <= kDensePanel) {
+    DenseMatrix<S> t = T.template triangularView<Eigen::Lower>();
+    DenseMatrix<S> p = t.transpose() * t;
+    T.template triangularView<Eigen::Lower>() = p;
+    return;
+  }
+  const Eigen::Index n1 = n / 2, n2 = n - n1;
+  // T = [A 0; B C] → TᵀT = [AᵀA + BᵀB, ·; CᵀB, CᵀC].
+  lauum_lower<S>(T.topLeftCorner(n1, n1));
+  syrk_lower<S>(T.topLeftCorner(n1, n1), T.bottomLeftCorner(n2, n1).transpose(), S(1));  // AᵀA += BᵀB
+  // B := CᵀB, columns independent
+  auto Ct = T.bottomRightCorner(n2, n2).transpose().template triangularView<Eigen::Upper>();
+  for_each_panel(n1, n2 * n2 * kDensePanel, [&](Eigen::Index c0, Eigen::Index w) {
+    DenseMatrix<S> cb = Ct * T.block(n1, c0, n2, w);
+    T.block(n1, c0, n2, w) = cb;
+  });
+  lauum_lower<S>(T.bottomRightCorner(n2, n2));
+}
+
+/// In place: the lower triangle of the symmetric positive definite n×n matrix `a` (leading dimension
+/// lda; the strict upper triangle is not read) := the lower triangle of its inverse. Returns false,
+/// with `a` overwritten, when the Cholesky factorization finds it not numerically positive definite.
+template <class S>
+bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
+  if (n == 0) return true;
+  DenseView<S> view(a, n, n, Eigen::OuterStride<>(lda));
+  Eigen::Ref<DenseMatrix<S>> G(view);
+  if (!potrf_lower<S>(G)) return false;
+  for (Eigen::Index i = 0; i < n; ++i)  // a NaN passes Eigen's pivot test (x <= 0) and would spread
+    if (!(G(i, i) > S(0) && G(i, i) <= Eigen::NumTraits<S>::highest())) return false;
+  trtri_lower<S>(G);
+  lauum_lower<S>(G);
+  return true;
+}
+
+}  // namespace lowrank::kernels::LOWRANK_DENSE_NAMESPACE

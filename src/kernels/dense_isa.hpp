@@ -1,0 +1,14 @@
+// One instruction set's copy of the dense kernels (include/lowrank/kernels/dense.hpp): included by
+// dense_generic.cpp, dense_avx2.cpp and dense_avx512.cpp after they define LOWRANK_DENSE_NAMESPACE and
+// rename `Eigen`, so each copy has its own Eigen symbols and none can stand in for another at link time.
+// The explicit instantiations below are what src/kernels/dense.cpp calls.
+#include "lowrank/kernels/dense.hpp"
+
+namespace lowrank::kernels::LOWRANK_DENSE_NAMESPACE {
+template void gemm<double>(bool, bool, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, double, const double*,
+                           std::ptrdiff_t, const double*, std::ptrdiff_t, double, double*, std::ptrdiff_t);
+template void gemm<float>(bool, bool, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, float, const float*,
+                          std::ptrdiff_t, const float*, std::ptrdiff_t, float, float*, std::ptrdiff_t);
+template bool spd_inverse<double>(double*, std::ptrdiff_t, std::ptrdiff_t);
+template bool spd_inverse<float>(float*, std::ptrdiff_t, std::ptrdiff_t);
+}  // namespace lowrank::kernels::LOWRANK_DENSE_NAMESPACE

@@ -1,0 +1,138 @@
+// The dense kernels (kernels::gemm, kernels::spd_inverse) on every instruction-set copy this CPU runs
+// (AVX-512, AVX2+FMA, the build's own flags), against Eigen as the oracle.
+#include <catch2/catch.hpp>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <string>
+
+#include "lowrank/kernels.hpp"
+
+namespace k = lowrank::kernels;
+
+namespace {
+
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+/// Calls f() once under each distinct dense copy reachable by forcing the compiled SIMD targets, and
+/// returns the copies' names.
+template <class F>
+std::set<std::string> for_each_dense_copy(F f) {
+  std::set<std::string> seen;
+  for (auto t : k::compiled_targets()) {
+    k::force_targets(t);
+    const std::string copy = k::dense_target();
+    if (seen.insert(copy).second) {
+      INFO("dense copy " << copy << " (SIMD target " << k::target_name(t) << ")");
+      f();
+    }
+  }
+  k::force_targets(0);
+  return seen;
+}
+
+/// ‖C − C_ref‖_max / ((k+2)·ε·(|α|·‖|A||B|‖_max + |β|·‖C₀‖_max)), the usual GEMM error ratio.
+template <class T>
+void check_gemm(bool ta, bool tb, Eigen::Index m, Eigen::Index n, Eigen::Index kk, T alpha, T beta) {
+  const Mat<T> A = ta ? Mat<T>(Mat<T>::Random(kk + 3, m)) : Mat<T>(Mat<T>::Random(m + 3, kk));  // lda > rows
+  const Mat<T> B = tb ? Mat<T>(Mat<T>::Random(n + 2, kk)) : Mat<T>(Mat<T>::Random(kk + 2, n));
+  const Mat<T> C0 = Mat<T>::Random(m + 1, n);
+  const auto opA = [&]() -> Mat<T> {
+    return ta ? Mat<T>(A.topRows(kk).transpose()) : Mat<T>(A.topRows(m));
+  }();
+  const auto opB = [&]() -> Mat<T> {
+    return tb ? Mat<T>(B.topRows(n).transpose()) : Mat<T>(B.topRows(kk));
+  }();
+  Mat<T> expected = alpha * (opA * opB);
+  if (beta != T(0)) expected += beta * C0.topRows(m);
+  Mat<T> C = C0;
+  if (beta == T(0)) C.topRows(m).setConstant(std::numeric_limits<T>::quiet_NaN());  // must not be read
+  k::gemm(ta, tb, m, n, kk, alpha, A.data(), A.rows(), B.data(), B.rows(), beta, C.data(), C.rows());
+  const T scale = std::abs(alpha) * (opA.cwiseAbs() * opB.cwiseAbs()).maxCoeff() +
+                  std::abs(beta) * C0.cwiseAbs().maxCoeff() + std::numeric_limits<T>::min();
+  const T ratio = m * n == 0 ? T(0)
+                             : (C.topRows(m) - expected).cwiseAbs().maxCoeff() /
+                                   (T(kk + 2) * std::numeric_limits<T>::epsilon() * scale);
+  INFO("gemm ta=" << ta << " tb=" << tb << " m=" << m << " n=" << n << " k=" << kk << " ratio " << ratio);
+  REQUIRE(ratio < T(2));
+  REQUIRE(C.row(m) == C0.row(m));  // the row below ldc's m rows is untouched
+}
+
+/// A random SPD matrix with condition number about `kappa` (eigenvalues spaced geometrically).
+template <class T>
+Mat<T> random_spd(Eigen::Index n, double kappa) {
+  const Mat<double> Q = Eigen::HouseholderQR<Mat<double>>(Mat<double>::Random(n, n)).householderQ();
+  Eigen::VectorXd d(n);
+  for (Eigen::Index i = 0; i < n; ++i) d[i] = std::pow(kappa, -double(i) / double(std::max<Eigen::Index>(n - 1, 1)));
+  return (Q * d.asDiagonal() * Q.transpose()).cast<T>();
+}
+
+/// ‖G·P − I‖_F / (n·ε·κ) with P the symmetric matrix from spd_inverse's lower triangle.
+template <class T>
+void check_spd_inverse(Eigen::Index n, double kappa) {
+  const Mat<T> G = random_spd<T>(n, kappa);
+  Mat<T> work = G;
+  work.template triangularView<Eigen::StrictlyUpper>().setConstant(std::numeric_limits<T>::quiet_NaN());
+  REQUIRE(k::spd_inverse(work.data(), n, n));
+  const Mat<T> P = work.template selfadjointView<Eigen::Lower>();
+  const double residual = (G.template cast<double>() * P.template cast<double>() - Mat<double>::Identity(n, n)).norm();
+  const double ratio = residual / (double(std::max<Eigen::Index>(n, 1)) * std::numeric_limits<T>::epsilon() * kappa);
+  INFO("spd_inverse n=" << n << " kappa=" << kappa << " ratio " << ratio);
+  REQUIRE(ratio < 1.0);
+}
+
+}  // namespace
+
+TEST_CASE("dense kernels: gemm on every copy agrees with Eigen", "[kernels][dense]") {
+  const auto copies = for_each_dense_copy([] {
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        check_gemm<double>(ta, tb, 37, 29, 41, 1.0, 0.0);
+        check_gemm<double>(ta, tb, 300, 130, 257, -0.5, 1.0);
+        check_gemm<double>(ta, tb, 5, 7, 0, 2.0, 0.5);  // k = 0: C := βC
+        check_gemm<float>(ta, tb, 129, 65, 300, 1.5, -2.0);
+        check_gemm<float>(ta, tb, 1, 1, 1, 1.0f, 0.0f);
+      }
+  });
+  WARN("dense copies exercised: " << copies.size() << " (" << *copies.begin() << " …)");
+  REQUIRE(copies.count("generic") + copies.count("avx2") + copies.count("avx512") == copies.size());
+}
+
+TEST_CASE("dense kernels: spd_inverse on every copy, upper triangle never read", "[kernels][dense]") {
+  for_each_dense_copy([] {
+    for (Eigen::Index n : {1, 2, 7, 128, 129, 300, 700}) {
+      check_spd_inverse<double>(n, 1e6);
+      check_spd_inverse<float>(n, 1e2);
+    }
+  });
+}
+
+TEST_CASE("dense kernels: spd_inverse reports a matrix that is not positive definite", "[kernels][dense]") {
+  for_each_dense_copy([] {
+    for (Eigen::Index n : {3, 200}) {
+      Mat<double> G = random_spd<double>(n, 10);
+      G(n - 1, n - 1) = -1;  // the last pivot goes negative
+      REQUIRE_FALSE(k::spd_inverse(G.data(), n, n));
+      Mat<float> H = Mat<float>::Identity(n, n);
+      H(n / 2, n / 2) = std::numeric_limits<float>::quiet_NaN();
+      REQUIRE_FALSE(k::spd_inverse(H.data(), n, n));
+    }
+  });
+}
+
+TEST_CASE("dense kernels: copies agree with each other", "[kernels][dense]") {
+  const Mat<double> G = random_spd<double>(260, 1e4);
+  Mat<double> first;
+  for_each_dense_copy([&] {
+    Mat<double> P = G;
+    REQUIRE(k::spd_inverse(P.data(), 260, 260));
+    P.triangularView<Eigen::StrictlyUpper>().setZero();
+    if (first.size() == 0)
+      first = P;
+    else
+      REQUIRE((P - first).norm() <= 260 * 1e4 * std::numeric_limits<double>::epsilon() * first.norm());
+  });
+}
