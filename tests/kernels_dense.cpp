@@ -61,6 +61,44 @@ void check_gemm(bool ta, bool tb, Eigen::Index m, Eigen::Index n, Eigen::Index k
   REQUIRE(C.row(m) == C0.row(m));  // the row below ldc's m rows is untouched
 }
 
+/// syrk (lower triangle only; the strict upper triangle keeps its values) and trsm_right_lower_t against Eigen.
+template <class T>
+void check_syrk_trsm(Eigen::Index n, Eigen::Index kk, bool trans, T alpha, T beta) {
+  const Mat<T> A = trans ? Mat<T>(Mat<T>::Random(kk + 1, n)) : Mat<T>(Mat<T>::Random(n + 1, kk));
+  const Mat<T> opA = trans ? Mat<T>(A.topRows(kk).transpose()) : Mat<T>(A.topRows(n));
+  const Mat<T> C0 = Mat<T>::Random(n, n);
+  Mat<T> C = C0;
+  if (beta == T(0)) C.template triangularView<Eigen::Lower>().setConstant(std::numeric_limits<T>::quiet_NaN());
+  k::syrk(trans, n, kk, alpha, A.data(), A.rows(), beta, C.data(), n);
+  Mat<T> expected = alpha * opA * opA.transpose();
+  if (beta != T(0)) expected += beta * C0;
+  const T scale = std::abs(alpha) * (opA.cwiseAbs() * opA.cwiseAbs().transpose()).maxCoeff() +
+                  std::abs(beta) * C0.cwiseAbs().maxCoeff() + std::numeric_limits<T>::min();
+  T worst = 0;
+  for (Eigen::Index j = 0; j < n; ++j)
+    for (Eigen::Index i = 0; i < n; ++i) {
+      if (i < j) {
+        REQUIRE(C(i, j) == C0(i, j));  // upper triangle untouched
+      } else {
+        worst = std::max(worst, std::abs(C(i, j) - expected(i, j)));
+      }
+    }
+  INFO("syrk n=" << n << " k=" << kk << " trans=" << trans);
+  REQUIRE(worst <= T(kk + 2) * std::numeric_limits<T>::epsilon() * scale * 2);
+
+  // B := B·L⁻ᵀ with a well-conditioned L (unit-ish diagonal); the strict upper of L holds NaN (not read)
+  Mat<T> L = Mat<T>::Random(n, n) * T(0.1);
+  L.diagonal().array() += T(2);
+  L.template triangularView<Eigen::StrictlyUpper>().setConstant(std::numeric_limits<T>::quiet_NaN());
+  const Mat<T> Lclean = L.template triangularView<Eigen::Lower>();
+  const Mat<T> B0 = Mat<T>::Random(kk + 3, n);
+  Mat<T> B = B0;
+  k::trsm_right_lower_t(kk + 3, n, L.data(), n, B.data(), B.rows());
+  const T res = (B * Lclean.transpose() - B0).cwiseAbs().maxCoeff();
+  INFO("trsm m=" << kk + 3 << " n=" << n << " residual " << res);
+  REQUIRE(res <= T(4 * n) * std::numeric_limits<T>::epsilon() * (B.cwiseAbs() * Lclean.transpose().cwiseAbs()).maxCoeff());
+}
+
 /// A random SPD matrix with condition number about `kappa` (eigenvalues spaced geometrically).
 template <class T>
 Mat<T> random_spd(Eigen::Index n, double kappa) {
@@ -99,6 +137,17 @@ TEST_CASE("dense kernels: gemm on every copy agrees with Eigen", "[kernels][dens
   });
   WARN("dense copies exercised: " << copies.size() << " (" << *copies.begin() << " …)");
   REQUIRE(copies.count("generic") + copies.count("avx2") + copies.count("avx512") == copies.size());
+}
+
+TEST_CASE("dense kernels: syrk and trsm on every copy agree with Eigen", "[kernels][dense]") {
+  for_each_dense_copy([] {
+    for (bool trans : {false, true}) {
+      check_syrk_trsm<double>(1, 1, trans, 1.0, 0.0);
+      check_syrk_trsm<double>(300, 77, trans, -1.0, 1.0);
+      check_syrk_trsm<double>(61, 0, trans, 1.0, 0.5);  // k = 0: lower C := βC
+      check_syrk_trsm<float>(260, 400, trans, 0.5f, 0.0f);
+    }
+  });
 }
 
 TEST_CASE("dense kernels: spd_inverse on every copy, upper triangle never read", "[kernels][dense]") {

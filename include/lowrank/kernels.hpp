@@ -11,10 +11,8 @@
 #include <vector>
 
 #include "lowrank/config.hpp"
-#include "lowrank/kernels/reference.hpp"
-#if LOWRANK_HEADER_ONLY
 #include "lowrank/kernels/dense.hpp"
-#endif
+#include "lowrank/kernels/reference.hpp"
 
 namespace lowrank::kernels {
 
@@ -62,6 +60,20 @@ LOWRANK_API void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff
 LOWRANK_API void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k,
                       float alpha, const float* a, std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb,
                       float beta, float* c, std::ptrdiff_t ldc);
+/// Lower triangle of C := alpha·op(A)·op(A)ᵀ + beta·C (C n×n), op(A) = A (n×k) or, when trans, Aᵀ
+/// (A k×n): BLAS xSYRK, lower; beta = 0 does not read C. Dispatched like gemm().
+LOWRANK_API void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, double alpha, const double* a,
+                      std::ptrdiff_t lda, double beta, double* c, std::ptrdiff_t ldc);
+/// \overload
+LOWRANK_API void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, float alpha, const float* a,
+                      std::ptrdiff_t lda, float beta, float* c, std::ptrdiff_t ldc);
+/// B := B·L⁻ᵀ for B m×n and L n×n lower triangular (strict upper triangle not read): BLAS xTRSM
+/// (right, lower, transposed). Dispatched like gemm().
+LOWRANK_API void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const double* l, std::ptrdiff_t ldl,
+                                    double* b, std::ptrdiff_t ldb);
+/// \overload
+LOWRANK_API void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const float* l, std::ptrdiff_t ldl,
+                                    float* b, std::ptrdiff_t ldb);
 /// In place: the lower triangle of the symmetric positive definite n×n array `a` (leading dimension
 /// lda, upper triangle not read) := the lower triangle of its inverse (LAPACK dpotrf + dpotri, n³
 /// flops). Returns false when `a` is not numerically positive definite (`a` is then overwritten).
@@ -100,14 +112,6 @@ inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const 
                           float* Y, std::size_t k, std::size_t b, std::size_t e) noexcept {
   reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
 }
-template <class S>
-void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a,
-          std::ptrdiff_t lda, const S* b, std::ptrdiff_t ldb, S beta, S* c, std::ptrdiff_t ldc) {
-  reference_dense::gemm<S>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-template <class S> bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
-  return reference_dense::spd_inverse<S>(a, n, lda);
-}
 inline const char* dense_target() { return "reference"; }
 #endif
 
@@ -127,6 +131,27 @@ template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) n
 /// rot_norms() for any other Scalar (scalar reference kernel).
 template <class T> void rot_norms(T* x, T* y, std::size_t n, T c, T s, T out[2]) noexcept {
   reference::rot_norms(x, y, n, c, s, out);
+}
+/// gemm() for any other Scalar, and in header-only mode (kernels/dense.hpp with the caller's flags).
+template <class S>
+void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a,
+          std::ptrdiff_t lda, const S* b, std::ptrdiff_t ldb, S beta, S* c, std::ptrdiff_t ldc) {
+  reference_dense::gemm<S>(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+/// syrk() for any other Scalar, and in header-only mode.
+template <class S>
+void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a, std::ptrdiff_t lda, S beta, S* c,
+          std::ptrdiff_t ldc) {
+  reference_dense::syrk<S>(trans, n, k, alpha, a, lda, beta, c, ldc);
+}
+/// trsm_right_lower_t() for any other Scalar, and in header-only mode.
+template <class S>
+void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const S* l, std::ptrdiff_t ldl, S* b, std::ptrdiff_t ldb) {
+  reference_dense::trsm_right_lower_t<S>(m, n, l, ldl, b, ldb);
+}
+/// spd_inverse() for any other Scalar, and in header-only mode.
+template <class S> bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
+  return reference_dense::spd_inverse<S>(a, n, lda);
 }
 
 #if !LOWRANK_HEADER_ONLY

@@ -17,6 +17,10 @@ namespace lowrank::kernels {
   void gemm(bool, bool, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, S, const S*, std::ptrdiff_t, const S*, \
             std::ptrdiff_t, S, S*, std::ptrdiff_t);                                                             \
   template <class S>                                                                                            \
+  void syrk(bool, std::ptrdiff_t, std::ptrdiff_t, S, const S*, std::ptrdiff_t, S, S*, std::ptrdiff_t);          \
+  template <class S>                                                                                            \
+  void trsm_right_lower_t(std::ptrdiff_t, std::ptrdiff_t, const S*, std::ptrdiff_t, S*, std::ptrdiff_t);        \
+  template <class S>                                                                                            \
   bool spd_inverse(S*, std::ptrdiff_t, std::ptrdiff_t);                                                         \
   }
 LOWRANK_DECLARE_DENSE_COPY(dense_generic)
@@ -38,42 +42,48 @@ DenseCopy dense_copy() {
   return DenseCopy::generic;
 }
 
-template <class S>
-void gemm_dispatch(bool ta, bool tb, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a,
-                   std::ptrdiff_t lda, const S* b, std::ptrdiff_t ldb, S beta, S* c, std::ptrdiff_t ldc) {
-  switch (dense_copy()) {
+// Calls copy::NAME<S>(args...) on the copy dense_copy() picks.
 #if LOWRANK_DENSE_X86
-    case DenseCopy::avx512: return dense_avx512::gemm<S>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    case DenseCopy::avx2: return dense_avx2::gemm<S>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-#endif
-    default: return dense_generic::gemm<S>(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+#define LOWRANK_DENSE_DISPATCH(NAME, S, ...)                                               \
+  switch (dense_copy()) {                                                                  \
+    case DenseCopy::avx512: return dense_avx512::NAME<S>(__VA_ARGS__);                     \
+    case DenseCopy::avx2: return dense_avx2::NAME<S>(__VA_ARGS__);                         \
+    default: return dense_generic::NAME<S>(__VA_ARGS__);                                   \
   }
-}
-
-template <class S>
-bool spd_inverse_dispatch(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
-  switch (dense_copy()) {
-#if LOWRANK_DENSE_X86
-    case DenseCopy::avx512: return dense_avx512::spd_inverse<S>(a, n, lda);
-    case DenseCopy::avx2: return dense_avx2::spd_inverse<S>(a, n, lda);
+#else
+#define LOWRANK_DENSE_DISPATCH(NAME, S, ...) return dense_generic::NAME<S>(__VA_ARGS__);
 #endif
-    default: return dense_generic::spd_inverse<S>(a, n, lda);
-  }
-}
 }  // namespace
 
 void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, double alpha,
           const double* a, std::ptrdiff_t lda, const double* b, std::ptrdiff_t ldb, double beta, double* c,
           std::ptrdiff_t ldc) {
-  gemm_dispatch(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  LOWRANK_DENSE_DISPATCH(gemm, double, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, float alpha,
           const float* a, std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb, float beta, float* c,
           std::ptrdiff_t ldc) {
-  gemm_dispatch(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  LOWRANK_DENSE_DISPATCH(gemm, float, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
-bool spd_inverse(double* a, std::ptrdiff_t n, std::ptrdiff_t lda) { return spd_inverse_dispatch(a, n, lda); }
-bool spd_inverse(float* a, std::ptrdiff_t n, std::ptrdiff_t lda) { return spd_inverse_dispatch(a, n, lda); }
+void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, double alpha, const double* a, std::ptrdiff_t lda,
+          double beta, double* c, std::ptrdiff_t ldc) {
+  LOWRANK_DENSE_DISPATCH(syrk, double, trans, n, k, alpha, a, lda, beta, c, ldc)
+}
+void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, float alpha, const float* a, std::ptrdiff_t lda,
+          float beta, float* c, std::ptrdiff_t ldc) {
+  LOWRANK_DENSE_DISPATCH(syrk, float, trans, n, k, alpha, a, lda, beta, c, ldc)
+}
+void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const double* l, std::ptrdiff_t ldl, double* b,
+                        std::ptrdiff_t ldb) {
+  LOWRANK_DENSE_DISPATCH(trsm_right_lower_t, double, m, n, l, ldl, b, ldb)
+}
+void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const float* l, std::ptrdiff_t ldl, float* b,
+                        std::ptrdiff_t ldb) {
+  LOWRANK_DENSE_DISPATCH(trsm_right_lower_t, float, m, n, l, ldl, b, ldb)
+}
+bool spd_inverse(double* a, std::ptrdiff_t n, std::ptrdiff_t lda) { LOWRANK_DENSE_DISPATCH(spd_inverse, double, a, n, lda) }
+bool spd_inverse(float* a, std::ptrdiff_t n, std::ptrdiff_t lda) { LOWRANK_DENSE_DISPATCH(spd_inverse, float, a, n, lda) }
+#undef LOWRANK_DENSE_DISPATCH
 
 const char* dense_target() {
   switch (dense_copy()) {

@@ -9,6 +9,14 @@ template void gemm<double>(bool, bool, std::ptrdiff_t, std::ptrdiff_t, std::ptrd
                            std::ptrdiff_t, const double*, std::ptrdiff_t, double, double*, std::ptrdiff_t);
 template void gemm<float>(bool, bool, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, float, const float*,
                           std::ptrdiff_t, const float*, std::ptrdiff_t, float, float*, std::ptrdiff_t);
+template void syrk<double>(bool, std::ptrdiff_t, std::ptrdiff_t, double, const double*, std::ptrdiff_t, double,
+                           double*, std::ptrdiff_t);
+template void syrk<float>(bool, std::ptrdiff_t, std::ptrdiff_t, float, const float*, std::ptrdiff_t, float, float*,
+                          std::ptrdiff_t);
+template void trsm_right_lower_t<double>(std::ptrdiff_t, std::ptrdiff_t, const double*, std::ptrdiff_t, double*,
+                                         std::ptrdiff_t);
+template void trsm_right_lower_t<float>(std::ptrdiff_t, std::ptrdiff_t, const float*, std::ptrdiff_t, float*,
+                                        std::ptrdiff_t);
 template bool spd_inverse<double>(double*, std::ptrdiff_t, std::ptrdiff_t);
 template bool spd_inverse<float>(float*, std::ptrdiff_t, std::ptrdiff_t);
 }  // namespace lowrank::kernels::LOWRANK_DENSE_NAMESPACE

@@ -69,13 +69,17 @@ void for_each_panel(Eigen::Index count, Eigen::Index work_per_panel, F&& f) {
   }
 }
 
-/// In place: the lower triangle of C += alpha·A·Aᵀ (BLAS xSYRK), column panels in parallel (each panel
-/// one GEMM on the rows at and below it).
+/// In place: the lower triangle of C += alpha·A·Aᵀ (BLAS xSYRK; the strict upper triangle is not
+/// touched), column panels in parallel: each panel is its triangular diagonal block plus one GEMM on
+/// the rows below it.
 template <class S, class CRef, class ARef>
 void syrk_lower(CRef C, const ARef& A, S alpha) {
   const Eigen::Index n = C.rows();
   for_each_panel(n, n * A.cols() * kDensePanel / 2, [&](Eigen::Index c0, Eigen::Index w) {
-    C.block(c0, c0, n - c0, w).noalias() += alpha * (A.middleRows(c0, n - c0) * A.middleRows(c0, w).transpose());
+    const auto Aw = A.middleRows(c0, w);
+    C.block(c0, c0, w, w).template triangularView<Eigen::Lower>() += alpha * (Aw * Aw.transpose());
+    const Eigen::Index below = n - c0 - w;
+    if (below > 0) C.block(c0 + w, c0, below, w).noalias() += alpha * (A.middleRows(c0 + w, below) * Aw.transpose());
   });
 }
 
@@ -148,6 +152,37 @@ void lauum_lower(Eigen::Ref<DenseMatrix<S>> T) {
     T.block(n1, c0, n2, w) = cb;
   });
   lauum_lower<S>(T.bottomRightCorner(n2, n2));
+}
+
+/// Lower triangle of C := alpha·op(A)·op(A)ᵀ + beta·C, C n×n; op(A) = A (n×k) or, when trans, Aᵀ
+/// (A k×n) (BLAS xSYRK, lower; beta = 0 does not read C). Column panels in parallel.
+template <class S>
+void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a, std::ptrdiff_t lda, S beta, S* c,
+          std::ptrdiff_t ldc) {
+  DenseView<S> C(c, n, n, Eigen::OuterStride<>(ldc));
+  if (beta == S(0))
+    C.template triangularView<Eigen::Lower>().setZero();
+  else if (beta != S(1))
+    C.template triangularView<Eigen::Lower>() *= beta;
+  if (n == 0 || k == 0 || alpha == S(0)) return;
+  if (trans)
+    syrk_lower<S>(C, DenseConstView<S>(a, k, n, Eigen::OuterStride<>(lda)).transpose(), alpha);
+  else
+    syrk_lower<S>(C, DenseConstView<S>(a, n, k, Eigen::OuterStride<>(lda)), alpha);
+}
+
+/// B := B·L⁻ᵀ, B m×n, L n×n lower triangular (its strict upper triangle not read; BLAS xTRSM side R,
+/// lower, transposed). Row panels in parallel. Turns B into B·R⁻¹ for the Cholesky factor R = Lᵀ of BᵀB.
+template <class S>
+void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const S* l, std::ptrdiff_t ldl, S* b, std::ptrdiff_t ldb) {
+  if (m == 0 || n == 0) return;
+  const DenseConstView<S> L(l, n, n, Eigen::OuterStride<>(ldl));
+  DenseView<S> B(b, m, n, Eigen::OuterStride<>(ldb));
+  auto Lt = L.transpose().template triangularView<Eigen::Upper>();
+  for_each_panel(m, n * n * kDensePanel, [&](Eigen::Index r0, Eigen::Index h) {
+    auto rows = B.middleRows(r0, h);
+    Lt.template solveInPlace<Eigen::OnTheRight>(rows);
+  });
 }
 
 /// In place: the lower triangle of the symmetric positive definite n×n matrix `a` (leading dimension

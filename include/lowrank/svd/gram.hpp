@@ -22,7 +22,9 @@
 #include <limits>
 #include <sstream>
 
+#include "lowrank/kernels.hpp"
 #include "lowrank/svd/common.hpp"
+#include "lowrank/svd/detail/orthogonalize.hpp"
 
 namespace lowrank {
 
@@ -52,8 +54,8 @@ template <class Scalar>
 bool cholesky_qr_in_place(Matrix<Scalar>& B, bool allowed) {
   if (!allowed || B.cols() == 0) return false;
   const Index k = B.cols();
-  Matrix<Scalar> C = Matrix<Scalar>::Zero(k, k);
-  C.template selfadjointView<Eigen::Lower>().rankUpdate(B.transpose());
+  Matrix<Scalar> C;
+  gram_lower(B, C);
   // Columns are normalized, so C ≈ I; a diagonal far from 1 means B was not nearly orthonormal.
   const Scalar dev = (C.diagonal().array() - Scalar(1)).abs().maxCoeff();
   if (!(dev < Scalar(0.1))) return false;
@@ -61,7 +63,7 @@ bool cholesky_qr_in_place(Matrix<Scalar>& B, bool allowed) {
   if (llt.info() != Eigen::Success) return false;
   const Scalar rmin = llt.matrixLLT().diagonal().minCoeff();
   if (!(rmin > Scalar(0.5))) return false;  // κ(B) too large for one pass to reach O(ε)
-  llt.matrixU().template solveInPlace<Eigen::OnTheRight>(B);
+  solve_right_cholesky(B, llt);
   return true;
 }
 
@@ -105,8 +107,8 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
   }
 
   // step 1 — the Gram matrix G = WᵀW (lower triangle, symmetric rank-k update = SYRK).
-  Matrix<Scalar> G = Matrix<Scalar>::Zero(n, n);
-  G.template selfadjointView<Eigen::Lower>().rankUpdate(W.transpose());
+  Matrix<Scalar> G;
+  detail::gram_lower(W, G);
 
   // step 2 — G = V·Λ·Vᵀ (Householder tridiagonalization + implicit QL, Eigen's SelfAdjointEigenSolver),
   // σ = √max(λ, 0), reordered descending.
@@ -127,7 +129,8 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
   // (columns with σ ≈ 0 have no direction of their own; the QR completes the basis there).
   if (want_vectors) {
     Matrix<Scalar> V = es.eigenvectors().rowwise().reverse();
-    Matrix<Scalar> B = W * V;
+    Matrix<Scalar> B(m, n);
+    kernels::gemm(false, false, m, n, n, Scalar(1), W.data(), m, V.data(), n, Scalar(0), B.data(), m);
     for (Index j = 0; j < n; ++j) {
       const Scalar nb = B.col(j).norm();
       if (nb > std::numeric_limits<Scalar>::min()) B.col(j) /= nb;  // = A vⱼ/σⱼ up to the error in σⱼ

@@ -13,6 +13,7 @@
 #include <Eigen/Householder>
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "lowrank/kernels.hpp"
 #include "lowrank/types.hpp"
@@ -110,6 +111,15 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
   }
 }
 
+/// C −= A·B (B transposed when trans_b) on column-major blocks, through the run-time-dispatched GEMM
+/// kernel (Eigen's own product would run with the library's baseline instruction set).
+template <class CBlock, class ABlock, class BBlock>
+void gemm_subtract(CBlock&& C, const ABlock& A, const BBlock& B, bool trans_b) {
+  using Scalar = typename std::decay_t<CBlock>::Scalar;
+  kernels::gemm(false, trans_b, C.rows(), C.cols(), A.cols(), Scalar(-1), A.data(), A.outerStride(), B.data(),
+                B.outerStride(), Scalar(1), C.data(), C.outerStride());
+}
+
 /// dgebrd for m ≥ n: A (m×n) is overwritten by the reflectors (layout in the file comment); d (n),
 /// e (n−1), tauq (n), taup (n) receive B and the reflector coefficients. `nb` = panel width; the last
 /// `crossover` columns (or fewer) are reduced as one unblocked panel.
@@ -134,8 +144,8 @@ void bidiagonalize(Matrix<Scalar>& A, Vector<Scalar>& d, Vector<Scalar>& e, Vect
     if (w < rest) {
       // trailing update with two GEMMs: A22 ← A22 − V₂·Y₂ᵀ − X₂·U₂ᵀ
       auto A22 = A.block(p + w, p + w, m - p - w, n - p - w);
-      A22.noalias() -= A.block(p + w, p, m - p - w, w) * Y.bottomRows(n - p - w).transpose();
-      A22.noalias() -= X.bottomRows(m - p - w) * A.block(p, p + w, w, n - p - w);
+      gemm_subtract(A22, A.block(p + w, p, m - p - w, w), Y.bottomRows(n - p - w), true);
+      gemm_subtract(A22, X.bottomRows(m - p - w), A.block(p, p + w, w, n - p - w), false);
     }
     // restore the bidiagonal entries over the unit entries of the reflectors
     for (Index j = p; j < p + w; ++j) {
@@ -148,30 +158,58 @@ void bidiagonalize(Matrix<Scalar>& A, Vector<Scalar>& d, Vector<Scalar>& e, Vect
   taup(n - 1) = Scalar(0);
 }
 
-/// U ← Q·U for the left reflectors stored in `A` (m×n) and `tauq`; U has m rows (blocked, Eigen's
-/// apply_block_householder_on_the_left).
+/// U ← H(0)·H(1)…H(count−1)·U for reflectors H(i) = I − tau(i)·v·vᵀ, v zero above row i+shift, v(i+shift)
+/// = 1, v below it stored in store(i+shift+1:, i). Blocked like LAPACK dormqr/dlarfb with the forward
+/// triangular factor of dlarft: each block of kb reflectors is I − V·T·Vᵀ, applied as two GEMMs through
+/// the run-time-dispatched kernel (U −= V·(T·(VᵀU))), last block first.
+template <class Scalar>
+void apply_reflectors_left(const Matrix<Scalar>& store, const Vector<Scalar>& tau, Index count, Index shift,
+                           Matrix<Scalar>& U) {
+  constexpr Index block = 32;
+  const Index rows = U.rows(), cols = U.cols();
+  Matrix<Scalar> V, T, W;
+  for (Index j1 = count; j1 > 0;) {
+    const Index j0 = std::max<Index>(0, j1 - block), kb = j1 - j0, top = j0 + shift, h = rows - top;
+    // V (h×kb): unit lower trapezoidal, reflector j0+c in column c from row c
+    V.setZero(h, kb);
+    for (Index c = 0; c < kb; ++c) {
+      V(c, c) = Scalar(1);
+      V.col(c).tail(h - c - 1) = store.col(j0 + c).segment(top + c + 1, h - c - 1);
+    }
+    // T (kb×kb) upper: T(c,c) = τ, T(0:c, c) = −τ·T(0:c,0:c)·Vᵀ(:,0:c)·v_c (dlarft, forward, columnwise)
+    T.setZero(kb, kb);
+    for (Index c = 0; c < kb; ++c) {
+      const Scalar t = tau(j0 + c);
+      T(c, c) = t;
+      if (c > 0 && t != Scalar(0)) {
+        Vector<Scalar> z = -t * (V.leftCols(c).bottomRows(h - c).transpose() * V.col(c).tail(h - c));
+        T.col(c).head(c) = T.topLeftCorner(c, c).template triangularView<Eigen::Upper>() * z;
+      }
+    }
+    // U(top:, :) −= V·(T·(Vᵀ·U(top:, :)))
+    auto Ub = U.bottomRows(h);
+    W.resize(kb, cols);
+    kernels::gemm(true, false, kb, cols, h, Scalar(1), V.data(), h, Ub.data(), Ub.outerStride(), Scalar(0), W.data(), kb);
+    W = T.template triangularView<Eigen::Upper>() * W;
+    kernels::gemm(false, false, h, cols, kb, Scalar(-1), V.data(), h, W.data(), kb, Scalar(1), Ub.data(),
+                  Ub.outerStride());
+    j1 = j0;
+  }
+}
+
+/// U ← Q·U for the left reflectors stored in `A` (m×n) and `tauq`; U has m rows.
 template <class Scalar>
 void apply_q(const Matrix<Scalar>& A, const Vector<Scalar>& tauq, Matrix<Scalar>& U) {
-  Eigen::HouseholderSequence<Matrix<Scalar>, Vector<Scalar>> Q(A, tauq);
-  Q.setLength(A.cols());
-  Q.applyThisOnTheLeft(U);
+  apply_reflectors_left(A, tauq, A.cols(), 0, U);
 }
 
 /// V ← P·V for the right reflectors stored above the superdiagonal of `A` and `taup`; V has n rows.
 template <class Scalar>
 void apply_p(const Matrix<Scalar>& A, const Vector<Scalar>& taup, Matrix<Scalar>& V) {
   const Index n = A.cols();
-  if (n < 3) {
-    if (n == 2 && taup(0) != Scalar(0)) {
-      // a single reflector of length 1: G = I − taup·e₁e₁ᵀ acts on row 1 only
-      V.row(1) *= Scalar(1) - taup(0);
-    }
-    return;
-  }
+  if (n < 2) return;
   const Matrix<Scalar> W = A.topRows(n).transpose();  // u_i(i+2:n) now in column i below row i+1
-  Eigen::HouseholderSequence<Matrix<Scalar>, Vector<Scalar>> P(W, taup);
-  P.setLength(n - 1).setShift(1);
-  P.applyThisOnTheLeft(V);
+  apply_reflectors_left(W, taup, n - 1, 1, V);
 }
 
 }  // namespace lowrank::detail

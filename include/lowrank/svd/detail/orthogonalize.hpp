@@ -16,12 +16,29 @@
 #include <limits>
 
 #include "lowrank/error.hpp"
+#include "lowrank/kernels.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/types.hpp"
 
 namespace lowrank::detail {
 
 /// Householder thin Q of Y (m×l, m >= l), written over Y.
+/// G := YᵀY (l×l, the lower triangle computed, the upper zero): the run-time-dispatched SYRK kernel.
+template <class Scalar>
+void gram_lower(const Matrix<Scalar>& Y, Matrix<Scalar>& G) {
+  const Index l = Y.cols();
+  G.setZero(l, l);
+  kernels::syrk(true, l, Y.rows(), Scalar(1), Y.data(), Y.rows(), Scalar(1), G.data(), l);
+}
+
+/// Y := Y·R⁻¹ for the Cholesky factor R = Lᵀ of a factorization LLᵀ (lower L in `llt`), through the
+/// run-time-dispatched TRSM kernel.
+template <class Scalar>
+void solve_right_cholesky(Matrix<Scalar>& Y, const Eigen::LLT<Matrix<Scalar>, Eigen::Lower>& llt) {
+  const Matrix<Scalar>& L = llt.matrixLLT();
+  kernels::trsm_right_lower_t(Y.rows(), Y.cols(), L.data(), L.rows(), Y.data(), Y.rows());
+}
+
 template <class Scalar>
 void householder_orthonormalize(Matrix<Scalar>& Y) {
   const Index m = Y.rows(), l = Y.cols();
@@ -37,9 +54,8 @@ bool orthonormalize(Matrix<Scalar>& Y) {
   const Index l = Y.cols();
   if (l == 0) return true;
   if (Y.rows() >= 4 * l) {
-    Matrix<Scalar> G(l, l);
-    G.setZero();
-    G.template selfadjointView<Eigen::Lower>().rankUpdate(Y.transpose());
+    Matrix<Scalar> G;
+    gram_lower(Y, G);
     Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
     bool ok = llt.info() == Eigen::Success;
     if (ok) {
@@ -52,15 +68,14 @@ bool orthonormalize(Matrix<Scalar>& Y) {
       ok = sv(l - 1) > sv(0) * Scalar(2 * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
     }
     if (ok) {
-      llt.matrixU().template solveInPlace<Eigen::OnTheRight>(Y);  // Y ← Y R⁻¹
+      solve_right_cholesky(Y, llt);  // Y ← Y R⁻¹
       LOWRANK_CHECK(Y.allFinite(), non_finite, "orthonormalize: the Cholesky-QR basis overflowed");
-      G.setZero();
-      G.template selfadjointView<Eigen::Lower>().rankUpdate(Y.transpose());
+      gram_lower(Y, G);
       const Scalar off = (G - Matrix<Scalar>::Identity(l, l)).template lpNorm<Eigen::Infinity>();
       if (off < Scalar(0.5)) {  // second pass on a nearly orthonormal Y: orthonormal to O(ε)
         Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
         if (llt2.info() == Eigen::Success) {
-          llt2.matrixU().template solveInPlace<Eigen::OnTheRight>(Y);
+          solve_right_cholesky(Y, llt2);
           if (Y.allFinite()) return true;
         }
       }
