@@ -151,6 +151,37 @@ void check_spmm() {
   }
 }
 
+template <class T>
+void check_confidence_gram_apply() {
+  // 40 rows of a 50-row table (repeats allowed, row stride ld > k), several widths incl. the ALS k = 64
+  std::mt19937 gen(11);
+  std::uniform_int_distribution<int> pick(0, 49);
+  for (std::size_t kcols : {1u, 5u, 16u, 31u, 64u, 100u}) {
+    CAPTURE(kcols);
+    const std::size_t ld = kcols + 3, n = 40;
+    const auto Y = random_vector<T>(50 * ld, 21);
+    const auto p = random_vector<T>(kcols, 22);
+    auto conf = random_vector<T>(n, 23);
+    for (auto& c : conf) c = T(1) + T(4) * std::abs(c);
+    std::vector<std::int32_t> idx(n);
+    for (auto& i : idx) i = pick(gen);
+    for (T a : {T(0), T(1)}) {
+      const T b = a == T(0) ? T(1) : T(-1);
+      auto out1 = random_vector<T>(kcols, 24), out2 = out1;
+      k::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), n, T(0.5), a, b, p.data(), out1.data(), kcols);
+      ref::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), n, T(0.5), a, b, p.data(), out2.data(), kcols);
+      // each term is at most 5·k in size (|y|,|p| ≤ 1, c ≤ 5); n of them
+      const T tol = T(8 * n * kcols * kcols) * std::numeric_limits<T>::epsilon();
+      for (std::size_t i = 0; i < kcols; ++i) REQUIRE(std::abs(out1[i] - out2[i]) <= tol);
+    }
+  }
+  // n = 0 leaves out untouched
+  T one = T(3);
+  k::confidence_gram_apply(static_cast<const T*>(nullptr), 1, static_cast<const std::int32_t*>(nullptr),
+                           static_cast<const T*>(nullptr), 0, T(0), T(1), T(1), &one, &one, 1);
+  REQUIRE(one == T(3));
+}
+
 }  // namespace
 
 TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[kernels]") {
@@ -167,6 +198,8 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_nrm2_extremes<float>();
       check_spmm<double>();
       check_spmm<float>();
+      check_confidence_gram_apply<double>();
+      check_confidence_gram_apply<float>();
     }
   }
   k::force_targets(0);

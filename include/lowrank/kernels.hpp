@@ -50,6 +50,15 @@ LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* 
 LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const float* values,
                                const float* X, float* Y, std::size_t k, std::size_t row_begin,
                                std::size_t row_end) noexcept;
+/// Implicit-ALS product over one user's interactions (see reference::confidence_gram_apply):
+/// out += Σ_j (a·c_j + b·(c_j − shift)·(y_j·p))·y_j with y_j = Y + idx[j]·ld, k entries each.
+LOWRANK_API void confidence_gram_apply(const double* Y, std::size_t ld, const std::int32_t* idx,
+                                       const double* conf, std::size_t n, double shift, double a, double b,
+                                       const double* p, double* out, std::size_t k) noexcept;
+/// \overload
+LOWRANK_API void confidence_gram_apply(const float* Y, std::size_t ld, const std::int32_t* idx, const float* conf,
+                                       std::size_t n, float shift, float a, float b, const float* p, float* out,
+                                       std::size_t k) noexcept;
 /// C := alpha·op(A)·op(B) + beta·C on column-major arrays with leading dimensions, op(X) = Xᵀ when
 /// trans_x (BLAS dgemm; beta = 0 does not read C). Eigen's GEMM, compiled for AVX-512, AVX2+FMA or the
 /// build's flags and chosen at run time (kernels/dense.hpp).
@@ -111,6 +120,16 @@ inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const 
 inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const float* v, const float* X,
                           float* Y, std::size_t k, std::size_t b, std::size_t e) noexcept {
   reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
+}
+inline void confidence_gram_apply(const double* Y, std::size_t ld, const std::int32_t* idx, const double* conf,
+                                  std::size_t n, double shift, double a, double b, const double* p, double* out,
+                                  std::size_t k) noexcept {
+  reference::confidence_gram_apply(Y, ld, idx, conf, n, shift, a, b, p, out, k);
+}
+inline void confidence_gram_apply(const float* Y, std::size_t ld, const std::int32_t* idx, const float* conf,
+                                  std::size_t n, float shift, float a, float b, const float* p, float* out,
+                                  std::size_t k) noexcept {
+  reference::confidence_gram_apply(Y, ld, idx, conf, n, shift, a, b, p, out, k);
 }
 inline const char* dense_target() { return "reference"; }
 #endif

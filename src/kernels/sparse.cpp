@@ -16,6 +16,14 @@ void CsrSpmmRowsF32(const int64_t* rp, const int32_t* ci, const float* v, const 
                     size_t b, size_t e) {
   CsrSpmmRowsImpl(rp, ci, v, X, Y, k, b, e);
 }
+void ConfidenceGramApplyF64(const double* Y, size_t ld, const int32_t* idx, const double* conf, size_t n,
+                            double shift, double a, double b, const double* p, double* out, size_t k) {
+  ConfidenceGramApplyImpl(Y, ld, idx, conf, n, shift, a, b, p, out, k);
+}
+void ConfidenceGramApplyF32(const float* Y, size_t ld, const int32_t* idx, const float* conf, size_t n, float shift,
+                            float a, float b, const float* p, float* out, size_t k) {
+  ConfidenceGramApplyImpl(Y, ld, idx, conf, n, shift, a, b, p, out, k);
+}
 }  // namespace lowrank::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -24,6 +32,17 @@ HWY_AFTER_NAMESPACE();
 namespace lowrank::kernels {
 HWY_EXPORT(CsrSpmmRowsF64);
 HWY_EXPORT(CsrSpmmRowsF32);
+HWY_EXPORT(ConfidenceGramApplyF64);
+HWY_EXPORT(ConfidenceGramApplyF32);
+void confidence_gram_apply(const double* Y, std::size_t ld, const std::int32_t* idx, const double* conf,
+                           std::size_t n, double shift, double a, double b, const double* p, double* out,
+                           std::size_t k) noexcept {
+  HWY_DYNAMIC_DISPATCH(ConfidenceGramApplyF64)(Y, ld, idx, conf, n, shift, a, b, p, out, k);
+}
+void confidence_gram_apply(const float* Y, std::size_t ld, const std::int32_t* idx, const float* conf, std::size_t n,
+                           float shift, float a, float b, const float* p, float* out, std::size_t k) noexcept {
+  HWY_DYNAMIC_DISPATCH(ConfidenceGramApplyF32)(Y, ld, idx, conf, n, shift, a, b, p, out, k);
+}
 void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const double* v, const double* X, double* Y,
                    std::size_t k, std::size_t b, std::size_t e) noexcept {
   HWY_DYNAMIC_DISPATCH(CsrSpmmRowsF64)(rp, ci, v, X, Y, k, b, e);

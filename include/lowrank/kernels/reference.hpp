@@ -98,4 +98,17 @@ void csr_spmm_rows(const P* row_ptr, const I* cols, const T* values, const T* X,
   }
 }
 
+/// The implicit-ALS product over one user's interactions:
+/// out += Σ_j (a·c_j + b·(c_j − shift)·(y_j·p))·y_j, y_j = Y + idx[j]·ld (k entries), c_j = conf[j].
+/// With a = 0, b = 1 it adds Yᵤᵀ(Cᵤ − shift·I)Yᵤ·p; with a = 1, b = −1 it adds Yᵤᵀcᵤ − Yᵤᵀ(Cᵤ − shift·I)Yᵤ·p.
+template <class T, class I>
+void confidence_gram_apply(const T* Y, std::size_t ld, const I* idx, const T* conf, std::size_t n, T shift, T a,
+                           T b, const T* p, T* out, std::size_t k) noexcept {
+  for (std::size_t j = 0; j < n; ++j) {
+    const T* y = Y + std::size_t(idx[j]) * ld;
+    const T coef = a * conf[j] + b * (conf[j] - shift) * dot(y, p, k);
+    axpy(coef, y, out, k);
+  }
+}
+
 }  // namespace lowrank::kernels::reference

@@ -108,22 +108,14 @@ void als_cg_row(const S* G0, const RowMat<S>& Y, const std::int32_t* idx, const 
   };
   gemv(x, r);
   rv = -rv;
-  for (std::int64_t j = 0; j < n; ++j) {
-    const S* y = Y.row(idx[j]).data();
-    const S c = conf[j];
-    const S s = kernels::dot(y, x, kk);
-    kernels::axpy(c - (c - a0) * s, y, r, kk);
-  }
+  // + Σ_j (c_j − (c_j − α₀)·y_jᵀx)·y_j: one fused SIMD call over the user's rows
+  kernels::confidence_gram_apply(Y.data(), kk, idx, conf, std::size_t(n), a0, S(1), S(-1), x, r, kk);
   pv = rv;
   S rsold = kernels::dot(r, r, kk);
   if (!(rsold > S(1e-20))) return;
   for (int it = 0; it < steps; ++it) {
     gemv(p, Ap);
-    for (std::int64_t j = 0; j < n; ++j) {
-      const S* y = Y.row(idx[j]).data();
-      const S s = kernels::dot(y, p, kk);
-      kernels::axpy((conf[j] - a0) * s, y, Ap, kk);
-    }
+    kernels::confidence_gram_apply(Y.data(), kk, idx, conf, std::size_t(n), a0, S(0), S(1), p, Ap, kk);
     const S pAp = kernels::dot(p, Ap, kk);
     if (!(pAp > S(0))) break;  // NaN-safe: stops on breakdown
     const S a = rsold / pAp;
