@@ -27,6 +27,7 @@ void RotNormsF32(float* x, float* y, size_t n, float c, float s, float* out) { R
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/targets_anchor.hpp"
 #include "lowrank/kernels.hpp"
 namespace lowrank::kernels {
 HWY_EXPORT(DotF64);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/targets_anchor.hpp"
 #include "lowrank/kernels.hpp"
 
 namespace lowrank::kernels {

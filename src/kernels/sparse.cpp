@@ -28,6 +28,7 @@ void ConfidenceGramApplyF32(const float* Y, size_t ld, const int32_t* idx, const
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "kernels/targets_anchor.hpp"
 #include "lowrank/kernels.hpp"
 namespace lowrank::kernels {
 HWY_EXPORT(CsrSpmmRowsF64);

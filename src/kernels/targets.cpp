@@ -53,6 +53,14 @@ struct ApplyEnvForcedTarget {
 } const apply_env_forced_target;
 }  // namespace
 
+// Referenced by every kernel TU (see targets_anchor.hpp): a static library links an object only when
+// one of its symbols is used, and without this one a program that never calls the functions below
+// would not get the initializer above, so LOWRANK_FORCE_TARGET would be silently ignored.
+namespace detail {
+extern const int forced_target_anchor;
+const int forced_target_anchor = 0;
+}  // namespace detail
+
 void force_targets(std::int64_t target_mask) {
   hwy::SetSupportedTargetsForTest(target_mask != 0 ? target_mask : env_forced_target());
 }

@@ -1,0 +1,10 @@
+// Pulls targets.cpp (and its LOWRANK_FORCE_TARGET initializer) into any program that links a kernel TU
+// from the static library. Included once, in the HWY_ONCE part of each kernel TU.
+#pragma once
+
+namespace lowrank::kernels::detail {
+extern const int forced_target_anchor;
+namespace {
+[[maybe_unused]] __attribute__((used)) const int* const forced_target_anchor_use = &forced_target_anchor;
+}  // namespace
+}  // namespace lowrank::kernels::detail
