@@ -87,10 +87,18 @@ class DenseOperator {
   /// Number of columns of A.
   Index cols() const { return m_mat.cols(); }
   /// Y = A X.
-  void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const { Y.noalias() = m_mat * X; }
+  void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
+    if constexpr (kDispatched)
+      product(false, X, Y);
+    else
+      Y.noalias() = m_mat * X;
+  }
   /// Y = Aᵀ X.
   void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) const {
-    Y.noalias() = m_mat.transpose() * X;
+    if constexpr (kDispatched)
+      product(true, X, Y);
+    else
+      Y.noalias() = m_mat.transpose() * X;
   }
   /// "DenseOperator" (for error messages).
   std::string name() const { return "DenseOperator"; }
@@ -100,6 +108,18 @@ class DenseOperator {
   const Derived& matrix() const { return m_mat; }
 
  private:
+  // float/double storage with unit inner stride goes through the run-time-dispatched GEMM kernel
+  // (Eigen's own product runs with the library's baseline instruction set); anything else through Eigen.
+  static constexpr bool kDispatched = (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) &&
+                                      bool(Derived::Flags & Eigen::DirectAccessBit) &&
+                                      Derived::InnerStrideAtCompileTime == 1;
+  /// Y = op(A)·X with op(A) = Aᵀ when `transposed`; a row-major A is its transpose in column-major.
+  void product(bool transposed, const Eigen::Ref<const Matrix<Scalar>>& X, Eigen::Ref<Matrix<Scalar>> Y) const {
+    const bool row_major = bool(Derived::Flags & Eigen::RowMajorBit);
+    kernels::gemm(transposed != row_major, false, Y.rows(), Y.cols(), X.rows(), Scalar(1), m_mat.data(),
+                  m_mat.outerStride(), X.data(), X.outerStride(), Scalar(0), Y.data(), Y.outerStride());
+  }
+
   typename Eigen::internal::ref_selector<Derived>::type m_mat;
 };
 
