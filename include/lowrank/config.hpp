@@ -28,3 +28,16 @@
 #else
 #define LOWRANK_IMPL_INLINE
 #endif
+
+// The float/double instantiations that nearly every user needs (Eigen's dense decompositions, the
+// scalar-only solver steps, the solvers on plain dense and sparse matrices) are compiled once into the
+// library: headers declare them `extern template` and src/lib/instances.cpp, which defines
+// LOWRANK_DEFINE_INSTANCES, turns the same lines into the definitions. This cuts every including
+// translation unit's compile time several-fold. Header-only mode instantiates everything implicitly.
+#if LOWRANK_HEADER_ONLY
+#define LOWRANK_EXTERN_TEMPLATE(...)
+#elif defined(LOWRANK_DEFINE_INSTANCES)
+#define LOWRANK_EXTERN_TEMPLATE(...) template __VA_ARGS__;
+#else
+#define LOWRANK_EXTERN_TEMPLATE(...) extern template __VA_ARGS__;
+#endif

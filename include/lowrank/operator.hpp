@@ -494,6 +494,14 @@ class CheckedOperator {
   Index m_matvecs = 0;
   bool m_checked_fwd = false, m_checked_t = false;
 };
+
+// The operators of the solver instances compiled into the library (svd/lanczos.hpp, svd/randomized.hpp).
+using CheckedDenseF = CheckedOperator<DenseOperator<Eigen::MatrixXf>>;
+using CheckedDenseD = CheckedOperator<DenseOperator<Eigen::MatrixXd>>;
+using CheckedCscF = CheckedOperator<SparseOperator<float, Eigen::ColMajor>>;
+using CheckedCscD = CheckedOperator<SparseOperator<double, Eigen::ColMajor>>;
+using CheckedCsrF = CheckedOperator<SparseOperator<float, Eigen::RowMajor>>;
+using CheckedCsrD = CheckedOperator<SparseOperator<double, Eigen::RowMajor>>;
 }  // namespace detail
 
 }  // namespace lowrank

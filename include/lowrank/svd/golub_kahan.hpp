@@ -21,6 +21,7 @@
 #include <limits>
 
 #include "lowrank/error.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/detail/bidiagonal_qr.hpp"
 #include "lowrank/svd/detail/householder.hpp"
@@ -154,4 +155,16 @@ SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Deri
   return res;
 }
 
+}  // namespace lowrank
+
+namespace lowrank {
+// Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> golub_kahan_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
+                                                                          const GolubKahanOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> golub_kahan_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
+                                                                           const GolubKahanOptions&))
+namespace detail {
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> golub_kahan_tall<float>(Matrix<float>, const GolubKahanOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> golub_kahan_tall<double>(Matrix<double>, const GolubKahanOptions&))
+}  // namespace detail
 }  // namespace lowrank

@@ -24,6 +24,7 @@
 
 #include "lowrank/kernels.hpp"
 #include "lowrank/svd/common.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
 
 namespace lowrank {
@@ -53,7 +54,6 @@ Matrix<Scalar> orthonormalize_householder(const Matrix<Scalar>& B, Index cols) {
 template <class Scalar>
 bool cholesky_qr_in_place(Matrix<Scalar>& B, bool allowed) {
   if (!allowed || B.cols() == 0) return false;
-  const Index k = B.cols();
   Matrix<Scalar> C;
   gram_lower(B, C);
   // Columns are normalized, so C ≈ I; a diagonal far from 1 means B was not nearly orthonormal.
@@ -174,4 +174,12 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
   return res;
 }
 
+}  // namespace lowrank
+
+namespace lowrank {
+// Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> gram_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
+                                                                   const GramOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> gram_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
+                                                                    const GramOptions&))
 }  // namespace lowrank

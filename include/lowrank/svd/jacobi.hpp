@@ -24,6 +24,7 @@
 #include <utility>
 
 #include "lowrank/svd/common.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"
 
 namespace lowrank {
 
@@ -338,4 +339,18 @@ SvdResult<typename Derived::Scalar> jacobi_svd(const Eigen::MatrixBase<Derived>&
   return res;
 }
 
+}  // namespace lowrank
+
+namespace lowrank {
+// Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> jacobi_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
+                                                                     const JacobiOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> jacobi_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
+                                                                      const JacobiOptions&))
+namespace detail {
+LOWRANK_EXTERN_TEMPLATE(JacobiSweepReport one_sided_jacobi<float>(Matrix<float>&, Matrix<float>&, Vector<float>&, float,
+                                                                   int, Index))
+LOWRANK_EXTERN_TEMPLATE(JacobiSweepReport one_sided_jacobi<double>(Matrix<double>&, Matrix<double>&, Vector<double>&,
+                                                                    double, int, Index))
+}  // namespace detail
 }  // namespace lowrank

@@ -20,6 +20,7 @@
 #include <limits>
 
 #include "lowrank/error.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/operator.hpp"
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
@@ -45,7 +46,7 @@ struct LanczosOptions : SvdOptions {
 namespace detail {
 
 template <class COp>
-auto lanczos_svd_impl(COp& A, Index rank, const LanczosOptions& opt) {
+SvdResult<typename COp::Scalar> lanczos_svd_impl(COp& A, Index rank, const LanczosOptions& opt) {
   using Scalar = typename COp::Scalar;
   using Mat = Matrix<Scalar>;
   const Index m = A.rows(), n = A.cols(), mn = std::min(m, n);
@@ -208,3 +209,14 @@ auto lanczos_svd(const Op& A, Index rank, const LanczosOptions& opt = {}) {
 }
 
 }  // namespace lowrank
+
+namespace lowrank::detail {
+// Compiled once into the library for float and double dense and sparse matrices (config.hpp,
+// LOWRANK_EXTERN_TEMPLATE; the operator aliases are in operator.hpp).
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> lanczos_svd_impl<CheckedDenseF>(CheckedDenseF&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> lanczos_svd_impl<CheckedDenseD>(CheckedDenseD&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> lanczos_svd_impl<CheckedCscF>(CheckedCscF&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> lanczos_svd_impl<CheckedCscD>(CheckedCscD&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> lanczos_svd_impl<CheckedCsrF>(CheckedCsrF&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> lanczos_svd_impl<CheckedCsrD>(CheckedCsrD&, Index, const LanczosOptions&))
+}  // namespace lowrank::detail

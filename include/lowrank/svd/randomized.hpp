@@ -19,6 +19,7 @@
 #include <limits>
 
 #include "lowrank/error.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/operator.hpp"
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
@@ -51,7 +52,7 @@ void projected_svd(Matrix<Scalar>& Bt, Vector<Scalar>& sigma, Matrix<Scalar>& W,
 }
 
 template <class COp>
-auto randomized_svd_impl(COp& A, Index rank, const RandomizedOptions& opt) {
+SvdResult<typename COp::Scalar> randomized_svd_impl(COp& A, Index rank, const RandomizedOptions& opt) {
   using Scalar = typename COp::Scalar;
   const Index m = A.rows(), n = A.cols(), mn = std::min(m, n);
   SvdResult<Scalar> res;
@@ -149,7 +150,7 @@ auto randomized_svd_impl(COp& A, Index rank, const RandomizedOptions& opt) {
 /// randQB_EI (Yu–Gu–Li 2018, Alg. 2) with optional power steps, then the SVD of B truncated to the
 /// smallest rank meeting the tolerance.
 template <class COp>
-auto randomized_svd_fixed_accuracy(COp& A, Index max_rank, const RandomizedOptions& opt) {
+SvdResult<typename COp::Scalar> randomized_svd_fixed_accuracy(COp& A, Index max_rank, const RandomizedOptions& opt) {
   using Scalar = typename COp::Scalar;
   const Index m = A.rows(), n = A.cols();
   SvdResult<Scalar> res;
@@ -263,3 +264,25 @@ auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) 
 }
 
 }  // namespace lowrank
+
+namespace lowrank::detail {
+// Compiled once into the library for float and double dense and sparse matrices (config.hpp,
+// LOWRANK_EXTERN_TEMPLATE; the operator aliases are in operator.hpp).
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_impl<CheckedDenseF>(CheckedDenseF&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_fixed_accuracy<CheckedDenseF>(CheckedDenseF&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_impl<CheckedDenseD>(CheckedDenseD&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_fixed_accuracy<CheckedDenseD>(CheckedDenseD&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_impl<CheckedCscF>(CheckedCscF&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_fixed_accuracy<CheckedCscF>(CheckedCscF&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_impl<CheckedCscD>(CheckedCscD&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_fixed_accuracy<CheckedCscD>(CheckedCscD&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_impl<CheckedCsrF>(CheckedCsrF&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_fixed_accuracy<CheckedCsrF>(CheckedCsrF&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_impl<CheckedCsrD>(CheckedCsrD&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_fixed_accuracy<CheckedCsrD>(CheckedCsrD&, Index, const RandomizedOptions&))
+}  // namespace lowrank::detail
+
+namespace lowrank::detail {
+LOWRANK_EXTERN_TEMPLATE(void projected_svd<float>(Matrix<float>&, Vector<float>&, Matrix<float>&, Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(void projected_svd<double>(Matrix<double>&, Vector<double>&, Matrix<double>&, Matrix<double>&))
+}  // namespace lowrank::detail

@@ -16,6 +16,7 @@
 #include <limits>
 
 #include "lowrank/error.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/kernels.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/types.hpp"
@@ -213,4 +214,12 @@ Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P,
   return replaced;
 }
 
+}  // namespace lowrank::detail
+
+namespace lowrank::detail {
+// Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
+LOWRANK_EXTERN_TEMPLATE(void householder_orthonormalize<float>(Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(void householder_orthonormalize<double>(Matrix<double>&))
+LOWRANK_EXTERN_TEMPLATE(bool orthonormalize<float>(Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(bool orthonormalize<double>(Matrix<double>&))
 }  // namespace lowrank::detail
