@@ -268,21 +268,17 @@ auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) 
 namespace lowrank::detail {
 // Compiled once into the library for float and double dense and sparse matrices (config.hpp,
 // LOWRANK_EXTERN_TEMPLATE; the operator aliases are in operator.hpp).
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_impl<CheckedDenseF>(CheckedDenseF&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_fixed_accuracy<CheckedDenseF>(CheckedDenseF&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_impl<CheckedDenseD>(CheckedDenseD&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_fixed_accuracy<CheckedDenseD>(CheckedDenseD&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_impl<CheckedCscF>(CheckedCscF&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_fixed_accuracy<CheckedCscF>(CheckedCscF&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_impl<CheckedCscD>(CheckedCscD&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_fixed_accuracy<CheckedCscD>(CheckedCscD&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_impl<CheckedCsrF>(CheckedCsrF&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> randomized_svd_fixed_accuracy<CheckedCsrF>(CheckedCsrF&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_impl<CheckedCsrD>(CheckedCsrD&, Index, const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> randomized_svd_fixed_accuracy<CheckedCsrD>(CheckedCsrD&, Index, const RandomizedOptions&))
-}  // namespace lowrank::detail
-
-namespace lowrank::detail {
 LOWRANK_EXTERN_TEMPLATE(void projected_svd<float>(Matrix<float>&, Vector<float>&, Matrix<float>&, Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(void projected_svd<double>(Matrix<double>&, Vector<double>&, Matrix<double>&, Matrix<double>&))
+#define LOWRANK_RANDOMIZED_INSTANCES(COp)                                                                   \
+  LOWRANK_EXTERN_TEMPLATE(SvdResult<COp::Scalar> randomized_svd_impl<COp>(COp&, Index, const RandomizedOptions&)) \
+  LOWRANK_EXTERN_TEMPLATE(                                                                                     \
+      SvdResult<COp::Scalar> randomized_svd_fixed_accuracy<COp>(COp&, Index, const RandomizedOptions&))
+LOWRANK_RANDOMIZED_INSTANCES(CheckedDenseF)
+LOWRANK_RANDOMIZED_INSTANCES(CheckedDenseD)
+LOWRANK_RANDOMIZED_INSTANCES(CheckedCscF)
+LOWRANK_RANDOMIZED_INSTANCES(CheckedCscD)
+LOWRANK_RANDOMIZED_INSTANCES(CheckedCsrF)
+LOWRANK_RANDOMIZED_INSTANCES(CheckedCsrD)
+#undef LOWRANK_RANDOMIZED_INSTANCES
 }  // namespace lowrank::detail
