@@ -139,6 +139,22 @@ TEST_CASE("dense kernels: gemm on every copy agrees with Eigen", "[kernels][dens
   REQUIRE(copies.count("generic") + copies.count("avx2") + copies.count("avx512") == copies.size());
 }
 
+// The dense copy is chosen from a cached target mask (Highway's detection runs CPUID, which costs ~20 µs
+// per call in a VM); forcing a target must still switch the copy at once (a baseline target gives the
+// generic copy, also right after the AVX copy was in use), and un-forcing restore it.
+TEST_CASE("dense kernels: forcing a SIMD target switches the dense copy at once", "[kernels][dense]") {
+  const std::string by_default = k::dense_target();
+  for (auto t : k::compiled_targets()) {
+    k::force_targets(t);
+    const std::string simd = k::target_name(t), copy = k::dense_target();
+    INFO("forced " << simd << " → dense copy " << copy);
+    if (simd == "SSE4" || simd == "SSSE3" || simd == "SSE2" || simd == "EMU128" || simd == "SCALAR")
+      REQUIRE(copy == "generic");
+  }
+  k::force_targets(0);
+  REQUIRE(k::dense_target() == by_default);
+}
+
 TEST_CASE("dense kernels: syrk and trsm on every copy agree with Eigen", "[kernels][dense]") {
   for_each_dense_copy([] {
     for (bool trans : {false, true}) {

@@ -36,7 +36,7 @@ enum class DenseCopy { generic, avx2, avx512 };
 
 DenseCopy dense_copy() {
 #if LOWRANK_DENSE_X86
-  const std::int64_t targets = hwy::SupportedTargets();  // honours forced targets
+  const std::int64_t targets = detail::supported_targets_cached();  // honours forced targets
   if (targets & (HWY_AVX3 | HWY_AVX3_DL)) return DenseCopy::avx512;
   if (targets & HWY_AVX2) return DenseCopy::avx2;
 #endif

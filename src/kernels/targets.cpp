@@ -12,15 +12,34 @@ int64_t ThisTarget() { return HWY_TARGET; }
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "kernels/targets_anchor.hpp"
 #include "lowrank/kernels.hpp"
 
 namespace lowrank::kernels {
 HWY_EXPORT(ThisTarget);
+
+namespace detail {
+// hwy::SupportedTargets() runs CPUID on every call (Highway re-detects rather than caches), and CPUID
+// traps to the hypervisor in a virtual machine: about 20 µs per call measured here, which made every
+// kernels::gemm call cost 20 µs whatever its size. The mask is cached; force_targets() clears it.
+namespace {
+std::atomic<std::int64_t> supported_targets_cache{0};
+}  // namespace
+std::int64_t supported_targets_cached() {
+  std::int64_t t = supported_targets_cache.load(std::memory_order_relaxed);
+  if (t == 0) {
+    t = hwy::SupportedTargets();
+    supported_targets_cache.store(t, std::memory_order_relaxed);
+  }
+  return t;
+}
+}  // namespace detail
 
 std::vector<std::int64_t> compiled_targets() {
   std::vector<std::int64_t> out;
@@ -48,7 +67,10 @@ std::int64_t env_forced_target() {
 }
 struct ApplyEnvForcedTarget {
   ApplyEnvForcedTarget() {
-    if (const std::int64_t t = env_forced_target()) hwy::SetSupportedTargetsForTest(t);
+    if (const std::int64_t t = env_forced_target()) {
+      hwy::SetSupportedTargetsForTest(t);
+      detail::supported_targets_cache.store(0, std::memory_order_relaxed);
+    }
   }
 } const apply_env_forced_target;
 }  // namespace
@@ -63,6 +85,7 @@ const int forced_target_anchor = 0;
 
 void force_targets(std::int64_t target_mask) {
   hwy::SetSupportedTargetsForTest(target_mask != 0 ? target_mask : env_forced_target());
+  detail::supported_targets_cache.store(0, std::memory_order_relaxed);
 }
 
 std::string active_target() { return hwy::TargetName(HWY_DYNAMIC_DISPATCH(ThisTarget)()); }
