@@ -141,7 +141,8 @@ void check_spmm() {
     if (r == 10) ci.resize(std::size_t(rp.back())), vals.resize(std::size_t(rp.back()));  // an empty row
     rp.push_back(std::int64_t(ci.size()));
   }
-  for (std::size_t kcols : {1u, 3u, 8u, 17u, 64u, 70u}) {
+  // every strip width 1..8 vectors and every scalar tail, for any lane count up to 16 (AVX-512 float)
+  for (std::size_t kcols = 1; kcols <= 200; ++kcols) {
     CAPTURE(kcols);
     auto X = random_vector<T>(n * kcols, 99);
     std::vector<T> Y1(m * kcols, T(-5)), Y2(m * kcols, T(7));
@@ -152,29 +153,50 @@ void check_spmm() {
 }
 
 template <class T>
+void check_axpy_rows() {
+  // rows with a leading dimension > k, n around the four-row groups, k around the lane counts
+  for (std::size_t kcols : {1u, 3u, 8u, 17u, 64u, 100u})
+    for (std::size_t n : {0u, 1u, 3u, 4u, 5u, 8u, 11u, 64u}) {
+      CAPTURE(kcols, n);
+      const std::size_t ld = kcols + 2;
+      const auto A = random_vector<T>(std::max<std::size_t>(n, 1) * ld, 31);
+      const auto coef = random_vector<T>(std::max<std::size_t>(n, 1), 32);
+      auto out1 = random_vector<T>(kcols, 33), out2 = out1;
+      k::axpy_rows(A.data(), ld, coef.data(), n, out1.data(), kcols);
+      ref::axpy_rows(A.data(), ld, coef.data(), n, out2.data(), kcols);
+      // n + 1 terms of size ≤ 1 summed in the same order, FMA or not: ≤ (n + 1)·ε·max|partial sum| apart
+      const T tol = T(2 * (n + 1) * (n + 1)) * std::numeric_limits<T>::epsilon();
+      for (std::size_t i = 0; i < kcols; ++i) REQUIRE(std::abs(out1[i] - out2[i]) <= tol);
+      if (n == 0) REQUIRE(out1 == out2);
+    }
+}
+
+template <class T>
 void check_confidence_gram_apply() {
   // 40 rows of a 50-row table (repeats allowed, row stride ld > k), several widths incl. the ALS k = 64
   std::mt19937 gen(11);
   std::uniform_int_distribution<int> pick(0, 49);
-  for (std::size_t kcols : {1u, 5u, 16u, 31u, 64u, 100u}) {
-    CAPTURE(kcols);
-    const std::size_t ld = kcols + 3, n = 40;
-    const auto Y = random_vector<T>(50 * ld, 21);
-    const auto p = random_vector<T>(kcols, 22);
-    auto conf = random_vector<T>(n, 23);
-    for (auto& c : conf) c = T(1) + T(4) * std::abs(c);
-    std::vector<std::int32_t> idx(n);
-    for (auto& i : idx) i = pick(gen);
-    for (T a : {T(0), T(1)}) {
-      const T b = a == T(0) ? T(1) : T(-1);
-      auto out1 = random_vector<T>(kcols, 24), out2 = out1;
-      k::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), n, T(0.5), a, b, p.data(), out1.data(), kcols);
-      ref::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), n, T(0.5), a, b, p.data(), out2.data(), kcols);
-      // each term is at most 5·k in size (|y|,|p| ≤ 1, c ≤ 5); n of them
-      const T tol = T(8 * n * kcols * kcols) * std::numeric_limits<T>::epsilon();
-      for (std::size_t i = 0; i < kcols; ++i) REQUIRE(std::abs(out1[i] - out2[i]) <= tol);
+  // n not a multiple of the kernel's four-row groups too (the tail rows go one at a time)
+  for (std::size_t kcols : {1u, 5u, 16u, 31u, 64u, 100u})
+    for (std::size_t n : {1u, 3u, 4u, 6u, 40u, 43u}) {
+      CAPTURE(kcols, n);
+      const std::size_t ld = kcols + 3;
+      const auto Y = random_vector<T>(50 * ld, 21);
+      const auto p = random_vector<T>(kcols, 22);
+      auto conf = random_vector<T>(n, 23);
+      for (auto& c : conf) c = T(1) + T(4) * std::abs(c);
+      std::vector<std::int32_t> idx(n);
+      for (auto& i : idx) i = pick(gen);
+      for (T a : {T(0), T(1)}) {
+        const T b = a == T(0) ? T(1) : T(-1);
+        auto out1 = random_vector<T>(kcols, 24), out2 = out1;
+        k::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), n, T(0.5), a, b, p.data(), out1.data(), kcols);
+        ref::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), n, T(0.5), a, b, p.data(), out2.data(), kcols);
+        // each term is at most 5·k in size (|y|,|p| ≤ 1, c ≤ 5); n of them
+        const T tol = T(8 * n * kcols * kcols) * std::numeric_limits<T>::epsilon();
+        for (std::size_t i = 0; i < kcols; ++i) REQUIRE(std::abs(out1[i] - out2[i]) <= tol);
+      }
     }
-  }
   // n = 0 leaves out untouched
   T one = T(3);
   k::confidence_gram_apply(static_cast<const T*>(nullptr), 1, static_cast<const std::int32_t*>(nullptr),
@@ -198,6 +220,8 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_nrm2_extremes<float>();
       check_spmm<double>();
       check_spmm<float>();
+      check_axpy_rows<double>();
+      check_axpy_rows<float>();
       check_confidence_gram_apply<double>();
       check_confidence_gram_apply<float>();
     }

@@ -50,6 +50,13 @@ LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* 
 LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const float* values,
                                const float* X, float* Y, std::size_t k, std::size_t row_begin,
                                std::size_t row_end) noexcept;
+/// out += Σ_j coef[j]·a_j over the n rows a_j = A + j·ld (k entries each): Aᵀ·coef for a row-major A,
+/// four rows per pass over `out` (see reference::axpy_rows).
+LOWRANK_API void axpy_rows(const double* A, std::size_t ld, const double* coef, std::size_t n, double* out,
+                           std::size_t k) noexcept;
+/// \overload
+LOWRANK_API void axpy_rows(const float* A, std::size_t ld, const float* coef, std::size_t n, float* out,
+                           std::size_t k) noexcept;
 /// Implicit-ALS product over one user's interactions (see reference::confidence_gram_apply):
 /// out += Σ_j (a·c_j + b·(c_j − shift)·(y_j·p))·y_j with y_j = Y + idx[j]·ld, k entries each.
 LOWRANK_API void confidence_gram_apply(const double* Y, std::size_t ld, const std::int32_t* idx,
@@ -120,6 +127,14 @@ inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const 
 inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const float* v, const float* X,
                           float* Y, std::size_t k, std::size_t b, std::size_t e) noexcept {
   reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
+}
+inline void axpy_rows(const double* A, std::size_t ld, const double* coef, std::size_t n, double* out,
+                      std::size_t k) noexcept {
+  reference::axpy_rows(A, ld, coef, n, out, k);
+}
+inline void axpy_rows(const float* A, std::size_t ld, const float* coef, std::size_t n, float* out,
+                      std::size_t k) noexcept {
+  reference::axpy_rows(A, ld, coef, n, out, k);
 }
 inline void confidence_gram_apply(const double* Y, std::size_t ld, const std::int32_t* idx, const double* conf,
                                   std::size_t n, double shift, double a, double b, const double* p, double* out,

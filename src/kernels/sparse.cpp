@@ -16,6 +16,12 @@ void CsrSpmmRowsF32(const int64_t* rp, const int32_t* ci, const float* v, const 
                     size_t b, size_t e) {
   CsrSpmmRowsImpl(rp, ci, v, X, Y, k, b, e);
 }
+void AxpyRowsF64(const double* A, size_t ld, const double* coef, size_t n, double* out, size_t k) {
+  AxpyRowsImpl(A, ld, coef, n, out, k);
+}
+void AxpyRowsF32(const float* A, size_t ld, const float* coef, size_t n, float* out, size_t k) {
+  AxpyRowsImpl(A, ld, coef, n, out, k);
+}
 void ConfidenceGramApplyF64(const double* Y, size_t ld, const int32_t* idx, const double* conf, size_t n,
                             double shift, double a, double b, const double* p, double* out, size_t k) {
   ConfidenceGramApplyImpl(Y, ld, idx, conf, n, shift, a, b, p, out, k);
@@ -33,8 +39,17 @@ HWY_AFTER_NAMESPACE();
 namespace lowrank::kernels {
 HWY_EXPORT(CsrSpmmRowsF64);
 HWY_EXPORT(CsrSpmmRowsF32);
+HWY_EXPORT(AxpyRowsF64);
+HWY_EXPORT(AxpyRowsF32);
 HWY_EXPORT(ConfidenceGramApplyF64);
 HWY_EXPORT(ConfidenceGramApplyF32);
+void axpy_rows(const double* A, std::size_t ld, const double* coef, std::size_t n, double* out,
+               std::size_t k) noexcept {
+  HWY_DYNAMIC_DISPATCH(AxpyRowsF64)(A, ld, coef, n, out, k);
+}
+void axpy_rows(const float* A, std::size_t ld, const float* coef, std::size_t n, float* out, std::size_t k) noexcept {
+  HWY_DYNAMIC_DISPATCH(AxpyRowsF32)(A, ld, coef, n, out, k);
+}
 void confidence_gram_apply(const double* Y, std::size_t ld, const std::int32_t* idx, const double* conf,
                            std::size_t n, double shift, double a, double b, const double* p, double* out,
                            std::size_t k) noexcept {

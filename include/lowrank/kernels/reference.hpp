@@ -98,6 +98,13 @@ void csr_spmm_rows(const P* row_ptr, const I* cols, const T* values, const T* X,
   }
 }
 
+/// out += Σ_j coef[j]·a_j over n rows a_j = A + j·ld of k entries each: y = Aᵀ·coef for a row-major A
+/// (a GEMV by rows; for a symmetric A it is A·coef).
+template <class T>
+void axpy_rows(const T* A, std::size_t ld, const T* coef, std::size_t n, T* out, std::size_t k) noexcept {
+  for (std::size_t j = 0; j < n; ++j) axpy(coef[j], A + j * ld, out, k);
+}
+
 /// The implicit-ALS product over one user's interactions:
 /// out += Σ_j (a·c_j + b·(c_j − shift)·(y_j·p))·y_j, y_j = Y + idx[j]·ld (k entries), c_j = conf[j].
 /// With a = 0, b = 1 it adds Yᵤᵀ(Cᵤ − shift·I)Yᵤ·p; with a = 1, b = −1 it adds Yᵤᵀcᵤ − Yᵤᵀ(Cᵤ − shift·I)Yᵤ·p.
