@@ -1,8 +1,9 @@
 #pragma once
 /// \file svd/detail/orthogonalize.hpp  Orthonormalization used by the truncated solvers. Not stable API.
 ///
-/// - `orthonormalize(Y)`: thin orthonormal basis of a tall block. CholeskyQR2 (Fukaya et al. 2014: two
-///   Cholesky-QR passes, all BLAS-3, orthogonal to O(ε) when κ(Y) ≲ ε^{-1/2}), in place; when the first
+/// - `cholesky_qr2(Y, R)`: Y = Q·R by two Cholesky-QR passes (Fukaya et al. 2014), all BLAS-3,
+///   backward stable and orthogonal to O(ε) when κ(Y) ≲ ε^{-1/2}; refuses (Y untouched) otherwise.
+/// - `orthonormalize(Y)`: thin orthonormal basis of a tall block: cholesky_qr2 in place; when the first
 ///   Cholesky fails or κ(R) ≥ 1/(2√ε) (ill-conditioned or rank-deficient Y) it uses Householder QR
 ///   (LAPACK geqrf + orgqr via Eigen) on the untouched Y, which always returns orthonormal columns.
 /// - `orthogonalize_against(Q, v)`: classical Gram–Schmidt repeated while the norm drops by more than
@@ -10,13 +11,13 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <Eigen/QR>
-#include <Eigen/SVD>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 
 #include "lowrank/error.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
+#include "lowrank/svd/golub_kahan.hpp"
 #include "lowrank/kernels.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/types.hpp"
@@ -48,6 +49,51 @@ void householder_orthonormalize(Matrix<Scalar>& Y) {
   qr.householderQ().applyThisOnTheLeft(Y);
 }
 
+/// What cholesky_qr2() left in Y.
+enum class CholeskyQr { untouched, first_pass, done };
+
+/// CholeskyQR2 in place (Fukaya et al. 2014; Yamamoto et al. 2015): Y (m×l) := Q with Y = Q·R, R (l×l,
+/// upper triangular) in `R`. Backward stable, ‖Q·R − Y‖ = O(ε‖Y‖) and ‖QᵀQ − I‖ = O(ε), when
+/// κ(Y) < 1/(2√ε); otherwise it returns `untouched` (Y and R unchanged) before writing anything.
+/// `first_pass` (Y = Q₁ from the first pass, R = R₁) means the second Cholesky failed, which that
+/// bound rules out in exact arithmetic; callers treat it as a failure. `passes` = 1 stops after the
+/// first pass (half the work; Y is then a basis with ‖YᵀY − I‖ ≲ κ²ε ≤ 1/4 and returns `done`).
+template <class Scalar>
+CholeskyQr cholesky_qr2(Matrix<Scalar>& Y, Matrix<Scalar>& R, int passes = 2) {
+  const Index l = Y.cols();
+  Matrix<Scalar> G;
+  gram_lower(Y, G);
+  // a NaN or Inf in Y, or an overflowing column norm, shows on G's diagonal (G_ii = Σ y_ki²): a
+  // vectorized check instead of a scalar pass over all of Y
+  if (!G.diagonal().allFinite()) return CholeskyQr::untouched;
+  Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
+  if (llt.info() != Eigen::Success) return CholeskyQr::untouched;
+  // The first pass overwrites Y (no copy: Y is the big array, users × l at scale), so it runs only where
+  // the second pass is sure to succeed, κ(R) = κ(Y) < 1/(2√ε) (then ‖Q₁ᵀQ₁ − I‖ ≈ κ²ε ≤ 1/4). κ(R) from
+  // the singular values of the l×l factor (Golub–Kahan, values only: O(l³), nothing next to the m·l²
+  // of the Gram matrix; absolute error ε·σ₁, far below the 2√ε·σ₁ threshold). A diagonal ratio can miss
+  // a Kahan-like R.
+  Matrix<Scalar> R1 = llt.matrixU();
+  GolubKahanOptions values_only;
+  values_only.vectors = Vectors::none;
+  const Vector<Scalar> sv = golub_kahan_svd(R1, values_only).S;
+  if (!(sv(l - 1) > sv(0) * Scalar(2 * std::sqrt(std::numeric_limits<Scalar>::epsilon()))))
+    return CholeskyQr::untouched;
+  solve_right_cholesky(Y, llt);  // Y ← Y R₁⁻¹
+  R.swap(R1);
+  if (passes == 1) return CholeskyQr::done;  // ‖QᵀQ − I‖ ≲ κ²ε ≤ 1/4: a well-conditioned basis, not orthonormal
+  gram_lower(Y, G);
+  LOWRANK_CHECK(G.diagonal().allFinite(), non_finite, "orthonormalize: the Cholesky-QR basis overflowed");
+  const Scalar off = (G - Matrix<Scalar>::Identity(l, l)).template lpNorm<Eigen::Infinity>();
+  if (!(off < Scalar(0.5))) return CholeskyQr::first_pass;
+  Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
+  if (llt2.info() != Eigen::Success) return CholeskyQr::first_pass;
+  // G ≈ I within 1/2: R₂'s singular values lie in [√½, √(3/2)], so Y R₂⁻¹ is finite when Y is
+  solve_right_cholesky(Y, llt2);
+  R = Matrix<Scalar>(llt2.matrixU()) * R.template triangularView<Eigen::Upper>();  // R = R₂·R₁
+  return CholeskyQr::done;
+}
+
 /// Replaces the columns of Y (m×l, l <= m) by an orthonormal basis of their span (completed arbitrarily
 /// but deterministically when Y is rank-deficient). Returns true when CholeskyQR2 sufficed.
 template <class Scalar>
@@ -55,36 +101,23 @@ bool orthonormalize(Matrix<Scalar>& Y) {
   const Index l = Y.cols();
   if (l == 0) return true;
   if (Y.rows() >= 4 * l) {
-    Matrix<Scalar> G;
-    gram_lower(Y, G);
-    Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
-    bool ok = llt.info() == Eigen::Success;
-    if (ok) {
-      // The first pass overwrites Y (no copy: Y is the big array, users × l at scale), so it runs only
-      // where the second pass is sure to succeed, κ(R) = κ(Y) < 1/(2√ε) (then ‖Q₁ᵀQ₁ − I‖ ≈ κ²ε ≤ 1/4);
-      // otherwise Householder starts from the untouched Y. κ(R) from the SVD of the l×l factor: O(l³),
-      // nothing next to the m·l² of the Gram matrix. (A diagonal ratio can miss a Kahan-like R.)
-      const Eigen::JacobiSVD<Matrix<Scalar>> rs(Matrix<Scalar>(llt.matrixU()));
-      const auto& sv = rs.singularValues();
-      ok = sv(l - 1) > sv(0) * Scalar(2 * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
-    }
-    if (ok) {
-      solve_right_cholesky(Y, llt);  // Y ← Y R⁻¹
-      LOWRANK_CHECK(Y.allFinite(), non_finite, "orthonormalize: the Cholesky-QR basis overflowed");
-      gram_lower(Y, G);
-      const Scalar off = (G - Matrix<Scalar>::Identity(l, l)).template lpNorm<Eigen::Infinity>();
-      if (off < Scalar(0.5)) {  // second pass on a nearly orthonormal Y: orthonormal to O(ε)
-        Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
-        if (llt2.info() == Eigen::Success) {
-          solve_right_cholesky(Y, llt2);
-          if (Y.allFinite()) return true;
-        }
-      }
-    }
+    Matrix<Scalar> R;
+    if (cholesky_qr2(Y, R) == CholeskyQr::done) return true;
   }
+  // Householder on the untouched Y or, after a failed second pass, on Q₁ (same span)
   householder_orthonormalize(Y);
   LOWRANK_CHECK(Y.allFinite(), non_finite, "orthonormalize: the basis is not finite");
   return false;
+}
+
+/// Makes Y's columns a well-conditioned basis of their span (‖YᵀY − I‖ ≈ κ(Y)²ε ≲ 1/4) by one
+/// Cholesky-QR pass where κ(Y) allows, else orthonormalize(Y). For the inner blocks of subspace
+/// iteration, where only the span is used (the next operator product): half of orthonormalize's work.
+template <class Scalar>
+void condition_basis(Matrix<Scalar>& Y) {
+  Matrix<Scalar> R;
+  if (Y.cols() > 0 && Y.rows() >= 4 * Y.cols() && cholesky_qr2(Y, R, 1) == CholeskyQr::done) return;
+  orthonormalize(Y);
 }
 
 /// Removes from v its components along the orthonormal columns of Q (CGS2 with a 1/√2 test, ≤ 3 passes)
@@ -220,6 +253,10 @@ namespace lowrank::detail {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
 LOWRANK_EXTERN_TEMPLATE(void householder_orthonormalize<float>(Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(void householder_orthonormalize<double>(Matrix<double>&))
+LOWRANK_EXTERN_TEMPLATE(CholeskyQr cholesky_qr2<float>(Matrix<float>&, Matrix<float>&, int))
+LOWRANK_EXTERN_TEMPLATE(CholeskyQr cholesky_qr2<double>(Matrix<double>&, Matrix<double>&, int))
+LOWRANK_EXTERN_TEMPLATE(void condition_basis<float>(Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(void condition_basis<double>(Matrix<double>&))
 LOWRANK_EXTERN_TEMPLATE(bool orthonormalize<float>(Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(bool orthonormalize<double>(Matrix<double>&))
 }  // namespace lowrank::detail
