@@ -61,6 +61,10 @@ enum class CholeskyQr { untouched, first_pass, done };
 template <class Scalar>
 CholeskyQr cholesky_qr2(Matrix<Scalar>& Y, Matrix<Scalar>& R, int passes = 2) {
   const Index l = Y.cols();
+  if (l == 0) {
+    R.resize(0, 0);
+    return CholeskyQr::done;
+  }
   Matrix<Scalar> G;
   gram_lower(Y, G);
   // a NaN or Inf in Y, or an overflowing column norm, shows on G's diagonal (G_ii = Σ y_ki²): a
