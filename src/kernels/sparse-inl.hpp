@@ -91,39 +91,48 @@ void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RES
   }
 }
 
-// out += Σ_j coef[j]·a_j over the rows a_j = A + j·ld: four rows per pass, so `out` is loaded and stored
-// once per four rows; the FMAs run in row order, as row-at-a-time axpys would.
+// out += c0·r0 + c1·r1 + c2·r2 + c3·r3 (k entries): `out` loaded and stored once for four rows, the FMAs
+// in row order, as four row-at-a-time axpys would run them. Shared by axpy_rows and the ALS kernel.
+template <class D, class T>
+HWY_INLINE void AddFourScaledRows(D d, T c0, const T* HWY_RESTRICT r0, T c1, const T* HWY_RESTRICT r1, T c2,
+                                  const T* HWY_RESTRICT r2, T c3, const T* HWY_RESTRICT r3, T* HWY_RESTRICT out,
+                                  size_t k) {
+  const size_t N = hn::Lanes(d);
+  const auto v0 = hn::Set(d, c0), v1 = hn::Set(d, c1), v2 = hn::Set(d, c2), v3 = hn::Set(d, c3);
+  size_t i = 0;
+  for (; i + N <= k; i += N) {
+    auto o = hn::LoadU(d, out + i);
+    o = hn::MulAdd(v0, hn::LoadU(d, r0 + i), o);
+    o = hn::MulAdd(v1, hn::LoadU(d, r1 + i), o);
+    o = hn::MulAdd(v2, hn::LoadU(d, r2 + i), o);
+    o = hn::MulAdd(v3, hn::LoadU(d, r3 + i), o);
+    hn::StoreU(o, d, out + i);
+  }
+  for (; i < k; ++i) out[i] += c0 * r0[i] + c1 * r1[i] + c2 * r2[i] + c3 * r3[i];
+}
+
+// out += c·r (k entries): the one-row remainder of AddFourScaledRows.
+template <class D, class T>
+HWY_INLINE void AddScaledRow(D d, T c, const T* HWY_RESTRICT r, T* HWY_RESTRICT out, size_t k) {
+  const size_t N = hn::Lanes(d);
+  const auto v = hn::Set(d, c);
+  size_t i = 0;
+  for (; i + N <= k; i += N) hn::StoreU(hn::MulAdd(v, hn::LoadU(d, r + i), hn::LoadU(d, out + i)), d, out + i);
+  for (; i < k; ++i) out[i] += c * r[i];
+}
+
+// out += Σ_j coef[j]·a_j over the rows a_j = A + j·ld, four rows per pass over `out`.
 template <class T>
 void AxpyRowsImpl(const T* HWY_RESTRICT A, size_t ld, const T* HWY_RESTRICT coef, size_t n, T* HWY_RESTRICT out,
                   size_t k) {
   const hn::ScalableTag<T> d;
-  const size_t N = hn::Lanes(d);
   size_t j = 0;
   for (; j + 4 <= n; j += 4) {
-    const T* HWY_RESTRICT r0 = A + j * ld;
-    const T* HWY_RESTRICT r1 = r0 + ld;
-    const T* HWY_RESTRICT r2 = r1 + ld;
-    const T* HWY_RESTRICT r3 = r2 + ld;
-    const T c0 = coef[j], c1 = coef[j + 1], c2 = coef[j + 2], c3 = coef[j + 3];
-    const auto v0 = hn::Set(d, c0), v1 = hn::Set(d, c1), v2 = hn::Set(d, c2), v3 = hn::Set(d, c3);
-    size_t i = 0;
-    for (; i + N <= k; i += N) {
-      auto o = hn::LoadU(d, out + i);
-      o = hn::MulAdd(v0, hn::LoadU(d, r0 + i), o);
-      o = hn::MulAdd(v1, hn::LoadU(d, r1 + i), o);
-      o = hn::MulAdd(v2, hn::LoadU(d, r2 + i), o);
-      o = hn::MulAdd(v3, hn::LoadU(d, r3 + i), o);
-      hn::StoreU(o, d, out + i);
-    }
-    for (; i < k; ++i) out[i] += c0 * r0[i] + c1 * r1[i] + c2 * r2[i] + c3 * r3[i];
+    const T* r0 = A + j * ld;
+    AddFourScaledRows(d, coef[j], r0, coef[j + 1], r0 + ld, coef[j + 2], r0 + 2 * ld, coef[j + 3], r0 + 3 * ld,
+                      out, k);
   }
-  for (; j < n; ++j) {
-    const T* HWY_RESTRICT r = A + j * ld;
-    const auto v = hn::Set(d, coef[j]);
-    size_t i = 0;
-    for (; i + N <= k; i += N) hn::StoreU(hn::MulAdd(v, hn::LoadU(d, r + i), hn::LoadU(d, out + i)), d, out + i);
-    for (; i < k; ++i) out[i] += coef[j] * r[i];
-  }
+  for (; j < n; ++j) AddScaledRow(d, coef[j], A + j * ld, out, k);
 }
 
 // out += Σ_j (a·c_j + b·(c_j − shift)·(y_j·p))·y_j over the gathered rows y_j = Y + idx[j]·ld. One call
@@ -164,18 +173,8 @@ void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* 
       d2 += y2[t] * p[t];
       d3 += y3[t] * p[t];
     }
-    const T c0 = coefficient(j, d0), c1 = coefficient(j + 1, d1), c2 = coefficient(j + 2, d2),
-            c3 = coefficient(j + 3, d3);
-    const auto v0 = hn::Set(d, c0), v1 = hn::Set(d, c1), v2 = hn::Set(d, c2), v3 = hn::Set(d, c3);
-    for (i = 0; i + N <= k; i += N) {
-      auto o = hn::LoadU(d, out + i);
-      o = hn::MulAdd(v0, hn::LoadU(d, y0 + i), o);
-      o = hn::MulAdd(v1, hn::LoadU(d, y1 + i), o);
-      o = hn::MulAdd(v2, hn::LoadU(d, y2 + i), o);
-      o = hn::MulAdd(v3, hn::LoadU(d, y3 + i), o);
-      hn::StoreU(o, d, out + i);
-    }
-    for (; i < k; ++i) out[i] += c0 * y0[i] + c1 * y1[i] + c2 * y2[i] + c3 * y3[i];
+    AddFourScaledRows(d, coefficient(j, d0), y0, coefficient(j + 1, d1), y1, coefficient(j + 2, d2), y2,
+                      coefficient(j + 3, d3), y3, out, k);
   }
   for (; j < n; ++j) {  // the last n mod 4 rows one at a time
     const T* HWY_RESTRICT y = Y + size_t(idx[j]) * ld;
@@ -184,10 +183,7 @@ void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* 
     for (; i + N <= k; i += N) s0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, p + i), s0);
     T s = hn::GetLane(hn::SumOfLanes(d, s0));
     for (; i < k; ++i) s += y[i] * p[i];
-    const T coef = coefficient(j, s);
-    const auto vc = hn::Set(d, coef);
-    for (i = 0; i + N <= k; i += N) hn::StoreU(hn::MulAdd(vc, hn::LoadU(d, y + i), hn::LoadU(d, out + i)), d, out + i);
-    for (; i < k; ++i) out[i] += coef * y[i];
+    AddScaledRow(d, coefficient(j, s), y, out, k);
   }
 }
 
