@@ -1,6 +1,7 @@
-// Per-target CSR × dense-block kernel (Highway). Included once per SIMD target by sparse.cpp.
-// For each output row, a strip of up to 8 vectors of Y stays in registers while the row's nonzeros
-// stream past, so Y is written once per strip instead of once per nonzero (the axpy formulation).
+// Per-target kernels that add scaled (often gathered) rows into an output row (Highway): CSR × dense
+// block (SpMM), axpy_rows and the implicit-ALS confidence product. Included once per SIMD target by
+// sparse.cpp. Each keeps a strip of up to 8 vectors of the output row in registers while the input rows
+// stream past, so the output is written once per strip instead of once per input row.
 #if defined(LOWRANK_KERNELS_SPARSE_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef LOWRANK_KERNELS_SPARSE_INL_H_
 #undef LOWRANK_KERNELS_SPARSE_INL_H_
@@ -10,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
@@ -18,27 +20,32 @@ HWY_BEFORE_NAMESPACE();
 namespace lowrank::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// One strip of V vectors (V·Lanes columns starting at j) of output row y: the V accumulators stay in
-// registers while the row's nonzeros stream past. Each accumulator is one dependent FMA per nonzero, so
-// wider strips (fewer passes over the row, more independent FMAs per nonzero) hide the FMA latency;
-// V = 8 leaves registers for the broadcast on 16-register targets. X rows a few nonzeros ahead are
-// prefetched: they are random gathers from a table that rarely fits in L2 (3.7 k × 64 doubles = 1.9 MB).
-template <int V, class D, class T>
-HWY_INLINE void CsrSpmmStrip(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_RESTRICT values, int64_t p0,
-                             int64_t p1, int64_t p_end, const T* HWY_RESTRICT X, size_t k, size_t j,
-                             T* HWY_RESTRICT y) {
+// One strip of V vectors of an output row: acc = (out or 0) + Σ_{p in [begin, end)} coef_at(p)·row_at(p),
+// where row_at(p) points at the strip's first column of the p-th input row. The V accumulators stay in
+// registers while the input rows stream past, so the output is written once per strip, not once per
+// row. Each accumulator is one dependent FMA per row, so wider strips (fewer passes, more independent
+// FMAs per row) hide the FMA latency; V = 8 leaves registers for the broadcast on 16-register targets.
+// `ahead(p)` runs before row p (the SpMM prefetches X rows a few nonzeros ahead there).
+template <int V, class D, class T, class CoefAt, class RowAt, class Ahead>
+HWY_INLINE void AccumulateStrip(D d, int64_t begin, int64_t end, const CoefAt& coef_at, const RowAt& row_at,
+                                const Ahead& ahead, bool add_to_out, T* HWY_RESTRICT out) {
   const size_t N = hn::Lanes(d);
-  constexpr int64_t kAhead = 8;
-  const size_t line = 64 / sizeof(T), strip = size_t(V) * N;
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
   auto a4 = hn::Zero(d), a5 = hn::Zero(d), a6 = hn::Zero(d), a7 = hn::Zero(d);
-  for (int64_t p = p0; p < p1; ++p) {
-    if (p + kAhead < p_end) {
-      const T* ahead = X + size_t(cols[p + kAhead]) * k + j;
-      for (size_t o = 0; o < strip; o += line) hwy::Prefetch(ahead + o);
-    }
-    const auto v = hn::Set(d, values[p]);
-    const T* x = X + size_t(cols[p]) * k + j;
+  if (add_to_out) {
+    a0 = hn::LoadU(d, out);
+    if constexpr (V > 1) a1 = hn::LoadU(d, out + 1 * N);
+    if constexpr (V > 2) a2 = hn::LoadU(d, out + 2 * N);
+    if constexpr (V > 3) a3 = hn::LoadU(d, out + 3 * N);
+    if constexpr (V > 4) a4 = hn::LoadU(d, out + 4 * N);
+    if constexpr (V > 5) a5 = hn::LoadU(d, out + 5 * N);
+    if constexpr (V > 6) a6 = hn::LoadU(d, out + 6 * N);
+    if constexpr (V > 7) a7 = hn::LoadU(d, out + 7 * N);
+  }
+  for (int64_t p = begin; p < end; ++p) {
+    ahead(p);
+    const auto v = hn::Set(d, coef_at(p));
+    const T* HWY_RESTRICT x = row_at(p);
     a0 = hn::MulAdd(v, hn::LoadU(d, x), a0);
     if constexpr (V > 1) a1 = hn::MulAdd(v, hn::LoadU(d, x + 1 * N), a1);
     if constexpr (V > 2) a2 = hn::MulAdd(v, hn::LoadU(d, x + 2 * N), a2);
@@ -48,41 +55,64 @@ HWY_INLINE void CsrSpmmStrip(D d, const int32_t* HWY_RESTRICT cols, const T* HWY
     if constexpr (V > 6) a6 = hn::MulAdd(v, hn::LoadU(d, x + 6 * N), a6);
     if constexpr (V > 7) a7 = hn::MulAdd(v, hn::LoadU(d, x + 7 * N), a7);
   }
-  hn::StoreU(a0, d, y + j);
-  if constexpr (V > 1) hn::StoreU(a1, d, y + j + 1 * N);
-  if constexpr (V > 2) hn::StoreU(a2, d, y + j + 2 * N);
-  if constexpr (V > 3) hn::StoreU(a3, d, y + j + 3 * N);
-  if constexpr (V > 4) hn::StoreU(a4, d, y + j + 4 * N);
-  if constexpr (V > 5) hn::StoreU(a5, d, y + j + 5 * N);
-  if constexpr (V > 6) hn::StoreU(a6, d, y + j + 6 * N);
-  if constexpr (V > 7) hn::StoreU(a7, d, y + j + 7 * N);
+  hn::StoreU(a0, d, out);
+  if constexpr (V > 1) hn::StoreU(a1, d, out + 1 * N);
+  if constexpr (V > 2) hn::StoreU(a2, d, out + 2 * N);
+  if constexpr (V > 3) hn::StoreU(a3, d, out + 3 * N);
+  if constexpr (V > 4) hn::StoreU(a4, d, out + 4 * N);
+  if constexpr (V > 5) hn::StoreU(a5, d, out + 5 * N);
+  if constexpr (V > 6) hn::StoreU(a6, d, out + 6 * N);
+  if constexpr (V > 7) hn::StoreU(a7, d, out + 7 * N);
 }
 
-// Y(rows row_begin..row_end) = A·X, X and Y row-major with k columns: strips of 8 vectors, then one
-// strip of the remaining whole vectors, then the scalar tail (k not a multiple of the lane count).
+// Covers the columns [0, k − k mod Lanes) with strips: strip(std::integral_constant<int, V>, j) for strips
+// of 8 vectors, then one strip of the remaining whole vectors. Returns the first column left over (the
+// scalar tail, for k not a multiple of the lane count).
+template <class D, class StripAt>
+HWY_INLINE size_t ForEachStrip(D d, size_t k, const StripAt& strip) {
+  const size_t N = hn::Lanes(d);
+  size_t j = 0;
+  for (; j + 8 * N <= k; j += 8 * N) strip(std::integral_constant<int, 8>(), j);
+  switch ((k - j) / N) {
+    case 7: strip(std::integral_constant<int, 7>(), j); break;
+    case 6: strip(std::integral_constant<int, 6>(), j); break;
+    case 5: strip(std::integral_constant<int, 5>(), j); break;
+    case 4: strip(std::integral_constant<int, 4>(), j); break;
+    case 3: strip(std::integral_constant<int, 3>(), j); break;
+    case 2: strip(std::integral_constant<int, 2>(), j); break;
+    case 1: strip(std::integral_constant<int, 1>(), j); break;
+    default: break;
+  }
+  return j + (k - j) / N * N;
+}
+
+// Y(rows row_begin..row_end) = A·X, X and Y row-major with k columns. X rows a few nonzeros ahead are
+// prefetched: they are random gathers from a table that rarely fits in L2 (3.7 k × 64 doubles = 1.9 MB).
 template <class T>
 void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
                      const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
                      size_t row_begin, size_t row_end) {
   const hn::ScalableTag<T> d;
-  const size_t N = hn::Lanes(d);
+  constexpr int64_t kAhead = 8;
   const int64_t p_end = row_ptr[row_end];
+  const size_t line = 64 / sizeof(T);
   for (size_t r = row_begin; r < row_end; ++r) {
     T* y = Y + r * k;
     const int64_t p0 = row_ptr[r], p1 = row_ptr[r + 1];
-    size_t j = 0;
-    for (; j + 8 * N <= k; j += 8 * N) CsrSpmmStrip<8>(d, cols, values, p0, p1, p_end, X, k, j, y);
-    switch ((k - j) / N) {
-      case 7: CsrSpmmStrip<7>(d, cols, values, p0, p1, p_end, X, k, j, y); break;
-      case 6: CsrSpmmStrip<6>(d, cols, values, p0, p1, p_end, X, k, j, y); break;
-      case 5: CsrSpmmStrip<5>(d, cols, values, p0, p1, p_end, X, k, j, y); break;
-      case 4: CsrSpmmStrip<4>(d, cols, values, p0, p1, p_end, X, k, j, y); break;
-      case 3: CsrSpmmStrip<3>(d, cols, values, p0, p1, p_end, X, k, j, y); break;
-      case 2: CsrSpmmStrip<2>(d, cols, values, p0, p1, p_end, X, k, j, y); break;
-      case 1: CsrSpmmStrip<1>(d, cols, values, p0, p1, p_end, X, k, j, y); break;
-      default: break;
-    }
-    j += (k - j) / N * N;
+    const auto value_at = [&](int64_t p) { return values[p]; };
+    size_t j = ForEachStrip(d, k, [&](auto width, size_t j0) {
+      constexpr int V = decltype(width)::value;
+      const size_t strip = size_t(V) * hn::Lanes(d);
+      AccumulateStrip<V>(
+          d, p0, p1, value_at, [&](int64_t p) { return X + size_t(cols[p]) * k + j0; },
+          [&](int64_t p) {
+            if (p + kAhead < p_end) {
+              const T* next = X + size_t(cols[p + kAhead]) * k + j0;
+              for (size_t o = 0; o < strip; o += line) hwy::Prefetch(next + o);
+            }
+          },
+          false, y + j0);
+    });
     for (; j < k; ++j) {
       T a = 0;
       for (int64_t p = p0; p < p1; ++p) a += values[p] * X[size_t(cols[p]) * k + j];
@@ -91,99 +121,94 @@ void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RES
   }
 }
 
-// out += c0·r0 + c1·r1 + c2·r2 + c3·r3 (k entries): `out` loaded and stored once for four rows, the FMAs
-// in row order, as four row-at-a-time axpys would run them. Shared by axpy_rows and the ALS kernel.
-template <class D, class T>
-HWY_INLINE void AddFourScaledRows(D d, T c0, const T* HWY_RESTRICT r0, T c1, const T* HWY_RESTRICT r1, T c2,
-                                  const T* HWY_RESTRICT r2, T c3, const T* HWY_RESTRICT r3, T* HWY_RESTRICT out,
-                                  size_t k) {
-  const size_t N = hn::Lanes(d);
-  const auto v0 = hn::Set(d, c0), v1 = hn::Set(d, c1), v2 = hn::Set(d, c2), v3 = hn::Set(d, c3);
-  size_t i = 0;
-  for (; i + N <= k; i += N) {
-    auto o = hn::LoadU(d, out + i);
-    o = hn::MulAdd(v0, hn::LoadU(d, r0 + i), o);
-    o = hn::MulAdd(v1, hn::LoadU(d, r1 + i), o);
-    o = hn::MulAdd(v2, hn::LoadU(d, r2 + i), o);
-    o = hn::MulAdd(v3, hn::LoadU(d, r3 + i), o);
-    hn::StoreU(o, d, out + i);
+// out += Σ_{j<n} coef_at(j)·row_at(j) (k entries), out held in registers per strip; FMAs in row order, as
+// n row-at-a-time axpys would run them. Shared by axpy_rows and the ALS kernel.
+template <class D, class T, class CoefAt, class RowAt>
+HWY_INLINE void AddScaledRows(D d, size_t n, const CoefAt& coef_at, const RowAt& row_at, T* HWY_RESTRICT out,
+                              size_t k) {
+  const size_t tail = ForEachStrip(d, k, [&](auto width, size_t j0) {
+    AccumulateStrip<decltype(width)::value>(
+        d, 0, int64_t(n), coef_at, [&](int64_t j) { return row_at(size_t(j)) + j0; }, [](int64_t) {}, true,
+        out + j0);
+  });
+  for (size_t j = 0; j < n; ++j) {
+    const T c = coef_at(int64_t(j));
+    const T* HWY_RESTRICT r = row_at(j);
+    for (size_t i = tail; i < k; ++i) out[i] += c * r[i];
   }
-  for (; i < k; ++i) out[i] += c0 * r0[i] + c1 * r1[i] + c2 * r2[i] + c3 * r3[i];
 }
 
-// out += c·r (k entries): the one-row remainder of AddFourScaledRows.
-template <class D, class T>
-HWY_INLINE void AddScaledRow(D d, T c, const T* HWY_RESTRICT r, T* HWY_RESTRICT out, size_t k) {
-  const size_t N = hn::Lanes(d);
-  const auto v = hn::Set(d, c);
-  size_t i = 0;
-  for (; i + N <= k; i += N) hn::StoreU(hn::MulAdd(v, hn::LoadU(d, r + i), hn::LoadU(d, out + i)), d, out + i);
-  for (; i < k; ++i) out[i] += c * r[i];
-}
-
-// out += Σ_j coef[j]·a_j over the rows a_j = A + j·ld, four rows per pass over `out`.
+// out += Σ_j coef[j]·a_j over the rows a_j = A + j·ld.
 template <class T>
 void AxpyRowsImpl(const T* HWY_RESTRICT A, size_t ld, const T* HWY_RESTRICT coef, size_t n, T* HWY_RESTRICT out,
                   size_t k) {
   const hn::ScalableTag<T> d;
-  size_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const T* r0 = A + j * ld;
-    AddFourScaledRows(d, coef[j], r0, coef[j + 1], r0 + ld, coef[j + 2], r0 + 2 * ld, coef[j + 3], r0 + 3 * ld,
-                      out, k);
-  }
-  for (; j < n; ++j) AddScaledRow(d, coef[j], A + j * ld, out, k);
+  AddScaledRows(
+      d, n, [&](int64_t j) { return coef[j]; }, [&](size_t j) { return A + j * ld; }, out, k);
 }
 
 // out += Σ_j (a·c_j + b·(c_j − shift)·(y_j·p))·y_j over the gathered rows y_j = Y + idx[j]·ld. One call
 // per user of the ALS conjugate-gradient solve, instead of a dispatched dot and axpy per interaction.
-// Rows go in groups of four: four independent dot chains hide the FMA latency, and `out` is loaded and
-// stored once per group instead of once per row. The FMAs into `out` run in row order, as one row at a
-// time would. Rows a group ahead are prefetched (random gathers from an item-factor table).
+// Two passes per chunk of rows: first the dots, four rows at a time (four independent FMA chains), then
+// out += Σ coef_j·y_j with out in registers (AddScaledRows) while the chunk's rows are still in L1.
+// Holding out in registers over the chunk, instead of loading and storing it per group of four rows,
+// cut this kernel's instructions by a tenth. No software prefetch: a CG solve visits the same rows four
+// times in a row, and the prefetches (a fifth of the instructions) made the ML-1M epoch 5 % slower and
+// the 5 M-interaction one no faster (bench_rec_models, bench_scale).
 template <class T>
 void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* HWY_RESTRICT idx,
                              const T* HWY_RESTRICT conf, size_t n, T shift, T a, T b, const T* HWY_RESTRICT p,
                              T* HWY_RESTRICT out, size_t k) {
   const hn::ScalableTag<T> d;
   const size_t N = hn::Lanes(d);
-  const size_t line = 64 / sizeof(T);
+  constexpr size_t kChunk = 32;  // 32 rows of 64 doubles: 16 KB, half of a typical L1
+  const T* rows[kChunk];
+  T coef[kChunk];
   const auto coefficient = [&](size_t j, T dot) { return a * conf[j] + b * (conf[j] - shift) * dot; };
-  size_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    for (size_t ahead = j + 4; ahead < j + 8 && ahead < n; ++ahead)
-      for (size_t o = 0; o < k; o += line) hwy::Prefetch(Y + size_t(idx[ahead]) * ld + o);
-    const T* HWY_RESTRICT y0 = Y + size_t(idx[j]) * ld;
-    const T* HWY_RESTRICT y1 = Y + size_t(idx[j + 1]) * ld;
-    const T* HWY_RESTRICT y2 = Y + size_t(idx[j + 2]) * ld;
-    const T* HWY_RESTRICT y3 = Y + size_t(idx[j + 3]) * ld;
-    auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
-    size_t i = 0;
-    for (; i + N <= k; i += N) {
-      const auto pv = hn::LoadU(d, p + i);
-      s0 = hn::MulAdd(hn::LoadU(d, y0 + i), pv, s0);
-      s1 = hn::MulAdd(hn::LoadU(d, y1 + i), pv, s1);
-      s2 = hn::MulAdd(hn::LoadU(d, y2 + i), pv, s2);
-      s3 = hn::MulAdd(hn::LoadU(d, y3 + i), pv, s3);
+  for (size_t j0 = 0; j0 < n; j0 += kChunk) {
+    const size_t len = n - j0 < kChunk ? n - j0 : kChunk;
+    for (size_t t = 0; t < len; ++t) {
+      rows[t] = Y + size_t(idx[j0 + t]) * ld;
     }
-    T d0 = hn::GetLane(hn::SumOfLanes(d, s0)), d1 = hn::GetLane(hn::SumOfLanes(d, s1));
-    T d2 = hn::GetLane(hn::SumOfLanes(d, s2)), d3 = hn::GetLane(hn::SumOfLanes(d, s3));
-    for (size_t t = i; t < k; ++t) {
-      d0 += y0[t] * p[t];
-      d1 += y1[t] * p[t];
-      d2 += y2[t] * p[t];
-      d3 += y3[t] * p[t];
+    size_t t = 0;
+    for (; t + 4 <= len; t += 4) {
+      const T* HWY_RESTRICT y0 = rows[t];
+      const T* HWY_RESTRICT y1 = rows[t + 1];
+      const T* HWY_RESTRICT y2 = rows[t + 2];
+      const T* HWY_RESTRICT y3 = rows[t + 3];
+      auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+      size_t i = 0;
+      for (; i + N <= k; i += N) {
+        const auto pv = hn::LoadU(d, p + i);
+        s0 = hn::MulAdd(hn::LoadU(d, y0 + i), pv, s0);
+        s1 = hn::MulAdd(hn::LoadU(d, y1 + i), pv, s1);
+        s2 = hn::MulAdd(hn::LoadU(d, y2 + i), pv, s2);
+        s3 = hn::MulAdd(hn::LoadU(d, y3 + i), pv, s3);
+      }
+      T d0 = hn::GetLane(hn::SumOfLanes(d, s0)), d1 = hn::GetLane(hn::SumOfLanes(d, s1));
+      T d2 = hn::GetLane(hn::SumOfLanes(d, s2)), d3 = hn::GetLane(hn::SumOfLanes(d, s3));
+      for (; i < k; ++i) {
+        d0 += y0[i] * p[i];
+        d1 += y1[i] * p[i];
+        d2 += y2[i] * p[i];
+        d3 += y3[i] * p[i];
+      }
+      coef[t] = coefficient(j0 + t, d0);
+      coef[t + 1] = coefficient(j0 + t + 1, d1);
+      coef[t + 2] = coefficient(j0 + t + 2, d2);
+      coef[t + 3] = coefficient(j0 + t + 3, d3);
     }
-    AddFourScaledRows(d, coefficient(j, d0), y0, coefficient(j + 1, d1), y1, coefficient(j + 2, d2), y2,
-                      coefficient(j + 3, d3), y3, out, k);
-  }
-  for (; j < n; ++j) {  // the last n mod 4 rows one at a time
-    const T* HWY_RESTRICT y = Y + size_t(idx[j]) * ld;
-    auto s0 = hn::Zero(d);
-    size_t i = 0;
-    for (; i + N <= k; i += N) s0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, p + i), s0);
-    T s = hn::GetLane(hn::SumOfLanes(d, s0));
-    for (; i < k; ++i) s += y[i] * p[i];
-    AddScaledRow(d, coefficient(j, s), y, out, k);
+    for (; t < len; ++t) {  // the last len mod 4 rows one at a time
+      const T* HWY_RESTRICT y = rows[t];
+      auto s0 = hn::Zero(d);
+      size_t i = 0;
+      for (; i + N <= k; i += N) s0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, p + i), s0);
+      T s = hn::GetLane(hn::SumOfLanes(d, s0));
+      for (; i < k; ++i) s += y[i] * p[i];
+      coef[t] = coefficient(j0 + t, s);
+    }
+    AddScaledRows(
+        d, len, [&](int64_t u) { return coef[u]; }, [&](size_t u) { return rows[u]; }, out, k);
   }
 }
 
