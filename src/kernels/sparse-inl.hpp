@@ -153,8 +153,8 @@ void AxpyRowsImpl(const T* HWY_RESTRICT A, size_t ld, const T* HWY_RESTRICT coef
 // out += Σ coef_j·y_j with out in registers (AddScaledRows) while the chunk's rows are still in L1.
 // Holding out in registers over the chunk, instead of loading and storing it per group of four rows,
 // cut this kernel's instructions by a tenth. No software prefetch: a CG solve visits the same rows four
-// times in a row, and the prefetches (a fifth of the instructions) made the ML-1M epoch 5 % slower and
-// the 5 M-interaction one no faster (bench_rec_models, bench_scale).
+// times in a row, and the prefetch loop (about 26 of 85 instructions per row, callgrind) made the ML-1M
+// epoch 4–6 % slower and the 5 M-interaction one no faster (bench_rec_models, bench_scale).
 template <class T>
 void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* HWY_RESTRICT idx,
                              const T* HWY_RESTRICT conf, size_t n, T shift, T a, T b, const T* HWY_RESTRICT p,
@@ -167,9 +167,7 @@ void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* 
   const auto coefficient = [&](size_t j, T dot) { return a * conf[j] + b * (conf[j] - shift) * dot; };
   for (size_t j0 = 0; j0 < n; j0 += kChunk) {
     const size_t len = n - j0 < kChunk ? n - j0 : kChunk;
-    for (size_t t = 0; t < len; ++t) {
-      rows[t] = Y + size_t(idx[j0 + t]) * ld;
-    }
+    for (size_t t = 0; t < len; ++t) rows[t] = Y + size_t(idx[j0 + t]) * ld;
     size_t t = 0;
     for (; t + 4 <= len; t += 4) {
       const T* HWY_RESTRICT y0 = rows[t];
