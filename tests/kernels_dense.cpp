@@ -9,6 +9,7 @@
 #include <string>
 
 #include "lowrank/kernels.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"  // HouseholderQR<MatrixXd>: compiled in the library
 
 namespace k = lowrank::kernels;
 

@@ -6,6 +6,7 @@
 #include <Eigen/SVD>
 
 #include "lowrank/rec.hpp"
+#include "lowrank/svd/detail/eigen_instances.hpp"  // BDCSVD<MatrixXd>, the oracle: compiled in the library
 #include "support/data_dir.hpp"
 
 using namespace lowrank;

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <limits>
 
+#include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/types.hpp"
 
 namespace lowrank_test {
@@ -35,68 +36,24 @@ double max_abs_entry(const Eigen::MatrixBase<Derived>& A) {
 
 /// Singular values of A (descending) by Eigen's BDCSVD in double, computed on A / max|a_ij| and scaled
 /// back: the oracle for matrices without known σ.
+lowrank::Vector<double> reference_singular_values_double(const Eigen::MatrixXd& A);
 template <class Derived>
 lowrank::Vector<double> reference_singular_values(const Eigen::MatrixBase<Derived>& A) {
-  const double s = max_abs_entry(A);
-  if (!(s > 0)) return lowrank::Vector<double>::Zero(std::min(A.rows(), A.cols()));
-  const Eigen::MatrixXd As = A.template cast<double>() / s;
-  Eigen::BDCSVD<Eigen::MatrixXd> svd(As);
-  return svd.singularValues() * s;
+  return reference_singular_values_double(A.template cast<double>());
 }
 
-namespace detail {
-inline double one_norm(const Eigen::MatrixXd& M) {
-  return M.size() == 0 ? 0.0 : M.cwiseAbs().colwise().sum().maxCoeff();
-}
-inline double safe_ratio(double num, double den) {
-  if (!(num == num) || std::isinf(num)) return std::numeric_limits<double>::infinity();
-  if (den > 0) return num / den;
-  return num > 0 ? std::numeric_limits<double>::infinity() : 0.0;
-}
-}  // namespace detail
+/// The ratios of a result given in double (A, S, U, V as computed, not scaled); eps is the machine
+/// epsilon of the solver's Scalar. Compiled once in svd_checks.cpp; svd_ratios below only casts.
+SvdRatios svd_ratios_double(const Eigen::MatrixXd& A, const Eigen::VectorXd& S, const Eigen::MatrixXd& U,
+                            const Eigen::MatrixXd& V, const lowrank::Vector<double>& sigma_ref,
+                            lowrank::Vectors vec, double eps);
 
 /// Computes the LAPACK ratios of `r` for A. `sigma_ref` empty = use the BDCSVD oracle.
 template <class S, class Derived>
 SvdRatios svd_ratios(const Eigen::MatrixBase<Derived>& A, const lowrank::SvdResult<S>& r,
                      const lowrank::Vector<double>& sigma_ref, lowrank::Vectors vec) {
-  using lowrank::Index;
-  const Index m = A.rows(), n = A.cols(), k = std::min(m, n), mn = std::max(m, n);
-  const double eps = double(std::numeric_limits<S>::epsilon());
-  SvdRatios q;
-  const double s = max_abs_entry(A);
-  const double scale = s > 0 ? s : 1.0;  // divide (1/s overflows for subnormal s)
-  const Eigen::MatrixXd As = A.template cast<double>() / scale;
-  if (r.S.size() != k) {
-    q.shapes_ok = false;
-    return q;
-  }
-  const Eigen::VectorXd Sd = r.S.template cast<double>() / scale;
-  for (Index i = 0; i < k; ++i) {
-    if (!std::isfinite(Sd(i)) || Sd(i) < 0) q.sorted_ok = false;
-    if (i > 0 && !(Sd(i) <= Sd(i - 1))) q.sorted_ok = false;
-  }
-  // σ against the reference.
-  const lowrank::Vector<double> ref =
-      sigma_ref.size() == k ? lowrank::Vector<double>(sigma_ref / scale) : reference_singular_values(As);
-  const double s1 = k > 0 ? ref(0) : 0.0;
-  q.sigma = k > 0 ? detail::safe_ratio((Sd - ref).cwiseAbs().maxCoeff(), s1 * double(mn) * eps) : 0.0;
-  if (vec == lowrank::Vectors::none) {
-    q.shapes_ok = r.U.size() == 0 && r.V.size() == 0;
-    return q;
-  }
-  const Index ucols = vec == lowrank::Vectors::full ? m : k, vcols = vec == lowrank::Vectors::full ? n : k;
-  if (r.U.rows() != m || r.U.cols() != ucols || r.V.rows() != n || r.V.cols() != vcols) {
-    q.shapes_ok = false;
-    return q;
-  }
-  const Eigen::MatrixXd U = r.U.template cast<double>(), V = r.V.template cast<double>();
-  const Eigen::MatrixXd R = As - U.leftCols(k) * Sd.asDiagonal() * V.leftCols(k).transpose();
-  q.residual = detail::safe_ratio(detail::one_norm(R), detail::one_norm(As) * double(mn) * eps);
-  q.orth_u = detail::safe_ratio(detail::one_norm(Eigen::MatrixXd::Identity(ucols, ucols) - U.transpose() * U),
-                                double(m) * eps);
-  q.orth_v = detail::safe_ratio(detail::one_norm(Eigen::MatrixXd::Identity(vcols, vcols) - V.transpose() * V),
-                                double(n) * eps);
-  return q;
+  return svd_ratios_double(A.template cast<double>(), r.S.template cast<double>(), r.U.template cast<double>(),
+                           r.V.template cast<double>(), sigma_ref, vec, double(std::numeric_limits<S>::epsilon()));
 }
 
 /// REQUIREs every LAPACK ratio below `max_ratio` (and shapes, ordering), with the measured value in INFO.

@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/types.hpp"
@@ -15,72 +16,51 @@
 namespace lowrank_test {
 using lowrank::Index;
 
+/// Random m×r matrix with orthonormal columns (Householder QR of a Gaussian).
 template <class Scalar>
-lowrank::Matrix<Scalar> orthonormal(Index m, Index r, std::uint64_t seed) {
-  lowrank::Matrix<double> Q(m, r);
-  lowrank::detail::fill_gaussian<double>(Q, seed, 999);
-  lowrank::detail::householder_orthonormalize(Q);
-  return Q.cast<Scalar>();
-}
+lowrank::Matrix<Scalar> orthonormal(Index m, Index r, std::uint64_t seed);
 
 /// U diag(sigma) Vᵀ with random orthonormal U (m×r), V (n×r).
 template <class Scalar>
-lowrank::Matrix<Scalar> with_spectrum(Index m, Index n, const Eigen::VectorXd& sigma, std::uint64_t seed) {
-  const Index r = sigma.size();
-  const Eigen::MatrixXd U = orthonormal<double>(m, r, seed), V = orthonormal<double>(n, r, seed + 1);
-  return (U * sigma.asDiagonal() * V.transpose()).cast<Scalar>();
-}
+lowrank::Matrix<Scalar> with_spectrum(Index m, Index n, const Eigen::VectorXd& sigma, std::uint64_t seed);
 
 /// Rank-r signal with σ = 1, 0.9, …, plus Gaussian noise of Frobenius norm `noise`·‖signal‖.
 template <class Scalar>
-lowrank::Matrix<Scalar> noisy_low_rank(Index m, Index n, Index r, double noise, std::uint64_t seed) {
-  Eigen::VectorXd s(r);
-  for (Index i = 0; i < r; ++i) s(i) = std::pow(0.9, double(i));
-  Eigen::MatrixXd A = with_spectrum<double>(m, n, s, seed);
-  Eigen::MatrixXd E(m, n);
-  lowrank::detail::fill_gaussian<double>(E, seed + 7, 998);
-  A += noise * s.norm() / E.norm() * E;
-  return A.cast<Scalar>();
-}
+lowrank::Matrix<Scalar> noisy_low_rank(Index m, Index n, Index r, double noise, std::uint64_t seed);
 
 /// A user×item 0/1 matrix: each user rates ~density·n items drawn with power-law item popularity
 /// (weight (j+1)^-0.8), the flat-spectrum case of recommender data.
 template <class Scalar, int Options = Eigen::RowMajor>
-Eigen::SparseMatrix<Scalar, Options, int> user_item(Index m, Index n, double density, std::uint32_t seed) {
-  std::mt19937_64 gen(seed);
-  std::vector<double> w(static_cast<std::size_t>(n));
-  for (Index j = 0; j < n; ++j) w[std::size_t(j)] = std::pow(double(j + 1), -0.8);
-  std::discrete_distribution<Index> item(w.begin(), w.end());
-  std::poisson_distribution<int> count(density * double(n));
-  std::vector<Eigen::Triplet<Scalar, int>> t;
-  for (Index i = 0; i < m; ++i) {
-    const int c = std::max(1, count(gen));
-    for (int e = 0; e < c; ++e) t.emplace_back(int(i), int(item(gen)), Scalar(1));
-  }
-  Eigen::SparseMatrix<Scalar, Options, int> A(m, n);
-  A.setFromTriplets(t.begin(), t.end(), [](Scalar a, Scalar) { return a; });  // duplicates stay 1
-  A.makeCompressed();
-  return A;
-}
+Eigen::SparseMatrix<Scalar, Options, int> user_item(Index m, Index n, double density, std::uint32_t seed);
+
+// Compiled once in tests/support/truncated_fixtures.cpp, for float and double.
+#define LOWRANK_TEST_FIXTURES(S)                                                                        \
+  extern template lowrank::Matrix<S> orthonormal<S>(Index, Index, std::uint64_t);                       \
+  extern template lowrank::Matrix<S> with_spectrum<S>(Index, Index, const Eigen::VectorXd&, std::uint64_t); \
+  extern template lowrank::Matrix<S> noisy_low_rank<S>(Index, Index, Index, double, std::uint64_t);    \
+  extern template Eigen::SparseMatrix<S, Eigen::RowMajor, int> user_item<S, Eigen::RowMajor>(Index, Index, double, std::uint32_t);
+LOWRANK_TEST_FIXTURES(float)
+LOWRANK_TEST_FIXTURES(double)
+#undef LOWRANK_TEST_FIXTURES
 
 /// All singular values of A (Eigen BDCSVD, the oracle), descending, in double.
+Eigen::VectorXd oracle_sigma_double(const Eigen::MatrixXd& A);
 template <class Derived>
 Eigen::VectorXd oracle_sigma(const Eigen::MatrixBase<Derived>& A) {
-  return Eigen::BDCSVD<Eigen::MatrixXd>(A.template cast<double>()).singularValues();
+  return oracle_sigma_double(A.template cast<double>());
 }
 
 /// ‖A − Aₖ‖_F from the oracle spectrum.
 inline double best_error(const Eigen::VectorXd& sigma, Index k) { return sigma.tail(sigma.size() - k).norm(); }
 
-/// ‖A − U S Vᵀ‖_F / ‖A − Aₖ‖_F (LAPACK-style residual ratio; 1 is optimal).
+/// ‖A − U S Vᵀ‖_F / ‖A − Aₖ‖_F (LAPACK-style residual ratio; 1 is optimal), all in double.
+double residual_ratio_double(const Eigen::MatrixXd& A, const Eigen::MatrixXd& U, const Eigen::VectorXd& S,
+                             const Eigen::MatrixXd& V, const Eigen::VectorXd& sigma);
 template <class Derived, class Scalar>
 double residual_ratio(const Eigen::MatrixBase<Derived>& A, const lowrank::SvdResult<Scalar>& r,
                       const Eigen::VectorXd& sigma) {
-  const Eigen::MatrixXd Ad = A.template cast<double>();
-  const Eigen::MatrixXd R = Ad - r.U.template cast<double>() * r.S.template cast<double>().asDiagonal() *
-                                     r.V.template cast<double>().transpose();
-  const double best = best_error(sigma, r.S.size());
-  return best > 0 ? R.norm() / best : R.norm();
+  return residual_ratio_double(A.template cast<double>(), r.U.template cast<double>(), r.S.template cast<double>(),
+                               r.V.template cast<double>(), sigma);
 }
 
 /// max_i |σᵢ − σᵢ*| / σᵢ* over the computed values (absolute where σᵢ* = 0).
