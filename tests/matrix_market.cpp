@@ -76,6 +76,9 @@ TEST_CASE("matrix market: malformed input names file, line and column", "[io][er
   REQUIRE(code_of("%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 1\n2 2 2\n") == Errc::parse);
   REQUIRE(code_of("%%MatrixMarket matrix coordinate real general\n100000 100000 4000000000\n") ==
           Errc::resource_limit);
+  // Few entries, huge dimensions: the index arrays count against the budget (found by fuzzing).
+  REQUIRE(code_of("%%MatrixMarket matrix coordinate pattern general\n2000000000 2000000000 1\n1 1\n") ==
+          Errc::resource_limit);
   const std::string msg = message_of("%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1\n2 x 1\n");
   INFO(msg);
   REQUIRE(msg.find("m.mtx:4:3:") != std::string::npos);

@@ -235,6 +235,10 @@ MatrixMarketData parse_matrix_market(const std::string& text, const std::string&
   if (nnz < 0) cur.fail(0, "entry count must be >= 0");
   LOWRANK_CHECK(nnz <= max_entries / (symmetric ? 2 : 1), resource_limit, name, ": ", nnz,
                 " entries exceed the limit of ", max_entries);
+  // Found by fuzzing: a 4×444444443 file with one entry made the sparse assembly allocate an index per
+  // column (1.7 GB). The row and column index arrays count against the same budget as the entries.
+  LOWRANK_CHECK(m + n <= max_entries, resource_limit, name, ": a ", m, "×", n,
+                " sparse matrix needs index arrays of ", m + n, " entries, over the limit of ", max_entries);
   std::vector<Eigen::Triplet<double, int>> triplets;
   triplets.reserve(std::size_t(std::min<std::int64_t>(nnz, std::int64_t(text.size() / 4 + 1))) * (symmetric ? 2 : 1));
   for (std::int64_t e = 0; e < nnz; ++e) {
