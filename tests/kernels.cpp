@@ -96,6 +96,26 @@ void check_all_kernels() {
         REQUIRE(std::abs(nk[0] - nr[0]) <= T(n + 2) * 8 * std::numeric_limits<T>::epsilon() * (nr[0] + 1));
         REQUIRE(std::abs(nk[1] - nr[1]) <= T(n + 2) * 8 * std::numeric_limits<T>::epsilon() * (nr[1] + 1));
       }
+
+      // mf_sgd_step: the error from the dot, then both rows from their old values
+      {
+        const T target = T(0.3), lr = T(0.5), reg = T(0.2);
+        std::vector<T> p1(xs), q1(ys), p2(xs), q2(ys);
+        const T e1 = k::mf_sgd_step(p1.data() + offset, q1.data() + offset, n, target, lr, reg);
+        const T e2 = ref::mf_sgd_step(p2.data() + offset, q2.data() + offset, n, target, lr, reg);
+        REQUIRE(e2 == Approx(target - ref::dot(x, y, n)));
+        REQUIRE(std::abs(e1 - e2) <= dot_tol(x, y, n));
+        // |p|, |q| <= 1: the step's share of the dot's rounding is at most lr·dot_tol
+        const T tol = lr * dot_tol(x, y, n) + 4 * std::numeric_limits<T>::epsilon();
+        for (std::size_t i = 0; i < n + offset; ++i) {
+          REQUIRE(std::abs(p1[i] - p2[i]) <= tol * (std::abs(p2[i]) + 1));
+          REQUIRE(std::abs(q1[i] - q2[i]) <= tol * (std::abs(q2[i]) + 1));
+        }
+        if (n > 0) {  // the update moved the rows: p' = 0.9·p + 0.5·e·q
+          const std::size_t j = offset;
+          REQUIRE(p2[j] == Approx(T(0.9) * xs[j] + lr * e2 * ys[j]).margin(8 * std::numeric_limits<T>::epsilon()));
+        }
+      }
     }
   }
 }

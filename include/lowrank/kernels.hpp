@@ -42,6 +42,11 @@ LOWRANK_API void   gram2(const float* x, const float* y, std::size_t n, float ou
 LOWRANK_API void   rot_norms(double* x, double* y, std::size_t n, double c, double s, double out[2]) noexcept;
 /// \overload
 LOWRANK_API void   rot_norms(float* x, float* y, std::size_t n, float c, float s, float out[2]) noexcept;
+/// One SGD step of matrix factorization (see reference::mf_sgd_step): e = target − p·q, then p and q
+/// each shrink by (1 − lr·reg) and move by lr·e times the other's old value. Returns e.
+LOWRANK_API double mf_sgd_step(double* p, double* q, std::size_t n, double target, double lr, double reg) noexcept;
+/// \overload
+LOWRANK_API float  mf_sgd_step(float* p, float* q, std::size_t n, float target, float lr, float reg) noexcept;
 /// CSR rows [row_begin, row_end) times a row-major block X (k columns) into row-major Y.
 LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const double* values,
                                const double* X, double* Y, std::size_t k, std::size_t row_begin,
@@ -120,6 +125,12 @@ inline void rot_norms(double* x, double* y, std::size_t n, double c, double s, d
 inline void rot_norms(float* x, float* y, std::size_t n, float c, float s, float out[2]) noexcept {
   reference::rot_norms(x, y, n, c, s, out);
 }
+inline double mf_sgd_step(double* p, double* q, std::size_t n, double target, double lr, double reg) noexcept {
+  return reference::mf_sgd_step(p, q, n, target, lr, reg);
+}
+inline float mf_sgd_step(float* p, float* q, std::size_t n, float target, float lr, float reg) noexcept {
+  return reference::mf_sgd_step(p, q, n, target, lr, reg);
+}
 inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const double* v, const double* X,
                           double* Y, std::size_t k, std::size_t b, std::size_t e) noexcept {
   reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
@@ -156,6 +167,10 @@ template <class T> T dot(const T* x, const T* y, std::size_t n) noexcept { retur
 template <class T> void axpy(T a, const T* x, T* y, std::size_t n) noexcept { reference::axpy(a, x, y, n); }
 /// nrm2() for any other Scalar (scalar reference kernel).
 template <class T> T nrm2(const T* x, std::size_t n) noexcept { return reference::nrm2(x, n); }
+/// mf_sgd_step() for any other Scalar (scalar reference kernel).
+template <class T> T mf_sgd_step(T* p, T* q, std::size_t n, T target, T lr, T reg) noexcept {
+  return reference::mf_sgd_step(p, q, n, target, lr, reg);
+}
 /// rot() for any other Scalar (scalar reference kernel).
 template <class T> void rot(T* x, T* y, std::size_t n, T c, T s) noexcept { reference::rot(x, y, n, c, s); }
 /// gram2() for any other Scalar (scalar reference kernel).

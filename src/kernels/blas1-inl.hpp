@@ -180,6 +180,28 @@ void RotNormsImpl(T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t n, T c, T s, T* H
   out[0] = sxx; out[1] = syy;
 }
 
+// The MF SGD step: the dot, then one pass that updates both rows from their old values (in registers).
+template <class T>
+T MfSgdStepImpl(T* HWY_RESTRICT p, T* HWY_RESTRICT q, size_t n, T target, T lr, T reg) {
+  const T e = target - DotImpl(p, q, n);
+  const T shrink = T(1) - lr * reg, step = lr * e;
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const auto vshrink = hn::Set(d, shrink), vstep = hn::Set(d, step);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto pi = hn::LoadU(d, p + i), qi = hn::LoadU(d, q + i);
+    hn::StoreU(hn::MulAdd(vshrink, pi, hn::Mul(vstep, qi)), d, p + i);
+    hn::StoreU(hn::MulAdd(vshrink, qi, hn::Mul(vstep, pi)), d, q + i);
+  }
+  for (; i < n; ++i) {
+    const T pi = p[i], qi = q[i];
+    p[i] = shrink * pi + step * qi;
+    q[i] = shrink * qi + step * pi;
+  }
+  return e;
+}
+
 }  // namespace lowrank::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 #endif  // include guard toggle

@@ -23,6 +23,12 @@ void RotNormsF64(double* x, double* y, size_t n, double c, double s, double* out
   RotNormsImpl(x, y, n, c, s, out);
 }
 void RotNormsF32(float* x, float* y, size_t n, float c, float s, float* out) { RotNormsImpl(x, y, n, c, s, out); }
+double MfSgdStepF64(double* p, double* q, size_t n, double target, double lr, double reg) {
+  return MfSgdStepImpl(p, q, n, target, lr, reg);
+}
+float MfSgdStepF32(float* p, float* q, size_t n, float target, float lr, float reg) {
+  return MfSgdStepImpl(p, q, n, target, lr, reg);
+}
 }  // namespace lowrank::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -42,6 +48,8 @@ HWY_EXPORT(Gram2F64);
 HWY_EXPORT(Gram2F32);
 HWY_EXPORT(RotNormsF64);
 HWY_EXPORT(RotNormsF32);
+HWY_EXPORT(MfSgdStepF64);
+HWY_EXPORT(MfSgdStepF32);
 
 double dot(const double* x, const double* y, std::size_t n) noexcept { return HWY_DYNAMIC_DISPATCH(DotF64)(x, y, n); }
 float dot(const float* x, const float* y, std::size_t n) noexcept { return HWY_DYNAMIC_DISPATCH(DotF32)(x, y, n); }
@@ -64,6 +72,12 @@ void rot_norms(double* x, double* y, std::size_t n, double c, double s, double o
 }
 void rot_norms(float* x, float* y, std::size_t n, float c, float s, float out[2]) noexcept {
   HWY_DYNAMIC_DISPATCH(RotNormsF32)(x, y, n, c, s, out);
+}
+double mf_sgd_step(double* p, double* q, std::size_t n, double target, double lr, double reg) noexcept {
+  return HWY_DYNAMIC_DISPATCH(MfSgdStepF64)(p, q, n, target, lr, reg);
+}
+float mf_sgd_step(float* p, float* q, std::size_t n, float target, float lr, float reg) noexcept {
+  return HWY_DYNAMIC_DISPATCH(MfSgdStepF32)(p, q, n, target, lr, reg);
 }
 }  // namespace lowrank::kernels
 #endif  // HWY_ONCE

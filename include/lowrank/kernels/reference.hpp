@@ -63,6 +63,20 @@ template <class T> void rot(T* x, T* y, std::size_t n, T c, T s) noexcept {
   }
 }
 
+/// One SGD step of matrix factorization on a user/item factor pair (Funk 2006; Koren, Bell & Volinsky
+/// 2009, eq. 5): e = target − p·q; then, both from the old values, p ← (1 − lr·reg)·p + lr·e·q and
+/// q ← (1 − lr·reg)·q + lr·e·p. Returns e (the caller updates its biases with it). p and q distinct.
+template <class T> T mf_sgd_step(T* p, T* q, std::size_t n, T target, T lr, T reg) noexcept {
+  const T e = target - dot(p, q, n);
+  const T shrink = T(1) - lr * reg, step = lr * e;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T pi = p[i], qi = q[i];
+    p[i] = shrink * pi + step * qi;
+    q[i] = shrink * qi + step * pi;
+  }
+  return e;
+}
+
 /// One pass over a Jacobi column pair: out = {‖x‖², ‖y‖², x·y}.
 template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) noexcept {
   T xx = 0, yy = 0, xy = 0;

@@ -106,20 +106,12 @@ LOWRANK_IMPL_INLINE void BiasedMF::fit(const Interactions& data) {
     double sse = 0;
     for (std::uint32_t t : order) {
       const auto& r = train[t];
-      float* pu = P.row(r.user).data();
-      float* qi = Q.row(r.item).data();
-      const float dot = kernels::dot(pu, qi, std::size_t(k));
-      const float e = r.value - (fmu + bu[r.user] + bi[r.item] + dot);
+      // e = r − μ − b_u − b_i − p_uᵀq_i, and p_u, q_i updated from each other's old value (SIMD kernel)
+      const float e = kernels::mf_sgd_step(P.row(r.user).data(), Q.row(r.item).data(), std::size_t(k),
+                                           r.value - (fmu + bu[r.user] + bi[r.item]), lr, reg);
       sse += double(e) * double(e);
       bu[r.user] += lr * (e - regb * bu[r.user]);
       bi[r.item] += lr * (e - regb * bi[r.item]);
-      // simultaneous update of p_u and q_i (each from the other's old value); no allocation per rating
-      const float le = lr * e, shrink = 1.0f - lr * reg;
-      for (Index l = 0; l < k; ++l) {
-        const float p = pu[l], q = qi[l];
-        pu[l] = shrink * p + le * q;
-        qi[l] = shrink * q + le * p;
-      }
     }
     lr *= float(o.learning_rate_decay);
     train_rmse.push_back(std::sqrt(sse / double(train.size())));
