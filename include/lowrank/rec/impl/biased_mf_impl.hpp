@@ -91,9 +91,13 @@ LOWRANK_IMPL_INLINE void BiasedMF::fit(const Interactions& data) {
   for (Index i = 0; i < P.size(); ++i) P.data()[i] = float(o.init_std * rng.normal());
   for (Index i = 0; i < Q.size(); ++i) Q.data()[i] = float(o.init_std * rng.normal());
   Eigen::VectorXf bu = Eigen::VectorXf::Zero(nu), bi = Eigen::VectorXf::Zero(ni);
-  // step 3 — SGD epochs over a fresh shuffle each; learning rate decays per epoch
-  std::vector<std::uint32_t> order(train.size());
-  for (std::size_t t = 0; t < order.size(); ++t) order[t] = std::uint32_t(t);
+  // step 3 — SGD epochs over a fresh shuffle each; learning rate decays per epoch. The ratings themselves
+  // are shuffled (each epoch's permutation applied to the last one's, as with an index array), so an
+  // epoch streams them in order and only the factor rows are random accesses; those are prefetched a few
+  // ratings ahead, which hides most of their L2/L3 latency (the rows do not fit in L1).
+  std::vector<detail::Rating> epoch_ratings = train;
+  constexpr std::size_t kPrefetchDistance = 8;
+  const std::size_t row_bytes = std::size_t(k) * sizeof(float);
   std::vector<double> train_rmse, valid_rmse;
   double best = INFINITY;
   int since_best = 0;
@@ -102,10 +106,16 @@ LOWRANK_IMPL_INLINE void BiasedMF::fit(const Interactions& data) {
   float lr = float(o.learning_rate);
   const float reg = float(o.regularization), regb = float(o.bias_regularization), fmu = float(mu);
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    detail::shuffle(order, rng);
+    detail::shuffle(epoch_ratings, rng);
     double sse = 0;
-    for (std::uint32_t t : order) {
-      const auto& r = train[t];
+    const std::size_t n_ratings = epoch_ratings.size();
+    for (std::size_t t = 0; t < n_ratings; ++t) {
+      const auto& r = epoch_ratings[t];
+      if (t + kPrefetchDistance < n_ratings) {
+        const auto& ahead = epoch_ratings[t + kPrefetchDistance];
+        detail::prefetch_bytes(P.row(ahead.user).data(), row_bytes);
+        detail::prefetch_bytes(Q.row(ahead.item).data(), row_bytes);
+      }
       // e = r − μ − b_u − b_i − p_uᵀq_i, and p_u, q_i updated from each other's old value (SIMD kernel)
       const float e = kernels::mf_sgd_step(P.row(r.user).data(), Q.row(r.item).data(), std::size_t(k),
                                            r.value - (fmu + bu[r.user] + bi[r.item]), lr, reg);

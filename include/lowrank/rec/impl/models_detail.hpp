@@ -49,6 +49,18 @@ void shuffle(std::vector<T>& v, SplitMix64& rng) {
   for (std::size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[std::size_t(rng.below(i))]);
 }
 
+/// Hints the cache lines of [p, p + bytes) into cache ahead of a random access (a no-op where the
+/// compiler has no prefetch builtin).
+inline void prefetch_bytes(const void* p, std::size_t bytes) {
+#if defined(__GNUC__) || defined(__clang__)
+  const char* c = static_cast<const char*>(p);
+  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
 /// Best k entries of `scores` (NaN never selected), ties by smaller index; `skip` excluded (−1: none).
 inline std::vector<ScoredItem> top_k(const Eigen::Ref<const Eigen::VectorXf>& scores, int k, Index skip = -1) {
   std::vector<ItemId> idx;
