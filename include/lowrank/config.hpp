@@ -33,8 +33,12 @@
 // scalar-only solver steps, the solvers on plain dense and sparse matrices) are compiled once into the
 // library: headers declare them `extern template` and src/lib/instances.cpp, which defines
 // LOWRANK_DEFINE_INSTANCES, turns the same lines into the definitions. This cuts every including
-// translation unit's compile time several-fold. Header-only mode instantiates everything implicitly.
-#if LOWRANK_HEADER_ONLY
+// translation unit's compile time several-fold. Header-only mode, and a library built with
+// LOWRANK_EXPLICIT_INSTANCES=OFF (which defines LOWRANK_EXTERN_INSTANCES=0), instantiate implicitly.
+#ifndef LOWRANK_EXTERN_INSTANCES
+#define LOWRANK_EXTERN_INSTANCES 1
+#endif
+#if LOWRANK_HEADER_ONLY || !LOWRANK_EXTERN_INSTANCES
 #define LOWRANK_EXTERN_TEMPLATE(...)
 #elif defined(LOWRANK_DEFINE_INSTANCES)
 #define LOWRANK_EXTERN_TEMPLATE(...) template __VA_ARGS__;
