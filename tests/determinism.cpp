@@ -173,9 +173,8 @@ TEST_CASE("determinism: 1 and 2 threads agree", "[determinism]") {
   CHECK(score_distance(als1, als2) <= 1e-6);  // measured: 0 (each row's solve is one thread's)
   CHECK(top_overlap(als1, als2) >= 0.98);
   const Ranked mf1 = with_threads(1, mf_run), mf2 = with_threads(2, mf_run);
-  CAPTURE(score_distance(mf1, mf2), top_overlap(mf1, mf2));
-  CHECK(score_distance(mf1, mf2) <= 1e-6);  // measured: 0 (SGD is sequential)
-  CHECK(top_overlap(mf1, mf2) >= 0.98);
+  // Stratified SGD: the blocks of a stratum share no user and no item, so threads change nothing.
+  CHECK(identical(mf1, mf2));
 }
 
 TEST_CASE("determinism: every compiled SIMD target agrees with the dispatched one", "[determinism]") {

@@ -62,6 +62,80 @@ inline void mf_ratings(const Interactions& data, const BiasedMFOptions& o, std::
   }
 }
 
+/// The constants of one BiasedMF SGD step.
+struct MfStep {
+  float reg, reg_bias, mu;
+};
+
+/// The training ratings in B×B blocks for stratified SGD (see BiasedMF::fit): users and items are cut
+/// into B contiguous index ranges (so threads write disjoint stretches of the factor and bias arrays, no
+/// false sharing); each block keeps its own generator for its per-epoch shuffles.
+class MfBlocks {
+ public:
+  static constexpr Index kGroups = 8;
+  MfBlocks(const std::vector<Rating>& train, Index users, Index items, std::uint64_t seed)
+      : m_groups(std::max<Index>(1, std::min({kGroups, users, items}))) {
+    m_blocks.resize(std::size_t(m_groups * m_groups));
+    for (const auto& r : train)
+      m_blocks[block_of(Index(r.user) * m_groups / users, Index(r.item) * m_groups / items)].push_back(r);
+    for (std::size_t b = 0; b < m_blocks.size(); ++b) m_rngs.emplace_back(seed ^ (0x5eedb10c00000000ull + b));
+  }
+
+  /// One epoch over every block, strata in an order drawn from `rng`; returns the sum of squared errors.
+  template <class Mat, class Vec>
+  double epoch(Mat& P, Mat& Q, Vec& bu, Vec& bi, float lr, const MfStep& step, SplitMix64& rng) {
+    std::vector<Index> strata(static_cast<std::size_t>(m_groups));
+    for (Index s = 0; s < m_groups; ++s) strata[std::size_t(s)] = s;
+    shuffle(strata, rng);
+    std::vector<double> sse(m_blocks.size(), 0.0);
+    for (Index s : strata) {
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 1)
+#endif
+      for (Index g = 0; g < m_groups; ++g) {
+        const std::size_t b = block_of(g, (g + s) % m_groups);
+        shuffle(m_blocks[b], m_rngs[b]);
+        sse[b] = run_block(m_blocks[b], P, Q, bu, bi, lr, step);
+      }
+    }
+    double total = 0;
+    for (double v : sse) total += v;  // fixed order: the same sum whatever the thread count
+    return total;
+  }
+
+ private:
+  std::size_t block_of(Index user_group, Index item_group) const {
+    return std::size_t(user_group * m_groups + item_group);
+  }
+
+  template <class Mat, class Vec>
+  static double run_block(const std::vector<Rating>& ratings, Mat& P, Mat& Q, Vec& bu, Vec& bi, float lr,
+                          const MfStep& step) {
+    constexpr std::size_t kPrefetchDistance = 8;
+    const std::size_t k = std::size_t(P.cols()), row_bytes = k * sizeof(float), n = ratings.size();
+    double sse = 0;
+    for (std::size_t t = 0; t < n; ++t) {
+      const Rating& r = ratings[t];
+      if (t + kPrefetchDistance < n) {
+        const Rating& ahead = ratings[t + kPrefetchDistance];
+        prefetch_bytes(P.row(ahead.user).data(), row_bytes);
+        prefetch_bytes(Q.row(ahead.item).data(), row_bytes);
+      }
+      // e = r − μ − b_u − b_i − p_uᵀq_i, and p_u, q_i updated from each other's old value (SIMD kernel)
+      const float e = kernels::mf_sgd_step(P.row(r.user).data(), Q.row(r.item).data(), k,
+                                           r.value - (step.mu + bu[r.user] + bi[r.item]), lr, step.reg);
+      sse += double(e) * double(e);
+      bu[r.user] += lr * (e - step.reg_bias * bu[r.user]);
+      bi[r.item] += lr * (e - step.reg_bias * bi[r.item]);
+    }
+    return sse;
+  }
+
+  Index m_groups;
+  std::vector<std::vector<Rating>> m_blocks;
+  std::vector<SplitMix64> m_rngs;
+};
+
 }  // namespace detail
 
 LOWRANK_IMPL_INLINE double BiasedMF::raw_score(UserId user, ItemId item) const {
@@ -91,38 +165,23 @@ LOWRANK_IMPL_INLINE void BiasedMF::fit(const Interactions& data) {
   for (Index i = 0; i < P.size(); ++i) P.data()[i] = float(o.init_std * rng.normal());
   for (Index i = 0; i < Q.size(); ++i) Q.data()[i] = float(o.init_std * rng.normal());
   Eigen::VectorXf bu = Eigen::VectorXf::Zero(nu), bi = Eigen::VectorXf::Zero(ni);
-  // step 3 — SGD epochs over a fresh shuffle each; learning rate decays per epoch. The ratings themselves
-  // are shuffled (each epoch's permutation applied to the last one's, as with an index array), so an
-  // epoch streams them in order and only the factor rows are random accesses; those are prefetched a few
-  // ratings ahead, which hides most of their L2/L3 latency (the rows do not fit in L1).
-  std::vector<detail::Rating> epoch_ratings = train;
-  constexpr std::size_t kPrefetchDistance = 8;
-  const std::size_t row_bytes = std::size_t(k) * sizeof(float);
+  // step 3 — SGD epochs, stratified (DSGD, Gemulla et al., KDD 2011): users and items fall into B groups
+  // (contiguous index ranges), so the ratings form B×B blocks; an epoch runs B strata, stratum s being the blocks
+  // (b, (b + s) mod B), which share no user and no item. The blocks of a stratum are therefore
+  // independent and run on as many threads as there are, and the result is bit-identical whatever the
+  // thread count. Each block's ratings are shuffled in place every epoch by the block's own generator, and
+  // the strata run in a seeded order; the learning rate decays per epoch. Within a block the ratings
+  // stream in order and the factor rows are prefetched a few ratings ahead (they do not fit in L1).
+  detail::MfBlocks blocks(train, nu, ni, o.seed);
   std::vector<double> train_rmse, valid_rmse;
   double best = INFINITY;
   int since_best = 0;
   MatF bestP, bestQ;
   Eigen::VectorXf bestbu, bestbi;
   float lr = float(o.learning_rate);
-  const float reg = float(o.regularization), regb = float(o.bias_regularization), fmu = float(mu);
+  const detail::MfStep step{float(o.regularization), float(o.bias_regularization), float(mu)};
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
-    detail::shuffle(epoch_ratings, rng);
-    double sse = 0;
-    const std::size_t n_ratings = epoch_ratings.size();
-    for (std::size_t t = 0; t < n_ratings; ++t) {
-      const auto& r = epoch_ratings[t];
-      if (t + kPrefetchDistance < n_ratings) {
-        const auto& ahead = epoch_ratings[t + kPrefetchDistance];
-        detail::prefetch_bytes(P.row(ahead.user).data(), row_bytes);
-        detail::prefetch_bytes(Q.row(ahead.item).data(), row_bytes);
-      }
-      // e = r − μ − b_u − b_i − p_uᵀq_i, and p_u, q_i updated from each other's old value (SIMD kernel)
-      const float e = kernels::mf_sgd_step(P.row(r.user).data(), Q.row(r.item).data(), std::size_t(k),
-                                           r.value - (fmu + bu[r.user] + bi[r.item]), lr, reg);
-      sse += double(e) * double(e);
-      bu[r.user] += lr * (e - regb * bu[r.user]);
-      bi[r.item] += lr * (e - regb * bi[r.item]);
-    }
+    const double sse = blocks.epoch(P, Q, bu, bi, lr, step, rng);
     lr *= float(o.learning_rate_decay);
     train_rmse.push_back(std::sqrt(sse / double(train.size())));
     LOWRANK_CHECK(std::isfinite(train_rmse.back()), numerical, "BiasedMF::fit: non-finite error in epoch ", epoch + 1,

@@ -4,10 +4,13 @@
 ///
 /// BiasedMF: r̂_ui = μ + b_u + b_i + p_uᵀq_i. SVDpp adds the implicit feedback of the items the user
 /// rated: r̂_ui = μ + b_u + b_i + q_iᵀ(p_u + |N(u)|^{-½} Σ_{j∈N(u)} y_j).
-/// Trained by stochastic gradient descent over the ratings in an order drawn from `seed` (a fresh
-/// Fisher–Yates shuffle per epoch, from the library's own generator), single-threaded, so results are
-/// bit-identical for a seed. The learning rate decays by `learning_rate_decay` per epoch. With
-/// `validation_fraction` > 0 a seeded random share of the training ratings is held out, training stops
+/// BiasedMF is trained by stratified SGD (DSGD, Gemulla et al., KDD 2011): users and items are cut into 8
+/// index ranges, the ratings into 8×8 blocks, and an epoch runs 8 strata of 8 blocks that share no user
+/// and no item, on the available OpenMP threads; each block's ratings are reshuffled every epoch
+/// (Fisher–Yates, the library's own generator) and the strata run in a seeded order, so results are
+/// bit-identical for a seed whatever the thread count. SVDpp runs single-threaded (its per-user implicit
+/// sum couples all of a user's items), users in a seeded order. The learning rate decays by
+/// `learning_rate_decay` per epoch. With `validation_fraction` > 0 a seeded random share of the training ratings is held out, training stops
 /// after `patience` epochs without RMSE improvement, and the best epoch's parameters are kept.
 /// Cost per epoch: O(nnz·k) (SVDpp: O(nnz·k) with the per-user implicit sum, LibRec-style).
 /// `predict` clamps to the [min, max] rating seen in training. Not for implicit feedback (use
