@@ -117,6 +117,34 @@ TEST_CASE("mf: a seed gives bit-identical models; another seed differs", "[mf]")
   }
 }
 
+TEST_CASE("mf: BiasedMF fits every rating when there are fewer users or items than SGD blocks", "[mf]") {
+  // 3 users × 5 items, every rating present: BiasedMF's stratified SGD cuts users and items into
+  // min(8, users, items) ranges, and a block it skipped would leave its ratings unfitted.
+  std::vector<Eigen::Triplet<float, int>> t;
+  for (int u = 0; u < 3; ++u)
+    for (int i = 0; i < 5; ++i) t.emplace_back(u, i, float(1 + (7 * u + 3 * i) % 5));
+  Interactions::Csr m(3, 5);
+  m.setFromTriplets(t.begin(), t.end());
+  const Interactions data = Interactions::from_matrix(std::move(m), IdMap::identity(3), IdMap::identity(5));
+  BiasedMFOptions o;
+  o.factors = 8;
+  o.epochs = 400;
+  o.learning_rate = 0.05;
+  o.learning_rate_decay = 1;
+  o.regularization = 0;
+  o.bias_regularization = 0;
+  o.init_std = 0.3;
+  o.seed = 2;
+  BiasedMF model(o);
+  model.fit(data);
+  REQUIRE(model.epochs_run() == 400);
+  CHECK(model.train_rmse_history().back() < 0.05);
+  for (const auto& r : t) {
+    INFO("user " << r.row() << ", item " << r.col());
+    CHECK(std::abs(model.predict(r.row(), r.col()) - double(r.value())) < 0.15);
+  }
+}
+
 TEST_CASE("mf: early stopping keeps the best validation epoch", "[mf]") {
   const Interactions data = rec_toy::low_rank_ratings(100, 80, 2, 0.3, 0.3, 2);
   BiasedMFOptions o;
