@@ -91,6 +91,12 @@ std::filesystem::path data_file(const Shape& s) {
       throw Error(Errc::io, path.string() + ": generating the data set failed");
     return path;
   }
+  // The child has only this thread: the parent's OpenMP pool did not survive fork(), and a parallel region
+  // (Eigen's GEMM in synthetic_data) would wait for it forever. Run everything on this thread.
+  Eigen::setNbThreads(1);
+#if defined(_OPENMP)
+  omp_set_num_threads(1);
+#endif
   SyntheticOptions o;
   o.users = s.users, o.items = s.items, o.interactions = s.interactions, o.seed = 7;
   const auto data = synthetic_data(o).interactions;
