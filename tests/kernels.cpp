@@ -173,6 +173,49 @@ void check_spmm() {
 }
 
 template <class T>
+void check_spmm_until() {
+  // The column-blocked SpMM step: blocks of columns run one after another (next[] carrying each row's
+  // position) give csr_spmm_rows' result bit for bit, also for a row whose columns are not sorted (its
+  // entries are taken in storage order, some blocks later than their column would say).
+  const std::size_t m = 23, n = 31;
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<double> dist(-1, 1);
+  std::vector<std::int64_t> rp{0};
+  std::vector<std::int32_t> ci;
+  std::vector<T> vals;
+  for (std::size_t r = 0; r < m; ++r) {
+    if (r == 4) {
+      for (std::int32_t c : {20, 3, 17, 0, 30, 9}) ci.push_back(c), vals.push_back(T(dist(gen)));  // unsorted
+    } else if (r != 7) {  // row 7 stays empty
+      for (std::size_t c = 0; c < n; ++c)
+        if (dist(gen) > 0.5) ci.push_back(std::int32_t(c)), vals.push_back(T(dist(gen)));
+    }
+    rp.push_back(std::int64_t(ci.size()));
+  }
+  for (std::size_t kcols : {1u, 3u, 8u, 17u, 64u, 74u, 80u, 100u})
+    for (std::int32_t blocks : {1, 2, 3, 7, 31}) {
+      CAPTURE(kcols, blocks);
+      const auto X = random_vector<T>(n * kcols, 5);
+      std::vector<T> want(m * kcols, T(-3)), got(m * kcols, T(0)), ref_got(m * kcols, T(0));
+      k::csr_spmm_rows(rp.data(), ci.data(), vals.data(), X.data(), want.data(), kcols, 0, m);
+      std::vector<std::int64_t> next(rp.begin(), rp.end() - 1), ref_next = next;
+      for (std::int32_t b = 1; b <= blocks; ++b) {
+        const std::int32_t col_end = std::int32_t(n) * b / blocks;
+        k::csr_spmm_rows_until(rp.data(), ci.data(), vals.data(), X.data(), got.data(), kcols, 0, m / 2, next.data(), col_end);
+        k::csr_spmm_rows_until(rp.data(), ci.data(), vals.data(), X.data(), got.data(), kcols, m / 2, m, next.data(), col_end);
+        ref::csr_spmm_rows_until(rp.data(), ci.data(), vals.data(), X.data(), ref_got.data(), kcols, 0, m,
+                                 ref_next.data(), col_end);
+      }
+      for (std::size_t r = 0; r < m; ++r) REQUIRE(next[r] == rp[r + 1]);  // every entry taken
+      REQUIRE(next == ref_next);
+      for (std::size_t i = 0; i < m * kcols; ++i) {
+        REQUIRE(got[i] == want[i]);
+        REQUIRE(std::abs(ref_got[i] - want[i]) <= T(n) * std::numeric_limits<T>::epsilon() * 4);
+      }
+    }
+}
+
+template <class T>
 void check_axpy_rows() {
   // rows with a leading dimension > k, n around the four-row groups, k around the lane counts
   for (std::size_t kcols : {1u, 3u, 8u, 17u, 64u, 100u})
@@ -240,6 +283,8 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_nrm2_extremes<float>();
       check_spmm<double>();
       check_spmm<float>();
+      check_spmm_until<double>();
+      check_spmm_until<float>();
       check_axpy_rows<double>();
       check_axpy_rows<float>();
       check_confidence_gram_apply<double>();

@@ -167,6 +167,37 @@ TEST_CASE("SparseOperator: tall products go through row and column panels with t
   }
 }
 
+TEST_CASE("SparseOperator: a table of X beyond the cache goes through column blocks of A, same sums",
+          "[operator]") {
+  // 74 float columns are padded to 80 (whole cache lines): X of 40 k rows is 12.8 MB > the 8 MB block
+  // size, so A (3 k × 40 k) runs in two column blocks, and Aᵀ's table (3 k rows) in one.
+  const auto A = random_sparse<float, Eigen::RowMajor>(3000, 40000, 0.002, 21);
+  const auto op = lowrank::make_operator(A);
+  const lowrank::Matrix<float> X = gaussian<float>(40000, 74, 22), Xt = gaussian<float>(3000, 74, 23);
+  lowrank::Matrix<float> Y(3000, 74), Y1(3000, 74), T(40000, 74);
+  op.apply(X, Y);
+  op.apply_transpose(Xt, T);
+  const lowrank::Matrix<float> want = A * X, want_t = A.transpose() * Xt;
+  REQUIRE((Y - want).norm() <= 1e-5 * want.norm());
+  REQUIRE((T - want_t).norm() <= 1e-5 * want_t.norm());
+  // each entry of a row is added in storage order, blocks or not: the blocked product equals the
+  // kernel run on the whole rows at once
+  const auto& csr = op.csr();
+  std::vector<float> xr(std::size_t(40000) * 80, 0.0f), yr(std::size_t(3000) * 80);
+  for (Index i = 0; i < 40000; ++i)
+    for (Index j = 0; j < 74; ++j) xr[std::size_t(i * 80 + j)] = X(i, j);
+  lowrank::kernels::csr_spmm_rows(csr.row_ptr, csr.cols, csr.values, xr.data(), yr.data(), 80, 0, 3000);
+  for (Index i = 0; i < 3000; ++i)
+    for (Index j = 0; j < 74; ++j) REQUIRE(Y(i, j) == yr[std::size_t(i * 80 + j)]);
+#if LOWRANK_HAS_OPENMP
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(saved == 1 ? 2 : 1);
+  op.apply(X, Y1);
+  omp_set_num_threads(saved);
+  REQUIRE((Y1.array() == Y.array()).all());
+#endif
+}
+
 TEST_CASE("SparseOperator: bit-identical results for every thread count", "[operator]") {
   const auto A = random_sparse<double, Eigen::RowMajor>(900, 700, 0.05, 5);
   const auto op = lowrank::make_operator(A);

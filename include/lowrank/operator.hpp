@@ -17,17 +17,26 @@
 /// bit-identical whatever the thread count. Aᵀ·X is computed as a CSR product with a transposed copy of
 /// the pattern built once by the constructor (nnz values + nnz int32 indices + row pointers: the
 /// memory-for-speed trade that makes apply_transpose as fast as apply and keeps it deterministic).
+/// The blocks go through row-major scratch copies padded to whole cache lines; when the gathered block
+/// outgrows the cache (users × 74 columns at a million users), A is applied in column blocks
+/// (`kernels::csr_spmm_rows_until`), each row still summed in storage order.
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <new>
 #include <limits>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "lowrank/config.hpp"
 #include "lowrank/error.hpp"
@@ -170,33 +179,112 @@ void csr_rows(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t 
     kernels::reference::csr_spmm_rows(A.row_ptr, A.cols, A.values, X, Y, k, b, e);
 }
 
+/// Per-thread scratch for the row-major copies of the product blocks, kept between calls. Large buffers
+/// are 2 MiB-aligned and advised to use transparent huge pages (Linux): the SpMM gathers rows of X at
+/// random, and with 4 KiB pages nearly every gather from a table of hundreds of MB also misses the TLB.
+template <class T>
+class ScratchBuffer {
+ public:
+  ScratchBuffer() = default;
+  ScratchBuffer(const ScratchBuffer&) = delete;
+  ScratchBuffer& operator=(const ScratchBuffer&) = delete;
+  ~ScratchBuffer() { release(); }
+  /// At least n elements (contents undefined).
+  T* get(std::size_t n) {
+    if (n > m_capacity) {
+      release();
+      constexpr std::size_t huge = std::size_t(2) << 20;
+      const std::size_t bytes = (n * sizeof(T) + huge - 1) / huge * huge;
+      m_data = static_cast<T*>(std::aligned_alloc(huge, bytes));
+      if (!m_data) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+      if (bytes >= 2 * huge) madvise(m_data, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+#endif
+      m_capacity = bytes / sizeof(T);
+    }
+    return m_data;
+  }
+  /// Bytes held.
+  std::size_t bytes() const { return m_capacity * sizeof(T); }
+  /// Frees the memory.
+  void release() {
+    std::free(m_data);
+    m_data = nullptr;
+    m_capacity = 0;
+  }
+
+ private:
+  T* m_data = nullptr;
+  std::size_t m_capacity = 0;
+};
+
+/// Row ranges of about equal nonzero count for `threads` threads (4 per thread, for dynamic balance):
+/// bounds[c]..bounds[c + 1]. One range when threading is not worth it.
+template <class Scalar>
+std::vector<Index> csr_row_chunks(const CsrView<Scalar>& A, std::size_t k, int threads) {
+  const Index m = A.nrows;
+  const std::int64_t nnz = A.row_ptr[m] - A.row_ptr[0];  // a row panel's pointers need not start at 0
+  const double work = double(nnz) * double(k) + double(m) * double(k);
+  if (threads <= 1 || work <= 2e5) return {0, m};
+  const int chunks = 4 * threads;
+  std::vector<Index> bounds(std::size_t(chunks) + 1, m);
+  bounds[0] = 0;
+  Index r = 0;
+  for (int c = 1; c < chunks; ++c) {  // first row whose prefix nnz reaches c/chunks of the total
+    const std::int64_t target = A.row_ptr[0] + nnz * c / chunks;
+    while (r < m && A.row_ptr[r] < target) ++r;
+    bounds[std::size_t(c)] = r;
+  }
+  return bounds;
+}
+
+inline int spmm_threads() {
+#if LOWRANK_HAS_OPENMP
+  return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
 /// Y (A.nrows × k, row-major) = A · X (A.ncols × k, row-major). Rows are split into chunks of about equal
 /// nonzero count; each row is computed by exactly one thread, so the result does not depend on threads.
 template <class Scalar>
 void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k) {
+  if (A.nrows == 0) return;
+  const std::vector<Index> bounds = csr_row_chunks(A, k, spmm_threads());
+  const int chunks = int(bounds.size()) - 1;
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
+#endif
+  for (int c = 0; c < chunks; ++c)
+    csr_rows(A, X, Y, k, std::size_t(bounds[std::size_t(c)]), std::size_t(bounds[std::size_t(c) + 1]));
+}
+
+/// csr_times_rowmajor with X cut into `blocks` row blocks (column blocks of A): every output row takes its
+/// entries of block 0, then of block 1, …, so while a block runs its rows of X stay in cache instead of
+/// being gathered from memory at random. Y is revisited once per block (sequentially); the sums are the
+/// unblocked ones bit for bit, since each row's entries are still added in storage order.
+template <class Scalar>
+void csr_times_rowmajor_blocked(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k, Index blocks) {
   const Index m = A.nrows;
   if (m == 0) return;
+  std::fill(Y, Y + std::size_t(m) * k, Scalar(0));
+  std::vector<std::int64_t> next(A.row_ptr, A.row_ptr + m);
+  const std::vector<Index> bounds = csr_row_chunks(A, k, spmm_threads());
+  const int chunks = int(bounds.size()) - 1;
+  for (Index b = 0; b < blocks; ++b) {
+    const auto col_end = std::int32_t(b + 1 == blocks ? A.ncols : A.ncols * (b + 1) / blocks);
 #if LOWRANK_HAS_OPENMP
-  const std::int64_t nnz = A.row_ptr[m] - A.row_ptr[0];  // a row panel's pointers need not start at 0
-  const double work = double(nnz) * double(k) + double(m) * double(k);
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  if (threads > 1 && work > 2e5) {
-    const int chunks = 4 * threads;
-    std::vector<Index> bounds(std::size_t(chunks) + 1, m);
-    bounds[0] = 0;
-    Index r = 0;
-    for (int c = 1; c < chunks; ++c) {  // first row whose prefix nnz reaches c/chunks of the total
-      const std::int64_t target = A.row_ptr[0] + nnz * c / chunks;
-      while (r < m && A.row_ptr[r] < target) ++r;
-      bounds[std::size_t(c)] = r;
-    }
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int c = 0; c < chunks; ++c)
-      csr_rows(A, X, Y, k, std::size_t(bounds[std::size_t(c)]), std::size_t(bounds[std::size_t(c) + 1]));
-    return;
-  }
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
 #endif
-  csr_rows(A, X, Y, k, 0, std::size_t(m));
+    for (int c = 0; c < chunks; ++c) {
+      const auto r0 = std::size_t(bounds[std::size_t(c)]), r1 = std::size_t(bounds[std::size_t(c) + 1]);
+      if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
+        kernels::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, X, Y, k, r0, r1, next.data(), col_end);
+      else
+        kernels::reference::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, X, Y, k, r0, r1, next.data(), col_end);
+    }
+  }
 }
 
 /// Y = A · X for column-major blocks: converts X to row-major once, runs the kernel, converts Y back.
@@ -230,37 +318,57 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
     return;
   }
   // Row-major scratch reused per thread (no page faults per call); blocked transposes. The output is
-  // produced in panels of about 1 Mi values, so only X needs a whole row-major copy: at 1 M users ×
-  // 74 columns that halves the scratch (the randomized SVD's peak memory at scale, bench/scale).
-  static thread_local std::vector<Scalar> xbuf, ybuf;
+  // produced in panels, so only X needs a whole row-major copy: at 1 M users × 74 columns that halves
+  // the scratch (the randomized SVD's peak memory at scale, bench/scale). Rows are padded with zero
+  // columns to a whole number of cache lines (74 floats → 80): the kernel then runs whole SIMD strips
+  // (a scalar tail column is a dependent multiply-add chain per entry, as slow as a strip of 8 vectors),
+  // and each gathered row of X spans whole lines.
+  static thread_local ScratchBuffer<Scalar> xscratch, yscratch;
   const Index n_in = X.rows(), n_out = Y.rows();
-  const Index panel = std::min(n_out, std::max<Index>(256, (Index(1) << 20) / k));
-  if (xbuf.size() < std::size_t(n_in * k)) xbuf.resize(std::size_t(n_in * k));
-  if (ybuf.size() < std::size_t(panel * k)) ybuf.resize(std::size_t(panel * k));
+  constexpr Index line = 64 / Index(sizeof(Scalar)), half_line = std::max<Index>(1, 16 / Index(sizeof(Scalar)));
+  const Index ld = k >= line ? (k + line - 1) / line * line : (k + half_line - 1) / half_line * half_line;
+  // X larger than kBlockBytes is cut into row blocks (csr_times_rowmajor_blocked) so the gathers of a
+  // block hit the cache; the output then goes by panels of kBlockedPanelBytes, revisited once per block.
+  // At most kMaxBlocks: beyond that the passes over the output cost more than the misses they save
+  // (bench/scale's 50 M-interaction matrix: 40 blocks of its 320 MB table were slower than none, 10 to
+  // 12 faster).
+  constexpr double kBlockBytes = 8e6, kBlockedPanelBytes = 16e6;
+  constexpr Index kMaxBlocks = 12;
+  const Index blocks =
+      std::min(kMaxBlocks, std::max<Index>(1, Index(std::ceil(double(n_in) * double(ld) * sizeof(Scalar) / kBlockBytes))));
+  const Index panel_values = blocks > 1 ? Index(kBlockedPanelBytes / sizeof(Scalar)) : (Index(1) << 20);
+  const Index panel = std::min(n_out, std::max<Index>(256, panel_values / ld));
+  Scalar* const xbuf = xscratch.get(std::size_t(n_in * ld));
+  Scalar* const ybuf = yscratch.get(std::size_t(panel * ld));
   constexpr Index blk = 64;
   for (Index i0 = 0; i0 < n_in; i0 += blk) {
     const Index i1 = std::min(n_in, i0 + blk);
     for (Index j = 0; j < k; ++j) {
       const Scalar* xc = X.data() + j * X.outerStride();
-      for (Index i = i0; i < i1; ++i) xbuf[std::size_t(i * k + j)] = xc[i];
+      for (Index i = i0; i < i1; ++i) xbuf[std::size_t(i * ld + j)] = xc[i];
     }
+    for (Index i = i0; i < i1; ++i)
+      for (Index j = k; j < ld; ++j) xbuf[std::size_t(i * ld + j)] = Scalar(0);
   }
   for (Index r0 = 0; r0 < n_out; r0 += panel) {
     const Index r1 = std::min(n_out, r0 + panel);
     CsrView<Scalar> rows = A;  // rows r0..r1 of A: row pointers stay absolute offsets into cols/values
     rows.nrows = r1 - r0;
     rows.row_ptr = A.row_ptr + r0;
-    csr_times_rowmajor(rows, xbuf.data(), ybuf.data(), std::size_t(k));
+    if (blocks > 1)
+      csr_times_rowmajor_blocked(rows, xbuf, ybuf, std::size_t(ld), blocks);
+    else
+      csr_times_rowmajor(rows, xbuf, ybuf, std::size_t(ld));
     for (Index i0 = r0; i0 < r1; i0 += blk) {
       const Index i1 = std::min(r1, i0 + blk);
       for (Index j = 0; j < k; ++j) {
         Scalar* yc = Y.data() + j * Y.outerStride();
-        for (Index i = i0; i < i1; ++i) yc[i] = ybuf[std::size_t((i - r0) * k + j)];
+        for (Index i = i0; i < i1; ++i) yc[i] = ybuf[std::size_t((i - r0) * ld + j)];
       }
     }
   }
   // Scratch beyond 64 MB is not kept: a thread would otherwise hold it for the rest of the process.
-  if (xbuf.size() * sizeof(Scalar) > (std::size_t(64) << 20)) std::vector<Scalar>().swap(xbuf);
+  if (xscratch.bytes() > (std::size_t(64) << 20)) xscratch.release();
 }
 }  // namespace detail
 

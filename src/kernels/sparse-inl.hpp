@@ -86,38 +86,63 @@ HWY_INLINE size_t ForEachStrip(D d, size_t k, const StripAt& strip) {
   return j + (k - j) / N * N;
 }
 
-// Y(rows row_begin..row_end) = A·X, X and Y row-major with k columns. X rows a few nonzeros ahead are
+// y (+)= Σ_{p in [p0, p1)} values[p]·X[cols[p], :] for one output row (k columns, row-major X): strips
+// of the row in registers, entries in storage order. X rows a few entries ahead (below `p_ahead_end`) are
 // prefetched: they are random gathers from a table that rarely fits in L2 (3.7 k × 64 doubles = 1.9 MB).
+template <class D, class T>
+HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_RESTRICT values,
+                        const T* HWY_RESTRICT X, size_t k, int64_t p0, int64_t p1, int64_t p_ahead_end,
+                        bool add_to_out, T* HWY_RESTRICT y) {
+  constexpr int64_t kAhead = 8;
+  const size_t line = 64 / sizeof(T);
+  const auto value_at = [&](int64_t p) { return values[p]; };
+  size_t j = ForEachStrip(d, k, [&](auto width, size_t j0) {
+    constexpr int V = decltype(width)::value;
+    AccumulateStrip<V>(
+        d, p0, p1, value_at, [&](int64_t p) { return X + size_t(cols[p]) * k + j0; },
+        [&](int64_t p) {
+          // The first strip prefetches the whole row (the later strips of the row find it in cache).
+          if (j0 == 0 && p + kAhead < p_ahead_end) {
+            const T* next = X + size_t(cols[p + kAhead]) * k;
+            for (size_t o = 0; o < k; o += line) hwy::Prefetch(next + o);
+            hwy::Prefetch(next + k - 1);  // the last line, when the row does not start on one
+          }
+        },
+        add_to_out, y + j0);
+  });
+  for (; j < k; ++j) {
+    T a = add_to_out ? y[j] : T(0);
+    for (int64_t p = p0; p < p1; ++p) a += values[p] * X[size_t(cols[p]) * k + j];
+    y[j] = a;
+  }
+}
+
+// Y(rows row_begin..row_end) = A·X, X and Y row-major with k columns. Prefetches run across row ends
+// (the next row's entries follow in memory).
 template <class T>
 void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
                      const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
                      size_t row_begin, size_t row_end) {
   const hn::ScalableTag<T> d;
-  constexpr int64_t kAhead = 8;
   const int64_t p_end = row_ptr[row_end];
-  const size_t line = 64 / sizeof(T);
+  for (size_t r = row_begin; r < row_end; ++r)
+    SpmmRow(d, cols, values, X, k, row_ptr[r], row_ptr[r + 1], p_end, false, Y + r * k);
+}
+
+// One column block of a cache-blocked SpMM: Y[r, :] += the entries of row r from next[r] up to the first
+// column index ≥ col_end; next[r] moves past them. Each row's entries still meet Y[r, :] in storage
+// order, so the blocked product equals the unblocked one bit for bit.
+template <class T>
+void CsrSpmmRowsUntilImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
+                          const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
+                          size_t row_begin, size_t row_end, int64_t* HWY_RESTRICT next, int32_t col_end) {
+  const hn::ScalableTag<T> d;
   for (size_t r = row_begin; r < row_end; ++r) {
-    T* y = Y + r * k;
-    const int64_t p0 = row_ptr[r], p1 = row_ptr[r + 1];
-    const auto value_at = [&](int64_t p) { return values[p]; };
-    size_t j = ForEachStrip(d, k, [&](auto width, size_t j0) {
-      constexpr int V = decltype(width)::value;
-      const size_t strip = size_t(V) * hn::Lanes(d);
-      AccumulateStrip<V>(
-          d, p0, p1, value_at, [&](int64_t p) { return X + size_t(cols[p]) * k + j0; },
-          [&](int64_t p) {
-            if (p + kAhead < p_end) {
-              const T* next = X + size_t(cols[p + kAhead]) * k + j0;
-              for (size_t o = 0; o < strip; o += line) hwy::Prefetch(next + o);
-            }
-          },
-          false, y + j0);
-    });
-    for (; j < k; ++j) {
-      T a = 0;
-      for (int64_t p = p0; p < p1; ++p) a += values[p] * X[size_t(cols[p]) * k + j];
-      y[j] = a;
-    }
+    const int64_t p0 = next[r], row_end_p = row_ptr[r + 1];
+    int64_t p1 = p0;
+    while (p1 < row_end_p && cols[p1] < col_end) ++p1;
+    if (p1 > p0) SpmmRow(d, cols, values, X, k, p0, p1, p1, true, Y + r * k);
+    next[r] = p1;
   }
 }
 
