@@ -171,6 +171,7 @@ TEST_CASE("SparseOperator: a table of X beyond the cache goes through column blo
           "[operator]") {
   // 74 float columns are padded to 80 (whole cache lines): X of 40 k rows is 12.8 MB > the 8 MB block
   // size, so A (3 k × 40 k) runs in two column blocks, and Aᵀ's table (3 k rows) in one.
+  REQUIRE(lowrank::detail::spmm_column_blocks(40000.0 * 80 * sizeof(float)) == 2);
   const auto A = random_sparse<float, Eigen::RowMajor>(3000, 40000, 0.002, 21);
   const auto op = lowrank::make_operator(A);
   const lowrank::Matrix<float> X = gaussian<float>(40000, 74, 22), Xt = gaussian<float>(3000, 74, 23);
@@ -196,6 +197,27 @@ TEST_CASE("SparseOperator: a table of X beyond the cache goes through column blo
   omp_set_num_threads(saved);
   REQUIRE((Y1.array() == Y.array()).all());
 #endif
+}
+
+TEST_CASE("SparseOperator: column blocks over several output panels, double", "[operator]") {
+  // 60 k × 30 k with 40 double columns: the table (30 k × 40 doubles = 9.6 MB) runs in two column blocks
+  // and the output in two panels of 50 k rows (16 MB / 320 B), the second one starting at row 50,000.
+  REQUIRE(lowrank::detail::spmm_column_blocks(30000.0 * 40 * sizeof(double)) == 2);
+  REQUIRE(lowrank::detail::spmm_column_blocks(1e6) == 1);
+  REQUIRE(lowrank::detail::spmm_column_blocks(1e12) == 12);
+  const auto A = random_sparse<double, Eigen::RowMajor>(60000, 30000, 0.0004, 31);
+  const auto op = lowrank::make_operator(A);
+  const Eigen::MatrixXd X = gaussian<double>(30000, 40, 32);
+  Eigen::MatrixXd Y(60000, 40);
+  op.apply(X, Y);
+  const Eigen::MatrixXd want = A * X;
+  REQUIRE((Y - want).norm() <= 1e-13 * want.norm());
+  // every row equals its one-column products (the SpMV path, no blocks) to rounding
+  for (Index j : {0, 39}) {
+    Eigen::MatrixXd y(60000, 1);
+    op.apply(X.col(j), y);
+    CHECK((y.col(0) - Y.col(j)).norm() <= 1e-13 * y.norm());
+  }
 }
 
 TEST_CASE("SparseOperator: bit-identical results for every thread count", "[operator]") {

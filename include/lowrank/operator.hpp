@@ -179,9 +179,10 @@ void csr_rows(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t 
     kernels::reference::csr_spmm_rows(A.row_ptr, A.cols, A.values, X, Y, k, b, e);
 }
 
-/// Per-thread scratch for the row-major copies of the product blocks, kept between calls. Large buffers
-/// are 2 MiB-aligned and advised to use transparent huge pages (Linux): the SpMM gathers rows of X at
-/// random, and with 4 KiB pages nearly every gather from a table of hundreds of MB also misses the TLB.
+/// Per-thread scratch for the row-major copies of the product blocks, kept between calls. Buffers of
+/// 4 MiB and more are 2 MiB-aligned and advised to use transparent huge pages (Linux): the SpMM gathers
+/// rows of X at random, and with 4 KiB pages a gather from a table of hundreds of MB also misses the
+/// TLB. Scalars that are not trivial types (multiprecision) live in a std::vector instead.
 template <class T>
 class ScratchBuffer {
  public:
@@ -189,34 +190,53 @@ class ScratchBuffer {
   ScratchBuffer(const ScratchBuffer&) = delete;
   ScratchBuffer& operator=(const ScratchBuffer&) = delete;
   ~ScratchBuffer() { release(); }
-  /// At least n elements (contents undefined).
+  /// At least n elements (contents undefined for trivial T).
   T* get(std::size_t n) {
-    if (n > m_capacity) {
-      release();
-      constexpr std::size_t huge = std::size_t(2) << 20;
-      const std::size_t bytes = (n * sizeof(T) + huge - 1) / huge * huge;
-      m_data = static_cast<T*>(std::aligned_alloc(huge, bytes));
-      if (!m_data) throw std::bad_alloc();
+    if constexpr (!std::is_trivial_v<T>) {
+      if (m_vector.size() < n) m_vector.resize(n);
+      return m_vector.data();
+    } else {
+      if (n > m_capacity) {
+        release();
+        constexpr std::size_t huge = std::size_t(2) << 20;
+        const bool large = n * sizeof(T) >= 2 * huge;
+        m_align = large ? huge : std::max<std::size_t>(64, alignof(T));
+        const std::size_t bytes = (n * sizeof(T) + m_align - 1) / m_align * m_align;
+        m_data = static_cast<T*>(::operator new(bytes, std::align_val_t(m_align)));
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-      if (bytes >= 2 * huge) madvise(m_data, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+        if (large) madvise(m_data, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
 #endif
-      m_capacity = bytes / sizeof(T);
+        m_capacity = bytes / sizeof(T);
+      }
+      return m_data;
     }
-    return m_data;
   }
   /// Bytes held.
-  std::size_t bytes() const { return m_capacity * sizeof(T); }
+  std::size_t bytes() const { return std::is_trivial_v<T> ? m_capacity * sizeof(T) : m_vector.size() * sizeof(T); }
   /// Frees the memory.
   void release() {
-    std::free(m_data);
+    if (m_data) ::operator delete(m_data, std::align_val_t(m_align));
     m_data = nullptr;
     m_capacity = 0;
+    std::vector<T>().swap(m_vector);
   }
 
  private:
   T* m_data = nullptr;
-  std::size_t m_capacity = 0;
+  std::size_t m_capacity = 0, m_align = 64;
+  std::vector<T> m_vector;
 };
+
+/// Number of column blocks csr_times runs A in when the gathered row-major table has `table_bytes`:
+/// one up to kBlockBytes, then blocks of about kBlockBytes so their rows stay in cache while the block
+/// runs, at most kMaxBlocks (beyond that the passes over the output cost more than the misses they save:
+/// bench/scale's 50 M-interaction matrix, whose 320 MB user table was slower in 40 blocks than in none,
+/// and fastest in 10 to 12).
+inline Index spmm_column_blocks(double table_bytes) {
+  constexpr double kBlockBytes = 8e6;
+  constexpr Index kMaxBlocks = 12;
+  return std::min(kMaxBlocks, std::max<Index>(1, Index(std::ceil(table_bytes / kBlockBytes))));
+}
 
 /// Row ranges of about equal nonzero count for `threads` threads (4 per thread, for dynamic balance):
 /// bounds[c]..bounds[c + 1]. One range when threading is not worth it.
@@ -251,7 +271,12 @@ inline int spmm_threads() {
 template <class Scalar>
 void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k) {
   if (A.nrows == 0) return;
-  const std::vector<Index> bounds = csr_row_chunks(A, k, spmm_threads());
+  const int threads = spmm_threads();
+  if (threads <= 1) {  // no chunk bounds to compute (the single-vector products of Lanczos on one thread)
+    csr_rows(A, X, Y, k, 0, std::size_t(A.nrows));
+    return;
+  }
+  const std::vector<Index> bounds = csr_row_chunks(A, k, threads);
   const int chunks = int(bounds.size()) - 1;
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
@@ -273,7 +298,8 @@ void csr_times_rowmajor_blocked(const CsrView<Scalar>& A, const Scalar* X, Scala
   const std::vector<Index> bounds = csr_row_chunks(A, k, spmm_threads());
   const int chunks = int(bounds.size()) - 1;
   for (Index b = 0; b < blocks; ++b) {
-    const auto col_end = std::int32_t(b + 1 == blocks ? A.ncols : A.ncols * (b + 1) / blocks);
+    const std::int32_t col_end = b + 1 == blocks ? std::numeric_limits<std::int32_t>::max()
+                                                 : std::int32_t(A.ncols * (b + 1) / blocks);
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
 #endif
@@ -319,23 +345,19 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
   }
   // Row-major scratch reused per thread (no page faults per call); blocked transposes. The output is
   // produced in panels, so only X needs a whole row-major copy: at 1 M users × 74 columns that halves
-  // the scratch (the randomized SVD's peak memory at scale, bench/scale). Rows are padded with zero
-  // columns to a whole number of cache lines (74 floats → 80): the kernel then runs whole SIMD strips
-  // (a scalar tail column is a dependent multiply-add chain per entry, as slow as a strip of 8 vectors),
-  // and each gathered row of X spans whole lines.
+  // the scratch (the randomized SVD's peak memory at scale, bench/scale). Rows of at least a cache line
+  // are padded with zero columns to whole lines (74 floats → 80), shorter ones to 16 bytes: the kernel
+  // then runs whole SIMD strips where the lanes allow (a scalar tail column is a dependent multiply-add
+  // chain per entry, as slow as a strip of 8 vectors), and a gathered row of X spans whole lines.
   static thread_local ScratchBuffer<Scalar> xscratch, yscratch;
   const Index n_in = X.rows(), n_out = Y.rows();
-  constexpr Index line = 64 / Index(sizeof(Scalar)), half_line = std::max<Index>(1, 16 / Index(sizeof(Scalar)));
+  constexpr Index line = std::max<Index>(1, 64 / Index(sizeof(Scalar)));
+  constexpr Index half_line = std::max<Index>(1, 16 / Index(sizeof(Scalar)));
   const Index ld = k >= line ? (k + line - 1) / line * line : (k + half_line - 1) / half_line * half_line;
-  // X larger than kBlockBytes is cut into row blocks (csr_times_rowmajor_blocked) so the gathers of a
-  // block hit the cache; the output then goes by panels of kBlockedPanelBytes, revisited once per block.
-  // At most kMaxBlocks: beyond that the passes over the output cost more than the misses they save
-  // (bench/scale's 50 M-interaction matrix: 40 blocks of its 320 MB table were slower than none, 10 to
-  // 12 faster).
-  constexpr double kBlockBytes = 8e6, kBlockedPanelBytes = 16e6;
-  constexpr Index kMaxBlocks = 12;
-  const Index blocks =
-      std::min(kMaxBlocks, std::max<Index>(1, Index(std::ceil(double(n_in) * double(ld) * sizeof(Scalar) / kBlockBytes))));
+  // A table of X beyond the cache runs in column blocks of A (csr_times_rowmajor_blocked); the output
+  // then goes by panels of kBlockedPanelBytes, revisited once per block.
+  constexpr double kBlockedPanelBytes = 16e6;
+  const Index blocks = spmm_column_blocks(double(n_in) * double(ld) * sizeof(Scalar));
   const Index panel_values = blocks > 1 ? Index(kBlockedPanelBytes / sizeof(Scalar)) : (Index(1) << 20);
   const Index panel = std::min(n_out, std::max<Index>(256, panel_values / ld));
   Scalar* const xbuf = xscratch.get(std::size_t(n_in * ld));
@@ -398,6 +420,8 @@ class SparseOperator {
     const Index outer = src->outerSize(), inner = src->innerSize();
     LOWRANK_CHECK(inner <= Index(std::numeric_limits<std::int32_t>::max()), resource_limit,
                   "SparseOperator: inner dimension ", inner, " does not fit 32-bit column indices");
+    LOWRANK_CHECK(outer <= Index(std::numeric_limits<std::int32_t>::max()), resource_limit,
+                  "SparseOperator: outer dimension ", outer, " does not fit the transposed copy's 32-bit indices");
     const StorageIndex* op = src->outerIndexPtr();
     m_outer64.assign(op, op + outer + 1);
     const std::int32_t* inner_idx = nullptr;
