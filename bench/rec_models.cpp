@@ -3,7 +3,8 @@
 //                    threads; counters: seconds per epoch and interactions/s per thread (anchor: implicit's
 //                    CPU CG, 0.085 s/epoch single-threaded on this machine = 5.7 M/s/thread).
 //  - EASE/fit:       EASE (λ = 500) on ML-1M-partial (3.6 k items).
-//  - RatingCV:       BiasedMF / SVDpp on ML-100K, 5-fold random CV with seed 42: mean RMSE and total fit time.
+//  - RatingCV:       BiasedMF / SVDpp (SGD and Gibbs) on ML-100K and ml-latest-small, 5-fold random CV with
+//                    seed 42: mean RMSE and total fit time.
 //  - TopN:           every model on ML-100K and ml-latest-small, 80/20 split_per_user seed 42, full ranking:
 //                    recall@10/20, ndcg@5/10/20, precision@5.
 // Data sets come from LOWRANK_DATA_DIR (default ../shared/data); a missing one skips its benchmarks.
@@ -130,6 +131,12 @@ static void rating_cv(benchmark::State& state, const std::string& name, const st
 BENCHMARK_CAPTURE(rating_cv, biasedmf_ml100k, "biasedmf", "ml-100k/u.data", {})->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(rating_cv, svdpp_ml100k, "svdpp", "ml-100k/u.data", {})->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(rating_cv, biasedmf_mlsmall, "biasedmf", "ml-latest-small/ratings.csv", {})->Unit(benchmark::kMillisecond)->Iterations(1);
+// The other solver of each model: SVD++ by SGD (its defaults before Gibbs became the default), BiasedMF by Gibbs.
+BENCHMARK_CAPTURE(rating_cv, svdpp_sgd_ml100k, "svdpp", "ml-100k/u.data",
+                  {{"solver", "sgd"}, {"factors", "64"}, {"epochs", "40"}})->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(rating_cv, biasedmf_gibbs_ml100k, "biasedmf", "ml-100k/u.data",
+                  {{"solver", "gibbs"}, {"factors", "8"}, {"epochs", "200"}, {"burn_in", "50"}})->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(rating_cv, svdpp_mlsmall, "svdpp", "ml-latest-small/ratings.csv", {})->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // ---- top-N --------------------------------------------------------------------------------------------------
 static void topn(benchmark::State& state, const std::string& name, const std::string& sub,

@@ -36,7 +36,8 @@
 namespace lowrank::rec {
 
 /// Current on-disk format version; files with a larger number are refused.
-inline constexpr std::uint32_t kFormatVersion = 1;
+/// Version 2 (2026-12) added the BiasedMF/SVDpp solver, burn_in and thinning; version 1 files still load.
+inline constexpr std::uint32_t kFormatVersion = 2;
 
 namespace detail {
 /// FNV-1a 64 (Fowler–Noll–Vo): one pass, every bit of every byte changes the hash.
@@ -118,8 +119,13 @@ class BinaryWriter {
 class BinaryReader {
  public:
   /// Reads the `size` bytes at `data` (not copied: keep them alive); `source` names them in errors.
-  BinaryReader(const unsigned char* data, std::size_t size, std::string source = "model")
-      : m_data(data), m_size(size), m_source(std::move(source)) {}
+  /// `format_version` is the file's (older versions lack some fields; load_state asks).
+  BinaryReader(const unsigned char* data, std::size_t size, std::string source = "model",
+               std::uint32_t format_version = kFormatVersion)
+      : m_data(data), m_size(size), m_source(std::move(source)), m_version(format_version) {}
+
+  /// The format version of the file being read.
+  std::uint32_t format_version() const { return m_version; }
 
   /// Bytes consumed so far.
   std::size_t offset() const { return m_pos; }
@@ -211,6 +217,7 @@ class BinaryReader {
   std::size_t m_size;
   std::size_t m_pos = 0;
   std::string m_source;
+  std::uint32_t m_version;
 };
 
 /// Writes `model` (fitted or not) to `path` atomically: temp file, fsync, rename.

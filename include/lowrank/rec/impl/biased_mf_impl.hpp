@@ -8,17 +8,13 @@
 
 #include "lowrank/config.hpp"
 #include "lowrank/kernels.hpp"
+#include "lowrank/rec/impl/mf_gibbs_impl.hpp"
 #include "lowrank/rec/impl/models_detail.hpp"
 #include "lowrank/rec/models/biased_mf.hpp"
 #include "lowrank/rec/persist.hpp"
 
 namespace lowrank::rec {
 namespace detail {
-
-struct Rating {
-  std::int32_t user, item;
-  float value;
-};
 
 inline void check_mf_options(const BiasedMFOptions& o, const char* who) {
   LOWRANK_CHECK(o.factors >= 1, invalid_argument, who, ": factors = ", o.factors, " < 1");
@@ -37,6 +33,17 @@ inline void check_mf_options(const BiasedMFOptions& o, const char* who) {
   LOWRANK_CHECK(o.validation_fraction >= 0 && o.validation_fraction < 1, invalid_argument, who,
                 ": validation_fraction = ", o.validation_fraction, " outside [0, 1)");
   LOWRANK_CHECK(o.patience >= 1, invalid_argument, who, ": patience = ", o.patience, " < 1");
+  LOWRANK_CHECK(o.solver == "sgd" || o.solver == "gibbs", invalid_argument, who, ": solver = \"", o.solver,
+                "\" (expected sgd or gibbs)");
+  if (o.solver == "gibbs") {
+    LOWRANK_CHECK(o.burn_in >= 0 && o.burn_in < o.epochs, invalid_argument, who, ": burn_in = ", o.burn_in,
+                  " outside [0, epochs = ", o.epochs, ") (gibbs averages the sweeps after the burn-in)");
+    LOWRANK_CHECK(o.thinning >= 1, invalid_argument, who, ": thinning = ", o.thinning, " < 1");
+    LOWRANK_CHECK(o.validation_fraction == 0, invalid_argument, who, ": validation_fraction = ",
+                  o.validation_fraction, " with solver gibbs (early stopping is for sgd)");
+    LOWRANK_CHECK(double(o.factors) * double(mf_kept_samples(o)) <= 1e5, invalid_argument, who, ": factors × samples = ",
+                  double(o.factors) * double(mf_kept_samples(o)), " columns (raise thinning)");
+  }
 }
 
 /// Ratings in CSR order, split into (train, validation) by a seeded shuffle when validation_fraction > 0.
@@ -159,6 +166,15 @@ LOWRANK_IMPL_INLINE void BiasedMF::fit(const Interactions& data) {
   }
   mu /= double(train.size());
   const Index nu = data.num_users(), ni = data.num_items(), k = o.factors;
+  if (o.solver == "gibbs") {  // Bayesian MF: the sampler does steps 2 and 3
+    auto r = detail::mf_gibbs(train, nu, ni, mu, o, false, [&](double f) { report_progress("biasedmf", f); });
+    m_mu = mu, m_min = lo, m_max = hi;
+    m_p = std::move(r.P), m_q = std::move(r.Q), m_bu = std::move(r.bu), m_bi = std::move(r.bi);
+    m_train_rmse = std::move(r.train_rmse), m_valid_rmse.clear();
+    remember_training_data(data);
+    set_fitted(true);
+    return;
+  }
   // step 2 — seeded initial factors N(0, init_std²), zero biases
   detail::SplitMix64 rng(o.seed);
   MatF P(nu, k), Q(ni, k);
@@ -306,6 +322,9 @@ LOWRANK_IMPL_INLINE void BiasedMF::write_common(BinaryWriter& out) const {
   out.write<double>(o.validation_fraction);
   out.write<std::int32_t>(o.patience);
   out.write<std::uint64_t>(o.seed);
+  out.write_string(o.solver);  // format version 2
+  out.write<std::int32_t>(o.burn_in);
+  out.write<std::int32_t>(o.thinning);
   out.write<double>(m_mu);
   out.write<double>(m_min);
   out.write<double>(m_max);
@@ -329,6 +348,14 @@ LOWRANK_IMPL_INLINE void BiasedMF::read_common(BinaryReader& in) {
   o.validation_fraction = in.read<double>("mf validation_fraction");
   o.patience = in.read<std::int32_t>("mf patience");
   o.seed = in.read<std::uint64_t>("mf seed");
+  if (in.format_version() >= 2) {  // version 1 files are SGD models
+    o.solver = in.read_string("mf solver");
+    o.burn_in = in.read<std::int32_t>("mf burn_in");
+    o.thinning = in.read<std::int32_t>("mf thinning");
+    LOWRANK_CHECK((o.solver == "sgd" || o.solver == "gibbs") && o.thinning >= 1 && o.burn_in >= 0 && o.factors >= 1,
+                  corrupt, in.source(), ": ", name(), " options are corrupt (solver \"", o.solver, "\", burn_in ",
+                  o.burn_in, ", thinning ", o.thinning, ", factors ", o.factors, ")");
+  }
   const double mu = in.read<double>("mf mean"), lo = in.read<double>("mf min"), hi = in.read<double>("mf max");
   auto tr = in.read_vector<double>("mf train rmse");
   auto va = in.read_vector<double>("mf validation rmse");
@@ -338,7 +365,8 @@ LOWRANK_IMPL_INLINE void BiasedMF::read_common(BinaryReader& in) {
   MatF q = in.read_matrix<float>("mf item factors");
   if (is_fitted()) {
     LOWRANK_CHECK(bu.size() == num_users() && p.rows() == num_users() && bi.size() == num_items() &&
-                      q.rows() == num_items() && p.cols() == o.factors && q.cols() == o.factors,
+                      q.rows() == num_items() && p.cols() == o.factors * detail::mf_kept_samples(o) &&
+                      q.cols() == p.cols(),
                   corrupt, in.source(), ": ", name(), " parameter shapes do not match the id maps");
   }
   m_opt = o;
@@ -382,6 +410,16 @@ LOWRANK_IMPL_INLINE void SVDpp::fit(const Interactions& data) {
   double mu = 0, lo = train.front().value, hi = lo;
   for (const auto& r : train) mu += r.value, lo = std::min(lo, double(r.value)), hi = std::max(hi, double(r.value));
   mu /= double(train.size());
+  if (o.solver == "gibbs") {  // Bayesian SVD++: the sampler does steps 2 and 3
+    auto r = detail::mf_gibbs(train, nu, ni, mu, o, true, [&](double f) { report_progress("svdpp", f); });
+    m_mu = mu, m_min = lo, m_max = hi;
+    m_p = std::move(r.P), m_q = std::move(r.Q), m_y = std::move(r.Y), m_bu = std::move(r.bu), m_bi = std::move(r.bi);
+    m_train_rmse = std::move(r.train_rmse), m_valid_rmse.clear();
+    remember_training_data(data);
+    rebuild_user_vectors();
+    set_fitted(true);
+    return;
+  }
   // step 2 — seeded init
   detail::SplitMix64 rng(o.seed);
   MatF P(nu, k), Q(ni, k), Y(ni, k);
@@ -506,7 +544,7 @@ LOWRANK_IMPL_INLINE void SVDpp::load_state(BinaryReader& in) {
   read_common(in);
   MatF y = in.read_matrix<float>("svdpp implicit factors");
   if (is_fitted()) {
-    LOWRANK_CHECK(y.rows() == num_items() && y.cols() == m_opt.factors, corrupt, in.source(),
+    LOWRANK_CHECK(y.rows() == num_items() && y.cols() == m_q.cols(), corrupt, in.source(),
                   ": svdpp implicit factor shape ", y.rows(), "x", y.cols(), " does not match");
     m_y = std::move(y);
     rebuild_user_vectors();

@@ -15,6 +15,12 @@
 
 namespace lowrank::rec::detail {
 
+/// One explicit rating (BiasedMF, SVDpp).
+struct Rating {
+  std::int32_t user, item;
+  float value;
+};
+
 /// SplitMix64 (Steele, Lea & Flood 2014): a sequence lowrank owns, identical on every standard library.
 class SplitMix64 {
  public:

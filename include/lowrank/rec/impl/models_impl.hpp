@@ -135,6 +135,12 @@ inline void read_params(ParamReader& p, BiasedMFOptions& o) {
   p.get("validation_fraction", o.validation_fraction);
   p.get("patience", o.patience);
   p.get("seed", o.seed);
+  p.get("solver", o.solver);
+  p.get("burn_in", o.burn_in);
+  p.get("thinning", o.thinning);
+  p.require(o.solver == "sgd" || o.solver == "gibbs", "solver", o.solver, "must be sgd or gibbs");
+  p.require(o.burn_in >= 0, "burn_in", o.burn_in, "must be >= 0");
+  p.require(o.thinning >= 1, "thinning", o.thinning, "must be >= 1");
   p.require(o.factors >= 1, "factors", o.factors, "must be >= 1");
   p.require(o.learning_rate > 0 && o.learning_rate < 1, "learning_rate", o.learning_rate, "must be in (0, 1)");
   p.require(o.regularization >= 0, "regularization", o.regularization, "must be >= 0");

@@ -138,7 +138,7 @@ LOWRANK_IMPL_INLINE std::unique_ptr<Recommender> deserialize(const unsigned char
   LOWRANK_CHECK(detail::fnv1a64(data, size - 8) == stored, corrupt, source,
                 ": checksum mismatch (the file is corrupt)");
   // step 3 — parse the body with the bounds-checked reader
-  BinaryReader in(data + detail::kHeaderBytes, std::size_t(body), source);
+  BinaryReader in(data + detail::kHeaderBytes, std::size_t(body), source, version);
   const std::string name = in.read_string("model name");
   std::unique_ptr<Recommender> model;
   try {

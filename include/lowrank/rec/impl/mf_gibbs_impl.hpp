@@ -1,0 +1,311 @@
+#pragma once
+/// \file rec/impl/mf_gibbs_impl.hpp  Bayesian BiasedMF and SVD++: block Gibbs sampling of the posterior
+/// (BiasedMFOptions::solver = "gibbs").
+///
+/// Follows Salakhutdinov & Mnih, "Bayesian Probabilistic Matrix Factorization using Markov Chain Monte
+/// Carlo" (ICML 2008): each user's and each item's factor vector is drawn from its Gaussian conditional
+/// given all the rest, and the prediction is the average over the samples after a burn-in. The
+/// hyper-priors are libFM's (Rendle, "Factorization Machines with libFM", ACM TIST 3(3), 2012, §4):
+/// every dimension of every group (user factors, item factors, implicit factors, user biases, item
+/// biases) has its own mean and precision under a Normal-Gamma prior (μ₀ = 0, γ₀ = 1, a₀ = b₀ = 1), the
+/// noise precision α a Gamma(1, 1) prior; all of them are sampled too, so nothing is tuned.
+///
+/// SVD++'s implicit term (Koren, KDD 2008), x_u = p_u + c_u Σ_{j∈N(u)} y_j with c_u = |N(u)|^{-½}, enters
+/// the ratings of every user who rated j through c_u q_iᵀ y_j. y_j is therefore drawn item by item:
+/// its precision is diag(λ_Y) + α Σ_{u∋j} c_u² G_u with the user Grams G_u = Σ_{i∈R(u)} q_i q_iᵀ, its
+/// linear term α Σ_{u∋j} c_u (h_u − G_u x_u + c_u G_u y_j) with h_u = Σ_i q_i (r_ui − μ − b_u − b_i), and
+/// x_u and G_u x_u are updated after each draw — 3·nnz·k² flops per sweep instead of a pass over every
+/// user's ratings for every item.
+///
+/// The posterior mean of the factor part, (1/S) Σ_s x_u⁽ˢ⁾ᵀ q_i⁽ˢ⁾, equals the dot product of the S
+/// samples concatenated and scaled by S^{-½}; the fitted model keeps those k·S columns (and the averaged
+/// biases), so scoring, fold-in and similar items work on them unchanged.
+/// Cost per sweep: O(nnz·k² + (users + items)·k³); memory: users·k² doubles for the Grams (SVD++).
+/// Users, items and biases are drawn in parallel from generators seeded per (sweep, row): the result is
+/// bit-identical whatever the thread count; the implicit factors are drawn in item order, one thread.
+#include <Eigen/Cholesky>
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "lowrank/error.hpp"
+#include "lowrank/rec/impl/models_detail.hpp"
+#include "lowrank/rec/models/biased_mf.hpp"
+
+namespace lowrank::rec::detail {
+
+/// Samples averaged by the Gibbs solver for these options (1 for SGD).
+inline Index mf_kept_samples(const BiasedMFOptions& o) {
+  if (o.solver != "gibbs" || o.epochs <= o.burn_in) return 1;
+  const Index sweeps = Index(o.epochs) - Index(o.burn_in), thin = std::max<Index>(o.thinning, 1);
+  return (sweeps + thin - 1) / thin;  // in 64 bits: the options may come from a corrupt file
+}
+
+/// Gamma(shape, 1): Marsaglia & Tsang, "A simple method for generating gamma variables", ACM TOMS 26(3),
+/// 2000 (shape ≥ 1; smaller shapes through the boost x·u^{1/shape}).
+inline double gamma_draw(SplitMix64& rng, double shape) {
+  if (shape < 1) return gamma_draw(rng, shape + 1) * std::pow(rng.uniform(), 1.0 / shape);
+  const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = rng.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const double u = rng.uniform();
+    if (u < 1 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d * (1 - v + std::log(v))) return d * v;
+  }
+}
+
+/// The generator of one row's draw in one sweep: its own stream, so rows can be drawn on any thread.
+inline SplitMix64 row_generator(std::uint64_t seed, int sweep, int group, Index row) {
+  SplitMix64 h(seed ^ (std::uint64_t(group) << 58) ^ (std::uint64_t(sweep) << 36) ^
+               (std::uint64_t(row) * 0x9e3779b97f4a7c15ull));
+  return SplitMix64(h.next());
+}
+
+/// Per-dimension Normal-Gamma hyper-prior of one parameter group.
+struct GibbsHyper {
+  Eigen::VectorXd mean, precision;
+  explicit GibbsHyper(Index k) : mean(Eigen::VectorXd::Zero(k)), precision(Eigen::VectorXd::Ones(k)) {}
+  /// Draws each dimension's mean (kept 0 unless `with_mean`) and precision given the group's rows.
+  template <class Rows>
+  void sample(const Rows& rows, SplitMix64& rng, bool with_mean) {
+    constexpr double a0 = 1, b0 = 1, g0 = 1;
+    const double n = double(rows.rows());
+    for (Index f = 0; f < rows.cols(); ++f) {
+      if (with_mean) mean[f] = rows.col(f).sum() / (n + g0) + rng.normal() / std::sqrt((n + g0) * precision[f]);
+      const double ss = (rows.col(f).array() - mean[f]).square().sum() + (with_mean ? g0 * mean[f] * mean[f] : 0.0);
+      precision[f] = gamma_draw(rng, a0 + 0.5 * (n + (with_mean ? 1 : 0))) / (b0 + 0.5 * ss);
+    }
+  }
+};
+
+/// x ~ N(Λ⁻¹b, Λ⁻¹) for Λ symmetric positive definite (lower triangle read): x = Λ⁻¹b + L⁻ᵀε, Λ = LLᵀ.
+inline void gaussian_draw(const Eigen::MatrixXd& lambda, const Eigen::VectorXd& b, SplitMix64& rng,
+                          Eigen::VectorXd& x) {
+  const Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt(lambda);
+  LOWRANK_CHECK(llt.info() == Eigen::Success, numerical, "Gibbs sampler: a conditional precision is not positive definite");
+  x = llt.solve(b);
+  Eigen::VectorXd e(b.size());
+  for (Index f = 0; f < e.size(); ++f) e[f] = rng.normal();
+  x += llt.matrixU().solve(e);
+}
+
+/// What the sampler hands back: the S kept samples concatenated and scaled by S^{-½}, biases averaged.
+struct MfGibbsResult {
+  using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  MatF P, Q, Y;  ///< users × kS, items × kS, items × kS (Y empty without the implicit term)
+  Eigen::VectorXf bu, bi;
+  std::vector<double> train_rmse;  ///< RMSE of each sweep's sample on the training ratings
+};
+
+/// Runs `o.epochs` sweeps over `train` (sorted by user); `implicit` adds SVD++'s y_j. `progress(f)`
+/// is called after each sweep (it may throw to cancel).
+template <class Progress>
+MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, double mu, const BiasedMFOptions& o,
+                       bool implicit, const Progress& progress) {
+  using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const Index k = o.factors, nnz = Index(train.size()), kept = mf_kept_samples(o);
+  if (implicit) {
+    const double gram_bytes = double(nu) * double(k) * double(k) * 8;
+    LOWRANK_CHECK(gram_bytes <= 4e9, invalid_argument, "SVDpp::fit (gibbs): the per-user Grams need ", gram_bytes / 1e9,
+                  " GB (users × factors² doubles), more than 4 GB; use fewer factors or solver=sgd");
+  }
+  // step 1 — the ratings by user (CSR) and by item (CSC)
+  using IndexArray = Eigen::Array<Index, Eigen::Dynamic, 1>;
+  IndexArray uptr = IndexArray::Zero(nu + 1), iptr = IndexArray::Zero(ni + 1);
+  Eigen::ArrayXi uitem(nnz), iuser(nnz);
+  Eigen::ArrayXd uval(nnz), ival(nnz);
+  for (const auto& r : train) ++uptr[r.user + 1], ++iptr[r.item + 1];
+  for (Index u = 0; u < nu; ++u) uptr[u + 1] += uptr[u];
+  for (Index i = 0; i < ni; ++i) iptr[i + 1] += iptr[i];
+  {
+    IndexArray upos = uptr.head(nu), ipos = iptr.head(ni);
+    for (const auto& r : train) {
+      const Index a = upos[r.user]++, b = ipos[r.item]++;
+      uitem[a] = r.item, uval[a] = r.value, iuser[b] = r.user, ival[b] = r.value;
+    }
+  }
+  Eigen::VectorXd c = Eigen::VectorXd::Zero(nu);  // c_u = |N(u)|^{-½}
+  for (Index u = 0; u < nu; ++u)
+    if (uptr[u + 1] > uptr[u]) c[u] = 1 / std::sqrt(double(uptr[u + 1] - uptr[u]));
+  // step 2 — seeded initial state: factors N(0, init_std²), implicit factors and biases 0
+  SplitMix64 rng(o.seed);
+  MatD P(nu, k), Q(ni, k), Y = MatD::Zero(implicit ? ni : 0, k), X(nu, k);
+  for (Index t = 0; t < P.size(); ++t) P.data()[t] = o.init_std * rng.normal();
+  for (Index t = 0; t < Q.size(); ++t) Q.data()[t] = o.init_std * rng.normal();
+  X = P;  // x_u = p_u + c_u Σ y_j, and the y_j start at 0
+  Eigen::VectorXd bu = Eigen::VectorXd::Zero(nu), bi = Eigen::VectorXd::Zero(ni);
+  GibbsHyper hP(k), hQ(k), hY(k), hbu(1), hbi(1);
+  Eigen::VectorXd gram(implicit ? nu * k * k : 0);
+  MatD H(implicit ? nu : 0, k), W(implicit ? nu : 0, k);
+  MfGibbsResult out;
+  out.P = MfGibbsResult::MatF::Zero(nu, k * kept);
+  out.Q = MfGibbsResult::MatF::Zero(ni, k * kept);
+  out.Y = MfGibbsResult::MatF::Zero(implicit ? ni : 0, k * kept);
+  Eigen::VectorXd bu_sum = Eigen::VectorXd::Zero(nu), bi_sum = Eigen::VectorXd::Zero(ni);
+  Eigen::VectorXd user_sse(nu);
+  auto squared_error = [&] {  // Σ (r − r̂)², summed per user and then in user order (thread-independent)
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 64)
+#endif
+    for (Index u = 0; u < nu; ++u) {
+      double s = 0;
+      for (Index t = uptr[u]; t < uptr[u + 1]; ++t) {
+        const double e = uval[t] - mu - bu[u] - bi[uitem[t]] - X.row(u).dot(Q.row(uitem[t]));
+        s += e * e;
+      }
+      user_sse[u] = s;
+    }
+    double total = 0;
+    for (Index u = 0; u < nu; ++u) total += user_sse[u];
+    return total;
+  };
+  double sse = squared_error();
+  Index taken = 0;
+  const double scale = 1 / std::sqrt(double(kept));
+  for (int sweep = 0; sweep < o.epochs; ++sweep) {
+    // step 3 — hyper-parameters and the noise precision given the current parameters
+    hP.sample(P, rng, true), hQ.sample(Q, rng, true), hbu.sample(bu, rng, true), hbi.sample(bi, rng, true);
+    if (implicit) hY.sample(Y, rng, false);
+    const double alpha = gamma_draw(rng, 1 + 0.5 * double(nnz)) / (1 + 0.5 * sse);
+    // step 4 — biases: each b_u (b_i) from its scalar Gaussian conditional
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 64)
+#endif
+    for (Index u = 0; u < nu; ++u) {
+      double s = 0;
+      for (Index t = uptr[u]; t < uptr[u + 1]; ++t)
+        s += uval[t] - mu - bi[uitem[t]] - X.row(u).dot(Q.row(uitem[t]));
+      const double prec = hbu.precision[0] + alpha * double(uptr[u + 1] - uptr[u]);
+      SplitMix64 r = row_generator(o.seed, sweep, 0, u);
+      bu[u] = (hbu.precision[0] * hbu.mean[0] + alpha * s) / prec + r.normal() / std::sqrt(prec);
+    }
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 64)
+#endif
+    for (Index i = 0; i < ni; ++i) {
+      double s = 0;
+      for (Index t = iptr[i]; t < iptr[i + 1]; ++t)
+        s += ival[t] - mu - bu[iuser[t]] - X.row(iuser[t]).dot(Q.row(i));
+      const double prec = hbi.precision[0] + alpha * double(iptr[i + 1] - iptr[i]);
+      SplitMix64 r = row_generator(o.seed, sweep, 1, i);
+      bi[i] = (hbi.precision[0] * hbi.mean[0] + alpha * s) / prec + r.normal() / std::sqrt(prec);
+    }
+    // step 5 — user factors: p_u | rest ~ N(Λ⁻¹b, Λ⁻¹), Λ = diag(λ_P) + α Σ_i q_i q_iᵀ,
+    // b = λ_P∘m_P + α Σ_i q_i (r_ui − μ − b_u − b_i − q_iᵀ z_u), z_u = x_u − p_u the implicit sum
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel
+#endif
+    {
+      Eigen::MatrixXd lam(k, k);
+      Eigen::VectorXd b(k), z(k), x(k);
+#if LOWRANK_HAS_OPENMP
+#pragma omp for schedule(dynamic, 16)
+#endif
+      for (Index u = 0; u < nu; ++u) {
+        z = (X.row(u) - P.row(u)).transpose();
+        lam.setZero();
+        b = hP.precision.cwiseProduct(hP.mean);
+        for (Index t = uptr[u]; t < uptr[u + 1]; ++t) {
+          const auto q = Q.row(uitem[t]).transpose();
+          lam.selfadjointView<Eigen::Lower>().rankUpdate(q, alpha);
+          b += (alpha * (uval[t] - mu - bu[u] - bi[uitem[t]] - q.dot(z))) * q;
+        }
+        lam.diagonal() += hP.precision;
+        SplitMix64 r = row_generator(o.seed, sweep, 2, u);
+        gaussian_draw(lam, b, r, x);
+        P.row(u) = x.transpose();
+        X.row(u) = (x + z).transpose();
+      }
+    }
+    // step 6 — implicit factors, one item at a time (their draws couple through the users' sums)
+    if (implicit) {
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 16)
+#endif
+      for (Index u = 0; u < nu; ++u) {
+        Eigen::Map<Eigen::MatrixXd> G(gram.data() + u * k * k, k, k);
+        G.setZero();
+        Eigen::VectorXd h = Eigen::VectorXd::Zero(k);
+        for (Index t = uptr[u]; t < uptr[u + 1]; ++t) {
+          const auto q = Q.row(uitem[t]).transpose();
+          G.selfadjointView<Eigen::Lower>().rankUpdate(q, 1.0);
+          h += (uval[t] - mu - bu[u] - bi[uitem[t]]) * q;
+        }
+        G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
+        H.row(u) = h.transpose();
+        W.row(u) = (G * X.row(u).transpose()).transpose();
+      }
+      Eigen::MatrixXd lam(k, k);
+      Eigen::VectorXd b(k), y(k), delta(k);
+      for (Index j = 0; j < ni; ++j) {
+        const auto yj = Y.row(j).transpose();
+        lam.setZero();
+        b.setZero();
+        for (Index t = iptr[j]; t < iptr[j + 1]; ++t) {
+          const Index u = iuser[t];
+          const Eigen::Map<const Eigen::MatrixXd> G(gram.data() + u * k * k, k, k);
+          lam.noalias() += (alpha * c[u] * c[u]) * G;
+          b.noalias() += (alpha * c[u]) * (H.row(u) - W.row(u)).transpose() + (alpha * c[u] * c[u]) * (G * yj);
+        }
+        lam.diagonal() += hY.precision;
+        gaussian_draw(lam, b, rng, y);
+        delta = y - yj;
+        Y.row(j) = y.transpose();
+        for (Index t = iptr[j]; t < iptr[j + 1]; ++t) {
+          const Index u = iuser[t];
+          const Eigen::Map<const Eigen::MatrixXd> G(gram.data() + u * k * k, k, k);
+          X.row(u) += c[u] * delta.transpose();
+          W.row(u).noalias() += (c[u] * (G * delta)).transpose();
+        }
+      }
+    }
+    // step 7 — item factors: q_i | rest, the regressors being the users' x_u = p_u + z_u
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel
+#endif
+    {
+      Eigen::MatrixXd lam(k, k);
+      Eigen::VectorXd b(k), q(k);
+#if LOWRANK_HAS_OPENMP
+#pragma omp for schedule(dynamic, 16)
+#endif
+      for (Index i = 0; i < ni; ++i) {
+        lam.setZero();
+        b = hQ.precision.cwiseProduct(hQ.mean);
+        for (Index t = iptr[i]; t < iptr[i + 1]; ++t) {
+          const Index u = iuser[t];
+          const auto x = X.row(u).transpose();
+          lam.selfadjointView<Eigen::Lower>().rankUpdate(x, alpha);
+          b += (alpha * (ival[t] - mu - bu[u] - bi[i])) * x;
+        }
+        lam.diagonal() += hQ.precision;
+        SplitMix64 r = row_generator(o.seed, sweep, 3, i);
+        gaussian_draw(lam, b, r, q);
+        Q.row(i) = q.transpose();
+      }
+    }
+    // step 8 — the sample's training error; after the burn-in every `thinning`-th sample is kept
+    sse = squared_error();
+    out.train_rmse.push_back(std::sqrt(sse / double(std::max<Index>(nnz, 1))));
+    LOWRANK_CHECK(std::isfinite(out.train_rmse.back()), numerical, "Gibbs sampler: non-finite error in sweep ", sweep + 1);
+    if (sweep >= o.burn_in && (sweep - o.burn_in) % o.thinning == 0 && taken < kept) {
+      out.P.middleCols(taken * k, k) = (scale * P).cast<float>();
+      out.Q.middleCols(taken * k, k) = (scale * Q).cast<float>();
+      if (implicit) out.Y.middleCols(taken * k, k) = (scale * Y).cast<float>();
+      bu_sum += bu, bi_sum += bi;
+      ++taken;
+    }
+    progress(double(sweep + 1) / double(o.epochs));
+  }
+  out.bu = (bu_sum / double(std::max<Index>(taken, 1))).cast<float>();
+  out.bi = (bi_sum / double(std::max<Index>(taken, 1))).cast<float>();
+  return out;
+}
+
+}  // namespace lowrank::rec::detail
