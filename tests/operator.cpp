@@ -23,12 +23,14 @@ using lowrank::Index;
 namespace {
 template <class Scalar, int Options = Eigen::ColMajor, class StorageIndex = int>
 Eigen::SparseMatrix<Scalar, Options, StorageIndex> random_sparse(Index m, Index n, double density, unsigned seed) {
+  // Each entry is present with probability `density`, drawn as geometric gaps between the present ones:
+  // O(nnz) work instead of one draw per entry (60 k × 30 k entries took 29 s, 300 s under ASan).
   std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> u(0, 1), val(-1, 1);
+  std::uniform_real_distribution<double> val(-1, 1);
+  std::geometric_distribution<Index> gap(density);
   std::vector<Eigen::Triplet<Scalar, StorageIndex>> t;
   for (Index i = 0; i < m; ++i)
-    for (Index j = 0; j < n; ++j)
-      if (u(gen) < density) t.emplace_back(StorageIndex(i), StorageIndex(j), Scalar(val(gen)));
+    for (Index j = gap(gen); j < n; j += 1 + gap(gen)) t.emplace_back(StorageIndex(i), StorageIndex(j), Scalar(val(gen)));
   Eigen::SparseMatrix<Scalar, Options, StorageIndex> A(m, n);
   A.setFromTriplets(t.begin(), t.end());
   return A;
