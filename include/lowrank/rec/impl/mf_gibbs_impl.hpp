@@ -103,8 +103,37 @@ struct MfGibbsResult {
   std::vector<double> train_rmse;  ///< RMSE of each sweep's sample on the training ratings
 };
 
+/// Small dense helpers of SVD++'s item-by-item step (k is the factor count, 4–64 in practice; plain loops
+/// that the compiler vectorizes, instead of an Eigen expression per (user, item) pair).
+namespace gibbs {
+inline double dot(const double* a, const double* b, Index k) {
+  double s = 0;
+  for (Index f = 0; f < k; ++f) s += a[f] * b[f];
+  return s;
+}
+/// L += w·q·qᵀ (the full k×k square: symmetric, and whole rows vectorize).
+inline void add_outer(double* L, const double* q, double w, Index k) {
+  for (Index a = 0; a < k; ++a) {
+    const double wa = w * q[a];
+    double* row = L + a * k;
+    for (Index b = 0; b < k; ++b) row[b] += wa * q[b];
+  }
+}
+/// y += w·G·x for a k×k G.
+inline void add_matvec(double* y, const double* G, const double* x, double w, Index k) {
+  for (Index a = 0; a < k; ++a) y[a] += w * dot(G + a * k, x, k);
+}
+inline void axpy(double* y, const double* x, double w, Index k) {
+  for (Index f = 0; f < k; ++f) y[f] += w * x[f];
+}
+}  // namespace gibbs
+
 /// Runs `o.epochs` sweeps over `train` (sorted by user); `implicit` adds SVD++'s y_j. `progress(f)`
 /// is called after each sweep (it may throw to cancel).
+///
+/// The residuals e_t = r − μ − b_u − b_i − x_uᵀq_i of every rating are cached (recomputed from scratch
+/// after each sweep, so rounding does not accumulate) and updated after each draw, libFM's way: a draw
+/// then costs the work of its own ratings, with no dot products to recompute the others' predictions.
 template <class Progress>
 MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, double mu, const BiasedMFOptions& o,
                        bool implicit, const Progress& progress) {
@@ -115,19 +144,19 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
     LOWRANK_CHECK(gram_bytes <= 4e9, invalid_argument, "SVDpp::fit (gibbs): the per-user Grams need ", gram_bytes / 1e9,
                   " GB (users × factors² doubles), more than 4 GB; use fewer factors or solver=sgd");
   }
-  // step 1 — the ratings by user (CSR) and by item (CSC)
+  // step 1 — the ratings by user (CSR); by item (CSC) as positions into the CSR order
   using IndexArray = Eigen::Array<Index, Eigen::Dynamic, 1>;
-  IndexArray uptr = IndexArray::Zero(nu + 1), iptr = IndexArray::Zero(ni + 1);
+  IndexArray uptr = IndexArray::Zero(nu + 1), iptr = IndexArray::Zero(ni + 1), ipos(nnz);
   Eigen::ArrayXi uitem(nnz), iuser(nnz);
-  Eigen::ArrayXd uval(nnz), ival(nnz);
+  Eigen::ArrayXd uval(nnz), e(nnz);
   for (const auto& r : train) ++uptr[r.user + 1], ++iptr[r.item + 1];
   for (Index u = 0; u < nu; ++u) uptr[u + 1] += uptr[u];
   for (Index i = 0; i < ni; ++i) iptr[i + 1] += iptr[i];
   {
-    IndexArray upos = uptr.head(nu), ipos = iptr.head(ni);
+    IndexArray ufill = uptr.head(nu), ifill = iptr.head(ni);
     for (const auto& r : train) {
-      const Index a = upos[r.user]++, b = ipos[r.item]++;
-      uitem[a] = r.item, uval[a] = r.value, iuser[b] = r.user, ival[b] = r.value;
+      const Index a = ufill[r.user]++, b = ifill[r.item]++;
+      uitem[a] = r.item, uval[a] = r.value, iuser[b] = r.user, ipos[b] = a;
     }
   }
   Eigen::VectorXd c = Eigen::VectorXd::Zero(nu);  // c_u = |N(u)|^{-½}
@@ -142,156 +171,172 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
   Eigen::VectorXd bu = Eigen::VectorXd::Zero(nu), bi = Eigen::VectorXd::Zero(ni);
   GibbsHyper hP(k), hQ(k), hY(k), hbu(1), hbi(1);
   Eigen::VectorXd gram(implicit ? nu * k * k : 0);
-  MatD H(implicit ? nu : 0, k), W(implicit ? nu : 0, k);
+  MatD E(implicit ? nu : 0, k);  // E_u = Σ_{i∈R(u)} q_i e_ui (SVD++ step)
   MfGibbsResult out;
   out.P = MfGibbsResult::MatF::Zero(nu, k * kept);
   out.Q = MfGibbsResult::MatF::Zero(ni, k * kept);
   out.Y = MfGibbsResult::MatF::Zero(implicit ? ni : 0, k * kept);
   Eigen::VectorXd bu_sum = Eigen::VectorXd::Zero(nu), bi_sum = Eigen::VectorXd::Zero(ni);
-  Eigen::VectorXd user_sse(nu);
-  auto squared_error = [&] {  // Σ (r − r̂)², summed per user and then in user order (thread-independent)
+  auto residuals = [&] {  // e_t from scratch; returns Σ e_t² summed in rating order (thread-independent)
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 64)
 #endif
-    for (Index u = 0; u < nu; ++u) {
-      double s = 0;
-      for (Index t = uptr[u]; t < uptr[u + 1]; ++t) {
-        const double e = uval[t] - mu - bu[u] - bi[uitem[t]] - X.row(u).dot(Q.row(uitem[t]));
-        s += e * e;
-      }
-      user_sse[u] = s;
-    }
-    double total = 0;
-    for (Index u = 0; u < nu; ++u) total += user_sse[u];
-    return total;
+    for (Index u = 0; u < nu; ++u)
+      for (Index t = uptr[u]; t < uptr[u + 1]; ++t)
+        e[t] = uval[t] - mu - bu[u] - bi[uitem[t]] - gibbs::dot(X.row(u).data(), Q.row(uitem[t]).data(), k);
+    return e.square().sum();
   };
-  double sse = squared_error();
   Index taken = 0;
   const double scale = 1 / std::sqrt(double(kept));
+  double sse = residuals();
   for (int sweep = 0; sweep < o.epochs; ++sweep) {
     // step 3 — hyper-parameters and the noise precision given the current parameters
     hP.sample(P, rng, true), hQ.sample(Q, rng, true), hbu.sample(bu, rng, true), hbi.sample(bi, rng, true);
     if (implicit) hY.sample(Y, rng, false);
     const double alpha = gamma_draw(rng, 1 + 0.5 * double(nnz)) / (1 + 0.5 * sse);
-    // step 4 — biases: each b_u (b_i) from its scalar Gaussian conditional
+    // step 4 — biases: each b_u (b_i) from its scalar Gaussian conditional; its ratings' residuals follow
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 64)
 #endif
     for (Index u = 0; u < nu; ++u) {
       double s = 0;
-      for (Index t = uptr[u]; t < uptr[u + 1]; ++t)
-        s += uval[t] - mu - bi[uitem[t]] - X.row(u).dot(Q.row(uitem[t]));
+      for (Index t = uptr[u]; t < uptr[u + 1]; ++t) s += e[t] + bu[u];
       const double prec = hbu.precision[0] + alpha * double(uptr[u + 1] - uptr[u]);
       SplitMix64 r = row_generator(o.seed, sweep, 0, u);
-      bu[u] = (hbu.precision[0] * hbu.mean[0] + alpha * s) / prec + r.normal() / std::sqrt(prec);
+      const double b = (hbu.precision[0] * hbu.mean[0] + alpha * s) / prec + r.normal() / std::sqrt(prec);
+      for (Index t = uptr[u]; t < uptr[u + 1]; ++t) e[t] -= b - bu[u];
+      bu[u] = b;
     }
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 64)
 #endif
     for (Index i = 0; i < ni; ++i) {
       double s = 0;
-      for (Index t = iptr[i]; t < iptr[i + 1]; ++t)
-        s += ival[t] - mu - bu[iuser[t]] - X.row(iuser[t]).dot(Q.row(i));
+      for (Index t = iptr[i]; t < iptr[i + 1]; ++t) s += e[ipos[t]] + bi[i];
       const double prec = hbi.precision[0] + alpha * double(iptr[i + 1] - iptr[i]);
       SplitMix64 r = row_generator(o.seed, sweep, 1, i);
-      bi[i] = (hbi.precision[0] * hbi.mean[0] + alpha * s) / prec + r.normal() / std::sqrt(prec);
+      const double b = (hbi.precision[0] * hbi.mean[0] + alpha * s) / prec + r.normal() / std::sqrt(prec);
+      for (Index t = iptr[i]; t < iptr[i + 1]; ++t) e[ipos[t]] -= b - bi[i];
+      bi[i] = b;
     }
-    // step 5 — user factors: p_u | rest ~ N(Λ⁻¹b, Λ⁻¹), Λ = diag(λ_P) + α Σ_i q_i q_iᵀ,
-    // b = λ_P∘m_P + α Σ_i q_i (r_ui − μ − b_u − b_i − q_iᵀ z_u), z_u = x_u − p_u the implicit sum
+    // step 5 — user factors: p_u | rest ~ N(Λ⁻¹b, Λ⁻¹) with the user's item rows gathered in Q_u:
+    // Λ = diag(λ_P) + α Q_uᵀQ_u, b = λ_P∘m_P + α Q_uᵀ(e_u + Q_u p_u), e_u + Q_u p_u being the residual
+    // without p_u's part; the residuals then move by −Q_u Δp
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel
 #endif
     {
-      Eigen::MatrixXd lam(k, k);
-      Eigen::VectorXd b(k), z(k), x(k);
+      Eigen::MatrixXd lam(k, k), Qu;
+      Eigen::VectorXd b(k), x(k), delta(k), eu;
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 16)
 #endif
       for (Index u = 0; u < nu; ++u) {
-        z = (X.row(u) - P.row(u)).transpose();
+        const Index n = uptr[u + 1] - uptr[u];
+        Qu.resize(n, k);
+        for (Index t = 0; t < n; ++t) Qu.row(t) = Q.row(uitem[uptr[u] + t]);
+        eu = e.segment(uptr[u], n).matrix();
+        eu.noalias() += Qu * P.row(u).transpose();
         lam.setZero();
-        b = hP.precision.cwiseProduct(hP.mean);
-        for (Index t = uptr[u]; t < uptr[u + 1]; ++t) {
-          const auto q = Q.row(uitem[t]).transpose();
-          lam.selfadjointView<Eigen::Lower>().rankUpdate(q, alpha);
-          b += (alpha * (uval[t] - mu - bu[u] - bi[uitem[t]] - q.dot(z))) * q;
-        }
+        lam.selfadjointView<Eigen::Lower>().rankUpdate(Qu.transpose(), alpha);
         lam.diagonal() += hP.precision;
+        b = hP.precision.cwiseProduct(hP.mean);
+        b.noalias() += alpha * (Qu.transpose() * eu);
         SplitMix64 r = row_generator(o.seed, sweep, 2, u);
         gaussian_draw(lam, b, r, x);
+        delta = x - P.row(u).transpose();
         P.row(u) = x.transpose();
-        X.row(u) = (x + z).transpose();
+        X.row(u) += delta.transpose();
+        e.segment(uptr[u], n) -= (Qu * delta).array();
       }
     }
-    // step 6 — implicit factors, one item at a time (their draws couple through the users' sums)
+    // step 6 — implicit factors, one item at a time (their draws couple through the users' sums):
+    // Λ_j = diag(λ_Y) + α Σ_{u∋j} c_u² G_u, b_j = α Σ_{u∋j} c_u (E_u + c_u G_u y_j) with
+    // E_u = Σ_{i∈R(u)} q_i e_ui; after a draw, x_u += c_u Δ and E_u −= c_u G_u Δ for the users of j
     if (implicit) {
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 16)
 #endif
       for (Index u = 0; u < nu; ++u) {
-        Eigen::Map<Eigen::MatrixXd> G(gram.data() + u * k * k, k, k);
-        G.setZero();
-        Eigen::VectorXd h = Eigen::VectorXd::Zero(k);
+        double* G = gram.data() + u * k * k;
+        double* Eu = E.row(u).data();
+        std::fill(G, G + k * k, 0.0);
+        std::fill(Eu, Eu + k, 0.0);
         for (Index t = uptr[u]; t < uptr[u + 1]; ++t) {
-          const auto q = Q.row(uitem[t]).transpose();
-          G.selfadjointView<Eigen::Lower>().rankUpdate(q, 1.0);
-          h += (uval[t] - mu - bu[u] - bi[uitem[t]]) * q;
+          const double* q = Q.row(uitem[t]).data();
+          gibbs::add_outer(G, q, 1.0, k);
+          gibbs::axpy(Eu, q, e[t], k);
         }
-        G.triangularView<Eigen::StrictlyUpper>() = G.transpose();
-        H.row(u) = h.transpose();
-        W.row(u) = (G * X.row(u).transpose()).transpose();
       }
+      const MatD X_before = X;
       Eigen::MatrixXd lam(k, k);
       Eigen::VectorXd b(k), y(k), delta(k);
       for (Index j = 0; j < ni; ++j) {
-        const auto yj = Y.row(j).transpose();
+        const double* yj = Y.row(j).data();
         lam.setZero();
         b.setZero();
         for (Index t = iptr[j]; t < iptr[j + 1]; ++t) {
           const Index u = iuser[t];
-          const Eigen::Map<const Eigen::MatrixXd> G(gram.data() + u * k * k, k, k);
-          lam.noalias() += (alpha * c[u] * c[u]) * G;
-          b.noalias() += (alpha * c[u]) * (H.row(u) - W.row(u)).transpose() + (alpha * c[u] * c[u]) * (G * yj);
+          const double* G = gram.data() + u * k * k;
+          const double w = alpha * c[u] * c[u];
+          for (Index f = 0; f < k * k; ++f) lam.data()[f] += w * G[f];
+          gibbs::axpy(b.data(), E.row(u).data(), alpha * c[u], k);
+          gibbs::add_matvec(b.data(), G, yj, w, k);
         }
         lam.diagonal() += hY.precision;
         gaussian_draw(lam, b, rng, y);
-        delta = y - yj;
+        for (Index f = 0; f < k; ++f) delta[f] = y[f] - yj[f];
         Y.row(j) = y.transpose();
         for (Index t = iptr[j]; t < iptr[j + 1]; ++t) {
           const Index u = iuser[t];
-          const Eigen::Map<const Eigen::MatrixXd> G(gram.data() + u * k * k, k, k);
-          X.row(u) += c[u] * delta.transpose();
-          W.row(u).noalias() += (c[u] * (G * delta)).transpose();
+          gibbs::axpy(X.row(u).data(), delta.data(), c[u], k);
+          gibbs::add_matvec(E.row(u).data(), gram.data() + u * k * k, delta.data(), -c[u], k);
+        }
+      }
+      // the residuals follow the users' new x_u
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel
+#endif
+      {
+        Eigen::VectorXd dx(k);
+#if LOWRANK_HAS_OPENMP
+#pragma omp for schedule(dynamic, 64)
+#endif
+        for (Index u = 0; u < nu; ++u) {
+          dx = (X.row(u) - X_before.row(u)).transpose();
+          for (Index t = uptr[u]; t < uptr[u + 1]; ++t) e[t] -= gibbs::dot(Q.row(uitem[t]).data(), dx.data(), k);
         }
       }
     }
-    // step 7 — item factors: q_i | rest, the regressors being the users' x_u = p_u + z_u
+    // step 7 — item factors: q_i | rest, the regressors being its users' x_u = p_u + z_u (gathered in X_i);
+    // the draws touch disjoint ratings, and step 8 recomputes the residuals, so none are updated here
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel
 #endif
     {
-      Eigen::MatrixXd lam(k, k);
-      Eigen::VectorXd b(k), q(k);
+      Eigen::MatrixXd lam(k, k), Xi;
+      Eigen::VectorXd b(k), q(k), ei;
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 16)
 #endif
       for (Index i = 0; i < ni; ++i) {
+        const Index n = iptr[i + 1] - iptr[i];
+        Xi.resize(n, k);
+        ei.resize(n);
+        for (Index t = 0; t < n; ++t) Xi.row(t) = X.row(iuser[iptr[i] + t]), ei[t] = e[ipos[iptr[i] + t]];
+        ei.noalias() += Xi * Q.row(i).transpose();
         lam.setZero();
-        b = hQ.precision.cwiseProduct(hQ.mean);
-        for (Index t = iptr[i]; t < iptr[i + 1]; ++t) {
-          const Index u = iuser[t];
-          const auto x = X.row(u).transpose();
-          lam.selfadjointView<Eigen::Lower>().rankUpdate(x, alpha);
-          b += (alpha * (ival[t] - mu - bu[u] - bi[i])) * x;
-        }
+        lam.selfadjointView<Eigen::Lower>().rankUpdate(Xi.transpose(), alpha);
         lam.diagonal() += hQ.precision;
+        b = hQ.precision.cwiseProduct(hQ.mean);
+        b.noalias() += alpha * (Xi.transpose() * ei);
         SplitMix64 r = row_generator(o.seed, sweep, 3, i);
         gaussian_draw(lam, b, r, q);
         Q.row(i) = q.transpose();
       }
     }
     // step 8 — the sample's training error; after the burn-in every `thinning`-th sample is kept
-    sse = squared_error();
+    sse = residuals();
     out.train_rmse.push_back(std::sqrt(sse / double(std::max<Index>(nnz, 1))));
     LOWRANK_CHECK(std::isfinite(out.train_rmse.back()), numerical, "Gibbs sampler: non-finite error in sweep ", sweep + 1);
     if (sweep >= o.burn_in && (sweep - o.burn_in) % o.thinning == 0 && taken < kept) {
