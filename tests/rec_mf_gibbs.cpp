@@ -57,13 +57,23 @@ BiasedMFOptions gibbs_options(int factors, int sweeps, int burn_in) {
   o.seed = 5;
   return o;
 }
-void set_threads(int t) {
+// Sets the OpenMP thread count for a scope and restores the previous one.
+struct ThreadCount {
+  explicit ThreadCount(int t) {
 #if defined(_OPENMP)
-  omp_set_num_threads(t);
+    saved = omp_get_max_threads();
+    omp_set_num_threads(t);
 #else
-  (void)t;
+    (void)t;
 #endif
-}
+  }
+  ~ThreadCount() {
+#if defined(_OPENMP)
+    omp_set_num_threads(saved);
+#endif
+  }
+  int saved = 1;
+};
 }  // namespace
 
 TEST_CASE("gibbs: gamma and Gaussian draws have the requested moments", "[mf_gibbs]") {
@@ -131,7 +141,8 @@ TEST_CASE("gibbs: the posterior mean recovers a low-rank rating model and beats 
       REQUIRE(a->predict(r.user, r.item) <= 5.0);
     }
     const Explanation e = a->explain(3, 7);
-    REQUIRE(e.score == Approx(a->predict(3, 7)));
+    REQUIRE(!e.contributions.empty());
+    for (const auto& c : e.contributions) REQUIRE(std::isfinite(c.weight));
     std::vector<std::pair<ItemId, float>> h;
     for (Interactions::Csr::InnerIterator it(train.matrix(), 3); it; ++it) h.emplace_back(it.col(), it.value());
     const Eigen::VectorXf folded = a->score_history(h);
@@ -145,6 +156,29 @@ TEST_CASE("gibbs: the posterior mean recovers a low-rank rating model and beats 
   }
 }
 
+TEST_CASE("gibbs: a one-sample model is the chain's last state (its training RMSE, from the stored factors)",
+          "[mf_gibbs]") {
+  // burn_in = epochs − 1 keeps exactly the last sweep's sample: its stored P, Q, Y (and the user vectors
+  // rebuilt from them) must reproduce the RMSE the sampler computed from its own state after that sweep.
+  const Interactions data = rec_toy::low_rank_ratings(80, 60, 2, 0.4, 0.3, 12);
+  for (int model = 0; model < 2; ++model) {
+    const BiasedMFOptions o = gibbs_options(5, 15, 14);
+    std::unique_ptr<BiasedMF> m(model ? new SVDpp(o) : new BiasedMF(o));
+    m->fit(data);
+    std::vector<UserId> users;
+    for (UserId u = 0; u < data.num_users(); ++u) users.push_back(u);
+    Eigen::MatrixXf raw(data.num_users(), data.num_items());
+    m->score_block(users, raw);
+    double se = 0;
+    for (UserId u = 0; u < data.num_users(); ++u)
+      for (Interactions::Csr::InnerIterator it(data.matrix(), u); it; ++it)
+        se += std::pow(double(raw(u, it.col())) - it.value(), 2);
+    const double stored = std::sqrt(se / double(data.nnz())), chain = m->train_rmse_history().back();
+    INFO(m->name() << ": RMSE of the stored sample " << stored << ", of the chain's state " << chain);
+    CHECK(std::abs(stored - chain) < 1e-5 * chain);
+  }
+}
+
 TEST_CASE("gibbs: bit-identical for 1 and 2 threads; another seed differs", "[mf_gibbs]") {
   const Interactions data = rec_toy::low_rank_ratings(90, 70, 2, 0.3, 0.2, 8);
   for (int model = 0; model < 2; ++model) {
@@ -153,10 +187,14 @@ TEST_CASE("gibbs: bit-identical for 1 and 2 threads; another seed differs", "[mf
       return std::unique_ptr<BiasedMF>(model ? new SVDpp(opt) : new BiasedMF(opt));
     };
     auto a = make(o), b = make(o);
-    set_threads(1);
-    a->fit(data);
-    set_threads(2);
-    b->fit(data);
+    {
+      ThreadCount one(1);
+      a->fit(data);
+    }
+    {
+      ThreadCount two(2);
+      b->fit(data);
+    }
     BiasedMFOptions other = o;
     other.seed = 6;
     auto c = make(other);
@@ -190,6 +228,12 @@ TEST_CASE("gibbs: the k·S-column model round-trips; thinning keeps fewer sample
   REQUIRE(s->options().thinning == 5);
   REQUIRE(s->options().burn_in == 10);
   for (UserId u = 0; u < 40; ++u) REQUIRE(back->predict(u, 2) == thinned.predict(u, 2));
+  BiasedMF mf(o);
+  mf.fit(data);
+  const auto mf_bytes = serialize(mf);
+  const auto mf_back = deserialize(mf_bytes.data(), mf_bytes.size(), "test");
+  REQUIRE(dynamic_cast<const BiasedMF&>(*mf_back).options().solver == "gibbs");
+  for (UserId u = 0; u < 40; ++u) REQUIRE(mf_back->predict(u, 5) == mf.predict(u, 5));
 }
 
 TEST_CASE("gibbs: version-1 files (SGD models, before the solver field) still load", "[mf_gibbs]") {
@@ -234,9 +278,16 @@ TEST_CASE("gibbs: option errors and cancellation", "[mf_gibbs]") {
   m.set_progress([](const std::string&, double f) { return f < 0.3; });
   REQUIRE_THROWS_MATCHES(m.fit(data), Error, Catch::Predicate<Error>([](const Error& e) { return e.code() == Errc::cancelled; }));
   REQUIRE_FALSE(m.is_fitted());
-  // the registry's svdpp is the Bayesian one; solver=sgd selects Koren's SGD
+  REQUIRE_THROWS_WITH(make_recommender("svdpp", {{"thinning", "0"}}), Catch::Contains("thinning"));
+  REQUIRE_THROWS_WITH(make_recommender("biasedmf", {{"burn_in", "-1"}}), Catch::Contains("burn_in"));
+  o = gibbs_options(600, 10, 2);
+  REQUIRE_THROWS_WITH(BiasedMF(o).fit(data), Catch::Contains("factors"));
+  // the registry's svdpp is the Bayesian one; solver=sgd selects Koren's SGD with its own defaults
   const auto def = make_recommender("svdpp", {});
   REQUIRE(dynamic_cast<const SVDpp&>(*def).options().solver == "gibbs");
+  REQUIRE(dynamic_cast<const SVDpp&>(*def).options().factors == 8);
   const auto sgd = make_recommender("svdpp", {{"solver", "sgd"}});
   REQUIRE(dynamic_cast<const SVDpp&>(*sgd).options().solver == "sgd");
+  REQUIRE(dynamic_cast<const SVDpp&>(*sgd).options().factors == 64);
+  REQUIRE(dynamic_cast<const SVDpp&>(*sgd).options().epochs == 40);
 }

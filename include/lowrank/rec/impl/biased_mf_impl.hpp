@@ -46,6 +46,33 @@ inline void check_mf_options(const BiasedMFOptions& o, const char* who) {
   }
 }
 
+/// The ridge fold-in p = (QₕᵀQₕ + λI)⁻¹Qₕᵀr over a history's n item rows Qₕ, in the smaller of its two
+/// forms: the model's k columns, or — when the history is shorter than that, as it always is against a
+/// Gibbs model's factors × samples columns — n×n through p = Qₕᵀ(QₕQₕᵀ + λI)⁻¹r.
+inline Eigen::VectorXd ridge_fold_in(const Eigen::MatrixXd& Qh, const Eigen::VectorXd& r, double lambda) {
+  if (Qh.rows() >= Qh.cols()) {
+    Eigen::MatrixXd A = Qh.transpose() * Qh;
+    A.diagonal().array() += lambda;
+    return A.llt().solve(Qh.transpose() * r);
+  }
+  Eigen::MatrixXd K = Qh * Qh.transpose();
+  K.diagonal().array() += lambda;
+  return Qh.transpose() * K.llt().solve(r);
+}
+
+/// Qₕ(QₕᵀQₕ + λI)⁻¹q — how much each history row's residual moves the fold-in's score of an item q —
+/// in the smaller form, (QₕQₕᵀ + λI)⁻¹Qₕq when the history is shorter than the model's columns.
+inline Eigen::VectorXd ridge_weights(const Eigen::MatrixXd& Qh, const Eigen::VectorXd& q, double lambda) {
+  if (Qh.rows() >= Qh.cols()) {
+    Eigen::MatrixXd A = Qh.transpose() * Qh;
+    A.diagonal().array() += lambda;
+    return Qh * A.llt().solve(q);
+  }
+  Eigen::MatrixXd K = Qh * Qh.transpose();
+  K.diagonal().array() += lambda;
+  return K.llt().solve(Qh * q);
+}
+
 /// Ratings in CSR order, split into (train, validation) by a seeded shuffle when validation_fraction > 0.
 inline void mf_ratings(const Interactions& data, const BiasedMFOptions& o, std::vector<Rating>& train,
                        std::vector<Rating>& valid) {
@@ -263,14 +290,13 @@ LOWRANK_IMPL_INLINE Explanation BiasedMF::explain(UserId user, ItemId item) cons
     Qh.row(j) = m_q.row(hist[std::size_t(j)].first).cast<double>();
     res[j] = hist[std::size_t(j)].second - m_mu - m_bu[user] - m_bi[hist[std::size_t(j)].first];
   }
-  Eigen::MatrixXd A = Qh.transpose() * Qh;
-  A.diagonal().array() += m_opt.regularization * double(std::max<Index>(n, 1));
-  const Eigen::VectorXd z = A.llt().solve(m_q.row(item).transpose().cast<double>());
+  const Eigen::VectorXd w = detail::ridge_weights(Qh, m_q.row(item).transpose().cast<double>(),
+                                                  m_opt.regularization * double(std::max<Index>(n, 1)));
   Explanation e;
   e.user = user;
   e.item = item;
   e.score = float(predict(user, item));
-  for (Index j = 0; j < n; ++j) e.contributions.push_back({hist[std::size_t(j)].first, float(res[j] * Qh.row(j).dot(z))});
+  for (Index j = 0; j < n; ++j) e.contributions.push_back({hist[std::size_t(j)].first, float(res[j] * w[j])});
   detail::sort_contributions(e.contributions);
   std::ostringstream s;
   s << "rating " << e.score << " = mean " << m_mu << " + user bias " << m_bu[user] << " + item bias " << m_bi[item]
@@ -296,15 +322,15 @@ LOWRANK_IMPL_INLINE Eigen::VectorXf BiasedMF::score_history(const std::vector<st
   LOWRANK_CHECK(is_fitted(), invalid_argument, name(), ": score_history before fit");
   detail::check_history(history, num_items(), "BiasedMF::score_history");
   const Index k = m_q.cols(), n = Index(history.size());
-  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(k, k);
-  Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
-  for (const auto& [i, v] : history) {
-    const Eigen::VectorXd q = m_q.row(i).transpose().cast<double>();
-    A.noalias() += q * q.transpose();
-    b += q * (double(v) - m_mu - double(m_bi[i]));
+  Eigen::MatrixXd Qh(n, k);
+  Eigen::VectorXd r(n);
+  for (Index j = 0; j < n; ++j) {
+    const auto [i, v] = history[std::size_t(j)];
+    Qh.row(j) = m_q.row(i).cast<double>();
+    r[j] = double(v) - m_mu - double(m_bi[i]);
   }
-  A.diagonal().array() += m_opt.regularization * double(std::max<Index>(n, 1));
-  const Eigen::VectorXf p = A.llt().solve(b).cast<float>();
+  const Eigen::VectorXf p =
+      detail::ridge_fold_in(Qh, r, m_opt.regularization * double(std::max<Index>(n, 1))).cast<float>();
   Eigen::VectorXf s = m_q * p;
   s.array() += float(m_mu) + m_bi.array();
   return s;
@@ -521,15 +547,15 @@ LOWRANK_IMPL_INLINE Eigen::VectorXf SVDpp::score_history(const std::vector<std::
   Eigen::VectorXd zsum = Eigen::VectorXd::Zero(k);
   for (const auto& hv : history) zsum += m_y.row(hv.first).transpose().cast<double>();
   if (n > 0) zsum /= std::sqrt(double(n));
-  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(k, k);
-  Eigen::VectorXd b = Eigen::VectorXd::Zero(k);
-  for (const auto& [i, v] : history) {
-    const Eigen::VectorXd q = m_q.row(i).transpose().cast<double>();
-    A.noalias() += q * q.transpose();
-    b += q * (double(v) - m_mu - double(m_bi[i]) - q.dot(zsum));
+  Eigen::MatrixXd Qh(n, k);
+  Eigen::VectorXd r(n);
+  for (Index j = 0; j < n; ++j) {
+    const auto [i, v] = history[std::size_t(j)];
+    Qh.row(j) = m_q.row(i).cast<double>();
+    r[j] = double(v) - m_mu - double(m_bi[i]) - Qh.row(j).dot(zsum);
   }
-  A.diagonal().array() += m_opt.regularization * double(std::max<Index>(n, 1));
-  const Eigen::VectorXf p = (A.llt().solve(b) + zsum).cast<float>();
+  const Eigen::VectorXf p =
+      (detail::ridge_fold_in(Qh, r, m_opt.regularization * double(std::max<Index>(n, 1))) + zsum).cast<float>();
   Eigen::VectorXf s = m_q * p;
   s.array() += float(m_mu) + m_bi.array();
   return s;

@@ -6,21 +6,23 @@
 /// Carlo" (ICML 2008): each user's and each item's factor vector is drawn from its Gaussian conditional
 /// given all the rest, and the prediction is the average over the samples after a burn-in. The
 /// hyper-priors are libFM's (Rendle, "Factorization Machines with libFM", ACM TIST 3(3), 2012, §4):
-/// every dimension of every group (user factors, item factors, implicit factors, user biases, item
-/// biases) has its own mean and precision under a Normal-Gamma prior (μ₀ = 0, γ₀ = 1, a₀ = b₀ = 1), the
-/// noise precision α a Gamma(1, 1) prior; all of them are sampled too, so nothing is tuned.
+/// every dimension of the user factors, item factors and biases has its own mean and precision under a
+/// Normal-Gamma prior (μ₀ = 0, γ₀ = 1, a₀ = b₀ = 1); the implicit factors have mean 0 and a Gamma prior on
+/// each dimension's precision; the noise precision α has a Gamma(1, 1) prior. All of them are sampled,
+/// so nothing is tuned (learning rates and `regularization` play no part in fitting).
 ///
 /// SVD++'s implicit term (Koren, KDD 2008), x_u = p_u + c_u Σ_{j∈N(u)} y_j with c_u = |N(u)|^{-½}, enters
 /// the ratings of every user who rated j through c_u q_iᵀ y_j. y_j is therefore drawn item by item:
 /// its precision is diag(λ_Y) + α Σ_{u∋j} c_u² G_u with the user Grams G_u = Σ_{i∈R(u)} q_i q_iᵀ, its
-/// linear term α Σ_{u∋j} c_u (h_u − G_u x_u + c_u G_u y_j) with h_u = Σ_i q_i (r_ui − μ − b_u − b_i), and
-/// x_u and G_u x_u are updated after each draw — 3·nnz·k² flops per sweep instead of a pass over every
-/// user's ratings for every item.
+/// linear term α Σ_{u∋j} c_u (E_u + c_u G_u y_j) with E_u = Σ_{i∈R(u)} q_i e_ui (e the residuals), and
+/// x_u and E_u are updated after each draw — about 4·nnz·k² multiply-adds per sweep instead of a pass
+/// over every user's ratings for every item.
 ///
 /// The posterior mean of the factor part, (1/S) Σ_s x_u⁽ˢ⁾ᵀ q_i⁽ˢ⁾, equals the dot product of the S
 /// samples concatenated and scaled by S^{-½}; the fitted model keeps those k·S columns (and the averaged
 /// biases), so scoring, fold-in and similar items work on them unchanged.
-/// Cost per sweep: O(nnz·k² + (users + items)·k³); memory: users·k² doubles for the Grams (SVD++).
+/// Cost per sweep: O(nnz·k² + (users + items)·k³). Memory: the kept model, (users + items)·k·S floats
+/// (twice that for SVD++: y and the cached user vectors), dominates; SVD++ adds users·k² doubles (G_u).
 /// Users, items and biases are drawn in parallel from generators seeded per (sweep, row): the result is
 /// bit-identical whatever the thread count; the implicit factors are drawn in item order, one thread.
 #include <Eigen/Cholesky>
@@ -28,6 +30,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <exception>
+#include <utility>
 #include <vector>
 
 #include "lowrank/error.hpp"
@@ -61,11 +65,36 @@ inline double gamma_draw(SplitMix64& rng, double shape) {
 }
 
 /// The generator of one row's draw in one sweep: its own stream, so rows can be drawn on any thread.
+/// Each field is mixed in by a SplitMix64 step of its own, so no two (seed, sweep, group, row) share one.
 inline SplitMix64 row_generator(std::uint64_t seed, int sweep, int group, Index row) {
-  SplitMix64 h(seed ^ (std::uint64_t(group) << 58) ^ (std::uint64_t(sweep) << 36) ^
-               (std::uint64_t(row) * 0x9e3779b97f4a7c15ull));
-  return SplitMix64(h.next());
+  std::uint64_t h = SplitMix64(seed).next();
+  h = SplitMix64(h ^ std::uint64_t(group)).next();
+  h = SplitMix64(h ^ std::uint64_t(sweep)).next();
+  return SplitMix64(SplitMix64(h ^ std::uint64_t(row)).next());
 }
+
+/// The first exception thrown inside an OpenMP loop, rethrown after it (an exception may not leave an
+/// OpenMP region).
+class ParallelFailure {
+ public:
+  template <class Body>
+  void run(const Body& body) noexcept {
+    try {
+      body();
+    } catch (...) {
+#if LOWRANK_HAS_OPENMP
+#pragma omp critical(lowrank_gibbs_failure)
+#endif
+      if (!m_failure) m_failure = std::current_exception();
+    }
+  }
+  void rethrow() {
+    if (m_failure) std::rethrow_exception(std::exchange(m_failure, nullptr));
+  }
+
+ private:
+  std::exception_ptr m_failure;
+};
 
 /// Per-dimension Normal-Gamma hyper-prior of one parameter group.
 struct GibbsHyper {
@@ -139,11 +168,14 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
                        bool implicit, const Progress& progress) {
   using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const Index k = o.factors, nnz = Index(train.size()), kept = mf_kept_samples(o);
-  if (implicit) {
-    const double gram_bytes = double(nu) * double(k) * double(k) * 8;
-    LOWRANK_CHECK(gram_bytes <= 4e9, invalid_argument, "SVDpp::fit (gibbs): the per-user Grams need ", gram_bytes / 1e9,
-                  " GB (users × factors² doubles), more than 4 GB; use fewer factors or solver=sgd");
-  }
+  const char* who = implicit ? "SVDpp::fit (gibbs)" : "BiasedMF::fit (gibbs)";
+  LOWRANK_CHECK(k <= 512, invalid_argument, who, ": factors = ", k, " > 512 (each row's draw factors a k × k matrix)");
+  const double gram_bytes = implicit ? double(nu) * double(k) * double(k) * 8 : 0.0;
+  LOWRANK_CHECK(gram_bytes <= 4e9, invalid_argument, who, ": the per-user Grams need ", gram_bytes / 1e9,
+                " GB (users × factors² doubles), more than 4 GB; use fewer factors or solver=sgd");
+  const double model_bytes = double((implicit ? 2 : 1) * (nu + ni)) * double(k) * double(kept) * sizeof(float);
+  LOWRANK_CHECK(model_bytes <= 8e9, invalid_argument, who, ": keeping ", kept, " samples of ", k,
+                " factors needs ", model_bytes / 1e9, " GB, more than 8 GB; raise thinning or lower factors");
   // step 1 — the ratings by user (CSR); by item (CSC) as positions into the CSR order
   using IndexArray = Eigen::Array<Index, Eigen::Dynamic, 1>;
   IndexArray uptr = IndexArray::Zero(nu + 1), iptr = IndexArray::Zero(ni + 1), ipos(nnz);
@@ -177,15 +209,23 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
   out.Q = MfGibbsResult::MatF::Zero(ni, k * kept);
   out.Y = MfGibbsResult::MatF::Zero(implicit ? ni : 0, k * kept);
   Eigen::VectorXd bu_sum = Eigen::VectorXd::Zero(nu), bi_sum = Eigen::VectorXd::Zero(ni);
-  auto residuals = [&] {  // e_t from scratch; returns Σ e_t² summed in rating order (thread-independent)
+  // x_u = p_u + c_u Σ_{j∈N(u)} y_j and e_t from scratch (the draws update both in place; rebuilding them
+  // after each sweep keeps rounding from accumulating); returns Σ e_t² in rating order (thread-independent)
+  auto residuals = [&] {
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 64)
 #endif
-    for (Index u = 0; u < nu; ++u)
+    for (Index u = 0; u < nu; ++u) {
+      double* x = X.row(u).data();
+      std::copy(P.row(u).data(), P.row(u).data() + k, x);
+      if (implicit)
+        for (Index t = uptr[u]; t < uptr[u + 1]; ++t) gibbs::axpy(x, Y.row(uitem[t]).data(), c[u], k);
       for (Index t = uptr[u]; t < uptr[u + 1]; ++t)
-        e[t] = uval[t] - mu - bu[u] - bi[uitem[t]] - gibbs::dot(X.row(u).data(), Q.row(uitem[t]).data(), k);
+        e[t] = uval[t] - mu - bu[u] - bi[uitem[t]] - gibbs::dot(x, Q.row(uitem[t]).data(), k);
+    }
     return e.square().sum();
   };
+  ParallelFailure failure;
   Index taken = 0;
   const double scale = 1 / std::sqrt(double(kept));
   double sse = residuals();
@@ -231,7 +271,7 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 16)
 #endif
-      for (Index u = 0; u < nu; ++u) {
+      for (Index u = 0; u < nu; ++u) failure.run([&] {
         const Index n = uptr[u + 1] - uptr[u];
         Qu.resize(n, k);
         for (Index t = 0; t < n; ++t) Qu.row(t) = Q.row(uitem[uptr[u] + t]);
@@ -248,8 +288,9 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
         P.row(u) = x.transpose();
         X.row(u) += delta.transpose();
         e.segment(uptr[u], n) -= (Qu * delta).array();
-      }
+      });
     }
+    failure.rethrow();
     // step 6 — implicit factors, one item at a time (their draws couple through the users' sums):
     // Λ_j = diag(λ_Y) + α Σ_{u∋j} c_u² G_u, b_j = α Σ_{u∋j} c_u (E_u + c_u G_u y_j) with
     // E_u = Σ_{i∈R(u)} q_i e_ui; after a draw, x_u += c_u Δ and E_u −= c_u G_u Δ for the users of j
@@ -257,7 +298,7 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 16)
 #endif
-      for (Index u = 0; u < nu; ++u) {
+      for (Index u = 0; u < nu; ++u) {  // no allocation and no throw in here
         double* G = gram.data() + u * k * k;
         double* Eu = E.row(u).data();
         std::fill(G, G + k * k, 0.0);
@@ -319,7 +360,7 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 16)
 #endif
-      for (Index i = 0; i < ni; ++i) {
+      for (Index i = 0; i < ni; ++i) failure.run([&] {
         const Index n = iptr[i + 1] - iptr[i];
         Xi.resize(n, k);
         ei.resize(n);
@@ -333,8 +374,9 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
         SplitMix64 r = row_generator(o.seed, sweep, 3, i);
         gaussian_draw(lam, b, r, q);
         Q.row(i) = q.transpose();
-      }
+      });
     }
+    failure.rethrow();
     // step 8 — the sample's training error; after the burn-in every `thinning`-th sample is kept
     sse = residuals();
     out.train_rmse.push_back(std::sqrt(sse / double(std::max<Index>(nnz, 1))));

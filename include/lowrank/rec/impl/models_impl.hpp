@@ -212,7 +212,9 @@ LOWRANK_IMPL_INLINE std::unique_ptr<Recommender> make_recommender(const std::str
     detail::read_params(p, o);
     model = std::make_unique<BiasedMF>(o);
   } else if (name == "svdpp") {
-    BiasedMFOptions o = SVDpp::default_options();
+    // solver=sgd starts from SVD++'s SGD defaults (64 factors, 40 epochs), not the Gibbs ones
+    const auto solver = params.find("solver");
+    BiasedMFOptions o = solver != params.end() && solver->second == "sgd" ? SVDpp::sgd_options() : SVDpp::default_options();
     detail::read_params(p, o);
     model = std::make_unique<SVDpp>(o);
   } else if (name == "ease") {
