@@ -13,29 +13,8 @@ using namespace lowrank;
 using namespace lowrank::rec;
 
 namespace {
-// Splits the stored ratings into train / test by a fixed stride (every 5th rating is test).
-void stride_split(const Interactions& d, Interactions& train, std::vector<Interaction>& test) {
-  std::vector<Eigen::Triplet<float, int>> t;
-  Index n = 0;
-  for (Index u = 0; u < d.num_users(); ++u)
-    for (Interactions::Csr::InnerIterator it(d.matrix(), u); it; ++it, ++n) {
-      if (n % 5 == 0)
-        test.push_back({u, Index(it.col()), it.value(), 0});
-      else
-        t.emplace_back(int(u), int(it.col()), it.value());
-    }
-  Interactions::Csr m(d.num_users(), d.num_items());
-  m.setFromTriplets(t.begin(), t.end());
-  train = d.with_matrix(std::move(m));
-}
-double rmse(const Recommender& m, const std::vector<Interaction>& test) {
-  double s = 0;
-  for (const auto& r : test) {
-    const double e = m.predict(r.user, r.item) - r.value;
-    s += e * e;
-  }
-  return std::sqrt(s / double(test.size()));
-}
+using rec_toy::rmse;
+using rec_toy::stride_split;
 double mean_rmse(const Interactions& train, const std::vector<Interaction>& test) {
   double mu = train.matrix().sum() / double(train.nnz()), s = 0;
   for (const auto& r : test) s += (mu - r.value) * (mu - r.value);

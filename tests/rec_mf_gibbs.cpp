@@ -25,29 +25,8 @@ using namespace lowrank;
 using namespace lowrank::rec;
 
 namespace {
-// Every 5th stored rating is a test rating; the rest is the training set.
-void stride_split(const Interactions& d, Interactions& train, std::vector<Interaction>& test) {
-  std::vector<Eigen::Triplet<float, int>> t;
-  Index n = 0;
-  for (Index u = 0; u < d.num_users(); ++u)
-    for (Interactions::Csr::InnerIterator it(d.matrix(), u); it; ++it, ++n) {
-      if (n % 5 == 0)
-        test.push_back({u, Index(it.col()), it.value(), 0});
-      else
-        t.emplace_back(int(u), int(it.col()), it.value());
-    }
-  Interactions::Csr m(d.num_users(), d.num_items());
-  m.setFromTriplets(t.begin(), t.end());
-  train = d.with_matrix(std::move(m));
-}
-double rmse(const Recommender& m, const std::vector<Interaction>& test) {
-  double s = 0;
-  for (const auto& r : test) {
-    const double e = m.predict(r.user, r.item) - r.value;
-    s += e * e;
-  }
-  return std::sqrt(s / double(test.size()));
-}
+using rec_toy::rmse;
+using rec_toy::stride_split;
 BiasedMFOptions gibbs_options(int factors, int sweeps, int burn_in) {
   BiasedMFOptions o;
   o.solver = "gibbs";

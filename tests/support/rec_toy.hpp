@@ -1,10 +1,12 @@
 #pragma once
 // Small interaction matrices where the right answer is obvious (recommender model tests).
 #include <Eigen/SparseCore>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "lowrank/rec/data.hpp"
+#include "lowrank/rec/model.hpp"
 
 namespace rec_toy {
 using lowrank::Index;
@@ -74,5 +76,29 @@ inline Interactions low_rank_ratings(Index users, Index items, int rank, double 
   Interactions::Csr m(users, items);
   m.setFromTriplets(t.begin(), t.end());
   return Interactions::from_matrix(std::move(m), IdMap::identity(users), IdMap::identity(items));
+}
+/// Every 5th stored rating (in CSR order) is a test rating; the rest is the training set.
+inline void stride_split(const Interactions& d, Interactions& train, std::vector<lowrank::rec::Interaction>& test) {
+  std::vector<Eigen::Triplet<float, int>> t;
+  Index n = 0;
+  for (Index u = 0; u < d.num_users(); ++u)
+    for (Interactions::Csr::InnerIterator it(d.matrix(), u); it; ++it, ++n) {
+      if (n % 5 == 0)
+        test.push_back({u, Index(it.col()), it.value(), 0});
+      else
+        t.emplace_back(int(u), int(it.col()), it.value());
+    }
+  Interactions::Csr m(d.num_users(), d.num_items());
+  m.setFromTriplets(t.begin(), t.end());
+  train = d.with_matrix(std::move(m));
+}
+/// RMSE of a rating model's predictions on `test`.
+inline double rmse(const lowrank::rec::Recommender& m, const std::vector<lowrank::rec::Interaction>& test) {
+  double s = 0;
+  for (const auto& r : test) {
+    const double e = m.predict(r.user, r.item) - r.value;
+    s += e * e;
+  }
+  return std::sqrt(s / double(test.size()));
 }
 }  // namespace rec_toy

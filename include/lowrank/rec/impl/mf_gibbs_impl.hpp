@@ -124,6 +124,19 @@ inline void gaussian_draw(const Eigen::MatrixXd& lambda, const Eigen::VectorXd& 
   x += llt.matrixU().solve(e);
 }
 
+/// One factor row's draw from its Gaussian conditional (a Bayesian linear regression): the row θ explains
+/// the targets t = F·θ + noise (precision α) under the prior N(m, diag(λ)⁻¹), so
+/// θ ~ N(Λ⁻¹b, Λ⁻¹) with Λ = diag(λ) + α FᵀF and b = λ∘m + α Fᵀt. `lambda` and `b` are scratch.
+inline void regression_draw(const Eigen::MatrixXd& F, const Eigen::VectorXd& t, const GibbsHyper& prior, double alpha,
+                            SplitMix64& rng, Eigen::MatrixXd& lambda, Eigen::VectorXd& b, Eigen::VectorXd& theta) {
+  lambda.setZero();
+  lambda.selfadjointView<Eigen::Lower>().rankUpdate(F.transpose(), alpha);
+  lambda.diagonal() += prior.precision;
+  b = prior.precision.cwiseProduct(prior.mean);
+  b.noalias() += alpha * (F.transpose() * t);
+  gaussian_draw(lambda, b, rng, theta);
+}
+
 /// What the sampler hands back: the S kept samples concatenated and scaled by S^{-½}, biases averaged.
 struct MfGibbsResult {
   using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -276,14 +289,9 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
         Qu.resize(n, k);
         for (Index t = 0; t < n; ++t) Qu.row(t) = Q.row(uitem[uptr[u] + t]);
         eu = e.segment(uptr[u], n).matrix();
-        eu.noalias() += Qu * P.row(u).transpose();
-        lam.setZero();
-        lam.selfadjointView<Eigen::Lower>().rankUpdate(Qu.transpose(), alpha);
-        lam.diagonal() += hP.precision;
-        b = hP.precision.cwiseProduct(hP.mean);
-        b.noalias() += alpha * (Qu.transpose() * eu);
+        eu.noalias() += Qu * P.row(u).transpose();  // the residuals without p_u's part
         SplitMix64 r = row_generator(o.seed, sweep, 2, u);
-        gaussian_draw(lam, b, r, x);
+        regression_draw(Qu, eu, hP, alpha, r, lam, b, x);
         delta = x - P.row(u).transpose();
         P.row(u) = x.transpose();
         X.row(u) += delta.transpose();
@@ -365,14 +373,9 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
         Xi.resize(n, k);
         ei.resize(n);
         for (Index t = 0; t < n; ++t) Xi.row(t) = X.row(iuser[iptr[i] + t]), ei[t] = e[ipos[iptr[i] + t]];
-        ei.noalias() += Xi * Q.row(i).transpose();
-        lam.setZero();
-        lam.selfadjointView<Eigen::Lower>().rankUpdate(Xi.transpose(), alpha);
-        lam.diagonal() += hQ.precision;
-        b = hQ.precision.cwiseProduct(hQ.mean);
-        b.noalias() += alpha * (Xi.transpose() * ei);
+        ei.noalias() += Xi * Q.row(i).transpose();  // the residuals without q_i's part
         SplitMix64 r = row_generator(o.seed, sweep, 3, i);
-        gaussian_draw(lam, b, r, q);
+        regression_draw(Xi, ei, hQ, alpha, r, lam, b, q);
         Q.row(i) = q.transpose();
       });
     }
