@@ -41,7 +41,8 @@ struct BiasedMFOptions {
   std::uint64_t seed = 0;            ///< seeds the initial factors, the epoch shuffles and the validation split
   /// "sgd" (the schedule above) or "gibbs": Bayesian MF / SVD++ by block Gibbs sampling
   /// (rec/impl/mf_gibbs_impl.hpp), `epochs` sweeps, the hyper-parameters sampled (learning rates and
-  /// regularization unused), predictions averaged over the samples after `burn_in`.
+  /// `regularization` play no part in fitting; `regularization` stays the ridge of fold-in and explain),
+  /// predictions averaged over the samples after `burn_in`.
   std::string solver = "sgd";
   int burn_in = 50;                  ///< gibbs: sweeps before samples are averaged (< epochs)
   int thinning = 1;                  ///< gibbs: average every thinning-th sample (the model keeps factors × samples columns)
