@@ -267,6 +267,28 @@ void check_confidence_gram_apply() {
   REQUIRE(one == T(3));
 }
 
+template <class T>
+void check_gram_rows() {
+  // widths around the vector lengths (2, 4, 8, 16 lanes) and the 4-row blocks, incl. Gibbs' k + 1 = 9
+  for (std::size_t m : {1u, 2u, 3u, 4u, 5u, 7u, 8u, 9u, 13u, 17u, 33u})
+    for (std::size_t n : {0u, 1u, 2u, 5u, 40u}) {
+      CAPTURE(m, n);
+      const auto F = random_vector<T>(std::max<std::size_t>(n, 1) * m, 41);
+      std::vector<T> G1(m * m, T(-7)), G2(m * m, T(-9));
+      k::gram_rows(F.data(), n, m, G1.data());
+      ref::gram_rows(F.data(), n, m, G2.data());
+      // n products of size ≤ 1 per entry, summed in the same order, FMA or not: ≤ n·ε·max|partial sum|
+      const T tol = T(2 * (n + 1) * (n + 1)) * std::numeric_limits<T>::epsilon();
+      for (std::size_t a = 0; a < m; ++a)
+        for (std::size_t c = 0; c < m; ++c) {
+          REQUIRE(std::abs(G1[a * m + c] - G2[a * m + c]) <= tol);
+          REQUIRE(G1[a * m + c] == G1[c * m + a]);  // an exact mirror
+        }
+      if (n == 0)
+        for (T g : G1) REQUIRE(g == T(0));
+    }
+}
+
 }  // namespace
 
 TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[kernels]") {
@@ -289,6 +311,8 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_axpy_rows<float>();
       check_confidence_gram_apply<double>();
       check_confidence_gram_apply<float>();
+      check_gram_rows<double>();
+      check_gram_rows<float>();
     }
   }
   k::force_targets(0);

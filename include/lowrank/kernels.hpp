@@ -47,6 +47,10 @@ LOWRANK_API void   rot_norms(float* x, float* y, std::size_t n, float c, float s
 LOWRANK_API double mf_sgd_step(double* p, double* q, std::size_t n, double target, double lr, double reg) noexcept;
 /// \overload
 LOWRANK_API float  mf_sgd_step(float* p, float* q, std::size_t n, float target, float lr, float reg) noexcept;
+/// G = FᵀF for the n × m row-major F, the full m × m square row-major (see reference::gram_rows).
+LOWRANK_API void gram_rows(const double* F, std::size_t n, std::size_t m, double* G) noexcept;
+/// \overload
+LOWRANK_API void gram_rows(const float* F, std::size_t n, std::size_t m, float* G) noexcept;
 /// CSR rows [row_begin, row_end) times a row-major block X (k columns) into row-major Y.
 LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* cols, const double* values,
                                const double* X, double* Y, std::size_t k, std::size_t row_begin,
@@ -129,6 +133,12 @@ inline void gram2(const double* x, const double* y, std::size_t n, double out[3]
 inline void gram2(const float* x, const float* y, std::size_t n, float out[3]) noexcept {
   reference::gram2(x, y, n, out);
 }
+inline void gram_rows(const double* F, std::size_t n, std::size_t m, double* G) noexcept {
+  reference::gram_rows(F, n, m, G);
+}
+inline void gram_rows(const float* F, std::size_t n, std::size_t m, float* G) noexcept {
+  reference::gram_rows(F, n, m, G);
+}
 inline void rot_norms(double* x, double* y, std::size_t n, double c, double s, double out[2]) noexcept {
   reference::rot_norms(x, y, n, c, s, out);
 }
@@ -196,6 +206,10 @@ template <class T> void rot(T* x, T* y, std::size_t n, T c, T s) noexcept { refe
 /// gram2() for any other Scalar (scalar reference kernel).
 template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) noexcept {
   reference::gram2(x, y, n, out);
+}
+/// gram_rows() for any other Scalar (scalar reference kernel).
+template <class T> void gram_rows(const T* F, std::size_t n, std::size_t m, T* G) noexcept {
+  reference::gram_rows(F, n, m, G);
 }
 /// rot_norms() for any other Scalar (scalar reference kernel).
 template <class T> void rot_norms(T* x, T* y, std::size_t n, T c, T s, T out[2]) noexcept {

@@ -202,6 +202,48 @@ T MfSgdStepImpl(T* HWY_RESTRICT p, T* HWY_RESTRICT q, size_t n, T target, T lr, 
   return e;
 }
 
+// G = FᵀF for F n × m row-major (the full square). Four rows of G at a time against one vector of
+// columns: each vector loaded from a row of F feeds four FMAs with that row's four entries broadcast,
+// and the sums stay in registers over the whole pass through F. Only blocks reaching the lower triangle
+// are computed; columns past the last whole vector go by scalar sums; the upper triangle is mirrored.
+template <class T>
+void GramRowsImpl(const T* HWY_RESTRICT F, size_t n, size_t m, T* HWY_RESTRICT G) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const size_t full = m - m % N;  // columns [0, full) in whole vectors
+  size_t a = 0;
+  for (; a + 4 <= m; a += 4)
+    for (size_t c = 0; c < full && c <= a + 3; c += N) {
+      auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+      for (size_t t = 0; t < n; ++t) {
+        const T* row = F + t * m;
+        const auto v = hn::LoadU(d, row + c);
+        s0 = hn::MulAdd(hn::Set(d, row[a]), v, s0);
+        s1 = hn::MulAdd(hn::Set(d, row[a + 1]), v, s1);
+        s2 = hn::MulAdd(hn::Set(d, row[a + 2]), v, s2);
+        s3 = hn::MulAdd(hn::Set(d, row[a + 3]), v, s3);
+      }
+      hn::StoreU(s0, d, G + a * m + c);
+      hn::StoreU(s1, d, G + (a + 1) * m + c);
+      hn::StoreU(s2, d, G + (a + 2) * m + c);
+      hn::StoreU(s3, d, G + (a + 3) * m + c);
+    }
+  for (; a < m; ++a)  // the last m mod 4 rows, one at a time
+    for (size_t c = 0; c < full && c <= a; c += N) {
+      auto s0 = hn::Zero(d);
+      for (size_t t = 0; t < n; ++t) s0 = hn::MulAdd(hn::Set(d, F[t * m + a]), hn::LoadU(d, F + t * m + c), s0);
+      hn::StoreU(s0, d, G + a * m + c);
+    }
+  for (size_t r = full; r < m; ++r)  // lower-triangle entries in the columns past `full`
+    for (size_t c = full; c <= r; ++c) {
+      T s = 0;
+      for (size_t t = 0; t < n; ++t) s += F[t * m + r] * F[t * m + c];
+      G[r * m + c] = s;
+    }
+  for (size_t r = 0; r < m; ++r)
+    for (size_t c = 0; c < r; ++c) G[c * m + r] = G[r * m + c];
+}
+
 }  // namespace lowrank::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 #endif  // include guard toggle

@@ -29,6 +29,8 @@ double MfSgdStepF64(double* p, double* q, size_t n, double target, double lr, do
 float MfSgdStepF32(float* p, float* q, size_t n, float target, float lr, float reg) {
   return MfSgdStepImpl(p, q, n, target, lr, reg);
 }
+void GramRowsF64(const double* F, size_t n, size_t m, double* G) { GramRowsImpl(F, n, m, G); }
+void GramRowsF32(const float* F, size_t n, size_t m, float* G) { GramRowsImpl(F, n, m, G); }
 }  // namespace lowrank::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -50,6 +52,8 @@ HWY_EXPORT(RotNormsF64);
 HWY_EXPORT(RotNormsF32);
 HWY_EXPORT(MfSgdStepF64);
 HWY_EXPORT(MfSgdStepF32);
+HWY_EXPORT(GramRowsF64);
+HWY_EXPORT(GramRowsF32);
 
 double dot(const double* x, const double* y, std::size_t n) noexcept { return HWY_DYNAMIC_DISPATCH(DotF64)(x, y, n); }
 float dot(const float* x, const float* y, std::size_t n) noexcept { return HWY_DYNAMIC_DISPATCH(DotF32)(x, y, n); }
@@ -78,6 +82,12 @@ double mf_sgd_step(double* p, double* q, std::size_t n, double target, double lr
 }
 float mf_sgd_step(float* p, float* q, std::size_t n, float target, float lr, float reg) noexcept {
   return HWY_DYNAMIC_DISPATCH(MfSgdStepF32)(p, q, n, target, lr, reg);
+}
+void gram_rows(const double* F, std::size_t n, std::size_t m, double* G) noexcept {
+  HWY_DYNAMIC_DISPATCH(GramRowsF64)(F, n, m, G);
+}
+void gram_rows(const float* F, std::size_t n, std::size_t m, float* G) noexcept {
+  HWY_DYNAMIC_DISPATCH(GramRowsF32)(F, n, m, G);
 }
 }  // namespace lowrank::kernels
 #endif  // HWY_ONCE

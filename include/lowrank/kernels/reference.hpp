@@ -88,6 +88,19 @@ template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) n
   out[0] = xx; out[1] = yy; out[2] = xy;
 }
 
+/// Gram matrix of the rows of a small row-major block: G = FᵀF for F n × m (row t at F + t·m), written
+/// as the full m × m square, row-major (the lower triangle summed over t in order, then mirrored).
+/// Gibbs sampling's per-row regressions (rec/impl/mf_gibbs_impl.hpp) build their precisions with it.
+template <class T> void gram_rows(const T* F, std::size_t n, std::size_t m, T* G) noexcept {
+  for (std::size_t a = 0; a < m; ++a)
+    for (std::size_t c = 0; c <= a; ++c) {
+      T s = 0;
+      for (std::size_t t = 0; t < n; ++t) s += F[t * m + a] * F[t * m + c];
+      G[a * m + c] = s;
+      G[c * m + a] = s;
+    }
+}
+
 /// Rotation fused with the new squared norms: rot(x, y, n, c, s), then out = {‖x‖², ‖y‖²}.
 template <class T> void rot_norms(T* x, T* y, std::size_t n, T c, T s, T out[2]) noexcept {
   T xx = 0, yy = 0;

@@ -208,7 +208,9 @@ LOWRANK_IMPL_INLINE std::unique_ptr<Recommender> make_recommender(const std::str
     detail::read_params(p, o);
     model = std::make_unique<ImplicitALS>(o);
   } else if (name == "biasedmf") {
-    BiasedMFOptions o;
+    // solver=gibbs starts from BiasedMF::gibbs_options() (8 factors, 40 sweeps), not the SGD sizes
+    const auto solver = params.find("solver");
+    BiasedMFOptions o = solver != params.end() && solver->second == "gibbs" ? BiasedMF::gibbs_options() : BiasedMFOptions{};
     detail::read_params(p, o);
     model = std::make_unique<BiasedMF>(o);
   } else if (name == "svdpp") {
