@@ -99,6 +99,19 @@ static void EASE_fit(benchmark::State& state) {
 }
 BENCHMARK(EASE_fit)->Arg(0)->Arg(1)->ArgNames({"double"})->Unit(benchmark::kMillisecond)->Iterations(1);
 
+// RMSE of a rating model's predictions on the held-out ratings.
+static double test_rmse(const Recommender& m, const Interactions& test) {
+  double se = 0;
+  Index n = 0;
+  const auto& t = test.matrix();
+  for (Index u = 0; u < t.rows(); ++u)
+    for (Interactions::Csr::InnerIterator it(t, u); it; ++it, ++n) {
+      const double e = m.predict(u, it.col()) - it.value();
+      se += e * e;
+    }
+  return std::sqrt(se / double(n));
+}
+
 // ---- rating prediction: 5-fold CV ------------------------------------------------------------------------
 static void rating_cv(benchmark::State& state, const std::string& name, const std::string& sub,
                       std::map<std::string, std::string> params) {
@@ -114,15 +127,7 @@ static void rating_cv(benchmark::State& state, const std::string& name, const st
       const auto t0 = std::chrono::steady_clock::now();
       m->fit(s.train);
       fit_s += seconds_since(t0);
-      double se = 0;
-      Index n = 0;
-      const auto& t = s.test.matrix();
-      for (Index u = 0; u < t.rows(); ++u)
-        for (Interactions::Csr::InnerIterator it(t, u); it; ++it, ++n) {
-          const double e = m->predict(u, it.col()) - it.value();
-          se += e * e;
-        }
-      rmse += std::sqrt(se / double(n)) / 5;
+      rmse += test_rmse(*m, s.test) / 5;
     }
   }
   state.counters["rmse"] = rmse;
@@ -155,15 +160,7 @@ static void rating_holdout(benchmark::State& state, const std::string& name, con
     const auto t0 = std::chrono::steady_clock::now();
     m->fit(s.train);
     fit_s = seconds_since(t0);
-    double se = 0;
-    Index n = 0;
-    const auto& t = s.test.matrix();
-    for (Index u = 0; u < t.rows(); ++u)
-      for (Interactions::Csr::InnerIterator it(t, u); it; ++it, ++n) {
-        const double e = m->predict(u, it.col()) - it.value();
-        se += e * e;
-      }
-    rmse = std::sqrt(se / double(n));
+    rmse = test_rmse(*m, s.test);
   }
   state.counters["rmse"] = rmse;
   state.counters["fit_s"] = fit_s;
