@@ -33,7 +33,7 @@ inline void check_mf_options(const BiasedMFOptions& o, const char* who) {
   LOWRANK_CHECK(o.validation_fraction >= 0 && o.validation_fraction < 1, invalid_argument, who,
                 ": validation_fraction = ", o.validation_fraction, " outside [0, 1)");
   LOWRANK_CHECK(o.patience >= 1, invalid_argument, who, ": patience = ", o.patience, " < 1");
-  LOWRANK_CHECK(o.solver == "sgd" || o.solver == "gibbs", invalid_argument, who, ": solver = \"", o.solver,
+  LOWRANK_CHECK(is_mf_solver(o.solver), invalid_argument, who, ": solver = \"", o.solver,
                 "\" (expected sgd or gibbs)");
   if (o.solver == "gibbs") {
     LOWRANK_CHECK(o.burn_in >= 0 && o.burn_in < o.epochs, invalid_argument, who, ": burn_in = ", o.burn_in,
@@ -378,7 +378,7 @@ LOWRANK_IMPL_INLINE void BiasedMF::read_common(BinaryReader& in) {
     o.solver = in.read_string("mf solver");
     o.burn_in = in.read<std::int32_t>("mf burn_in");
     o.thinning = in.read<std::int32_t>("mf thinning");
-    LOWRANK_CHECK((o.solver == "sgd" || o.solver == "gibbs") && o.thinning >= 1 && o.burn_in >= 0 && o.factors >= 1,
+    LOWRANK_CHECK(detail::is_mf_solver(o.solver) && o.thinning >= 1 && o.burn_in >= 0 && o.factors >= 1,
                   corrupt, in.source(), ": ", name(), " options are corrupt (solver \"", o.solver, "\", burn_in ",
                   o.burn_in, ", thinning ", o.thinning, ", factors ", o.factors, ")");
   }

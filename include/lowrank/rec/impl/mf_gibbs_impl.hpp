@@ -30,6 +30,7 @@
 #include <cmath>
 #include <cstdint>
 #include <exception>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,9 @@
 #include "lowrank/rec/models/biased_mf.hpp"
 
 namespace lowrank::rec::detail {
+
+/// Whether `solver` names one of the rating models' solvers ("sgd" or "gibbs").
+inline bool is_mf_solver(const std::string& solver) { return solver == "sgd" || solver == "gibbs"; }
 
 /// Samples averaged by the Gibbs solver for these options (1 for SGD).
 inline Index mf_kept_samples(const BiasedMFOptions& o) {

@@ -138,7 +138,7 @@ inline void read_params(ParamReader& p, BiasedMFOptions& o) {
   p.get("solver", o.solver);
   p.get("burn_in", o.burn_in);
   p.get("thinning", o.thinning);
-  p.require(o.solver == "sgd" || o.solver == "gibbs", "solver", o.solver, "must be sgd or gibbs");
+  p.require(is_mf_solver(o.solver), "solver", o.solver, "must be sgd or gibbs");
   p.require(o.burn_in >= 0, "burn_in", o.burn_in, "must be >= 0");
   p.require(o.thinning >= 1, "thinning", o.thinning, "must be >= 1");
   p.require(o.factors >= 1, "factors", o.factors, "must be >= 1");
