@@ -8,8 +8,9 @@
 /// hyper-priors are libFM's (Rendle, "Factorization Machines with libFM", ACM TIST 3(3), 2012, §4):
 /// every dimension of the user factors, item factors and biases has its own mean and precision under a
 /// Normal-Gamma prior (μ₀ = 0, γ₀ = 1, a₀ = b₀ = 1); the implicit factors have mean 0 and a Gamma prior on
-/// each dimension's precision; the noise precision α has a Gamma(1, 1) prior. All of them are sampled,
-/// so nothing is tuned (learning rates and `regularization` play no part in fitting).
+/// each dimension's precision; the noise precision α has a Gamma(1, 1) prior. All of them are sampled
+/// from the second sweep on (the first draws under their initial values, means 0 and precisions 1), so
+/// nothing is tuned (learning rates and `regularization` play no part in fitting).
 ///
 /// SVD++'s implicit term (Koren, KDD 2008), x_u = p_u + c_u Σ_{j∈N(u)} y_j with c_u = |N(u)|^{-½}, enters
 /// the ratings of every user who rated j through c_u q_iᵀ y_j. y_j is therefore drawn item by item:
@@ -119,7 +120,8 @@ struct GibbsHyper {
 
 /// The small dense k×k work of one draw, in plain loops: k is 4–64 in practice, where Eigen's blocked
 /// products and dynamic-size decompositions spend more on packing and set-up than on arithmetic (a
-/// BiasedMF sweep at k = 8 ran about 3× slower through them). Matrices are k×k, row-major, full squares.
+/// BiasedMF sweep at k = 8 ran about 3× slower through them). Matrices are k×k and row-major; the
+/// Cholesky factor and the solves use the lower triangle only.
 namespace gibbs {
 /// Four partial sums: a single one chains every add behind the previous (no -ffast-math to reorder it),
 /// and at k = 8 that latency chain was the sweep's largest cost.
@@ -191,10 +193,11 @@ inline void draw_from_factor(const double* L, double* bx, double* z, SplitMix64&
 }  // namespace gibbs
 
 /// x ~ N(Λ⁻¹b, Λ⁻¹) for Λ symmetric positive definite (k×k): x = Λ⁻¹b + L⁻ᵀε, Λ = LLᵀ, ε ~ N(0, I).
+/// `lambda` must hold the full symmetric square (its column-major storage is read as row-major).
 inline void gaussian_draw(const Eigen::MatrixXd& lambda, const Eigen::VectorXd& b, SplitMix64& rng,
                           Eigen::VectorXd& x) {
   const Index k = b.size();
-  Eigen::MatrixXd L = lambda;  // symmetric: its storage order does not matter
+  Eigen::MatrixXd L = lambda;  // read as row-major: the transpose, the same matrix when symmetric
   Eigen::VectorXd z(k);
   LOWRANK_CHECK(gibbs::cholesky(L.data(), k), numerical, "Gibbs sampler: a conditional precision is not positive definite");
   x = b;

@@ -42,7 +42,8 @@ struct BiasedMFOptions {
   /// "sgd" (the schedule above) or "gibbs": Bayesian MF / SVD++ by block Gibbs sampling
   /// (rec/impl/mf_gibbs_impl.hpp), `epochs` sweeps, the hyper-parameters sampled (learning rates and
   /// `regularization` play no part in fitting; `regularization` stays the ridge of fold-in and explain),
-  /// predictions averaged over the samples after `burn_in`.
+  /// predictions averaged over the samples after `burn_in`. The other defaults here are SGD's: start
+  /// Gibbs from BiasedMF::gibbs_options() or SVDpp::default_options() (the registry does).
   std::string solver = "sgd";
   int burn_in = 50;                  ///< gibbs: sweeps before samples are averaged (< epochs)
   int thinning = 1;                  ///< gibbs: average every thinning-th sample (the model keeps factors × samples columns)
