@@ -172,7 +172,6 @@ BENCHMARK_CAPTURE(rating_holdout, biasedmf_ml1m, "biasedmf", "ml-1m-partial/rati
 BENCHMARK_CAPTURE(rating_holdout, biasedmf_gibbs_ml1m, "biasedmf", "ml-1m-partial/ratings.partial.dat.gz", {{"solver", "gibbs"}})->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK_CAPTURE(rating_holdout, svdpp_ml1m, "svdpp", "ml-1m-partial/ratings.partial.dat.gz", {})->Unit(benchmark::kMillisecond)->Iterations(1);
 
-
 // ---- top-N --------------------------------------------------------------------------------------------------
 static void topn(benchmark::State& state, const std::string& name, const std::string& sub,
                  std::map<std::string, std::string> params) {

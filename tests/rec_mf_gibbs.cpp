@@ -12,6 +12,7 @@
 
 #include "lowrank/rec/data.hpp"
 #include "lowrank/rec/io.hpp"
+#include "lowrank/rec/metrics.hpp"
 #include "lowrank/rec/split.hpp"
 #include "lowrank/rec/impl/mf_gibbs_impl.hpp"
 #include "lowrank/rec/model.hpp"
@@ -152,12 +153,7 @@ TEST_CASE("gibbs: on ML-100K the chain leaves its small initial factors within a
   o.burn_in = 5;
   BiasedMF m(o);
   m.fit(s.train);
-  double se = 0;
-  Index n = 0;
-  const auto& t = s.test.matrix();
-  for (Index u = 0; u < t.rows(); ++u)
-    for (Interactions::Csr::InnerIterator it(t, u); it; ++it, ++n) se += std::pow(m.predict(u, it.col()) - it.value(), 2);
-  const double test_rmse = std::sqrt(se / double(n));
+  const double test_rmse = evaluate(m, s).values.at("rmse");
   INFO("fold 0, 30 sweeps: test RMSE " << test_rmse << ", training RMSE after sweep 8 " << m.train_rmse_history()[7]);
   CHECK(test_rmse < 0.925);
   CHECK(m.train_rmse_history()[7] < 0.86);  // levelled off (about 0.80) by sweep 8

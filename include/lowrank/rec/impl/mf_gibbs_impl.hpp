@@ -223,6 +223,17 @@ class RegressionDraw {
   }
   /// Observation t: its k regressors, then its residual e_t.
   double* row(Index t) { return m_rows.data() + t * (m_k + 1); }
+  /// start(n), then fills observation t from the k values at regressor(t) and the residual residual(t).
+  template <class Regressor, class Residual>
+  void gather(Index n, const Regressor& regressor, const Residual& residual) {
+    start(n);
+    for (Index t = 0; t < n; ++t) {
+      const double* f = regressor(t);
+      double* r = row(t);
+      std::copy(f, f + m_k, r);
+      r[m_k] = residual(t);
+    }
+  }
   /// Draws θ given its current value θ₀ (k values); returns it (valid until the next draw).
   const double* draw(const GibbsHyper& prior, double alpha, SplitMix64& rng, const double* theta0) {
     const Index k = m_k, m = k + 1;
@@ -253,7 +264,6 @@ struct MfGibbsResult {
   Eigen::VectorXf bu, bi;
   std::vector<double> train_rmse;  ///< RMSE of each sweep's sample on the training ratings
 };
-
 
 /// Runs `o.epochs` sweeps over `train` (sorted by user); `implicit` adds SVD++'s y_j. `progress(f)`
 /// is called after each sweep (it may throw to cancel).
@@ -376,13 +386,7 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
       for (Index u = 0; u < nu; ++u) failure.run([&] {
         const Index first = uptr[u], n = uptr[u + 1] - first;
         double* p = P.row(u).data();
-        draw.start(n);
-        for (Index t = 0; t < n; ++t) {
-          const double* q = Q.row(uitem[first + t]).data();
-          double* row = draw.row(t);
-          std::copy(q, q + k, row);
-          row[k] = e[first + t];
-        }
+        draw.gather(n, [&](Index t) { return Q.row(uitem[first + t]).data(); }, [&](Index t) { return e[first + t]; });
         SplitMix64 r = row_generator(o.seed, sweep, 2, u);
         const double* x = draw.draw(hP, alpha, r, p);
         for (Index f = 0; f < k; ++f) {
@@ -465,13 +469,7 @@ MfGibbsResult mf_gibbs(const std::vector<Rating>& train, Index nu, Index ni, dou
       for (Index i = 0; i < ni; ++i) failure.run([&] {
         const Index first = iptr[i], n = iptr[i + 1] - first;
         double* q = Q.row(i).data();
-        draw.start(n);
-        for (Index t = 0; t < n; ++t) {
-          const double* x = X.row(iuser[first + t]).data();
-          double* row = draw.row(t);
-          std::copy(x, x + k, row);
-          row[k] = e[ipos[first + t]];
-        }
+        draw.gather(n, [&](Index t) { return X.row(iuser[first + t]).data(); }, [&](Index t) { return e[ipos[first + t]]; });
         SplitMix64 r = row_generator(o.seed, sweep, 3, i);
         const double* x = draw.draw(hQ, alpha, r, q);
         std::copy(x, x + k, q);
