@@ -30,18 +30,31 @@
 #endif
 
 // The float/double instantiations that nearly every user needs (Eigen's dense decompositions, the
-// scalar-only solver steps, the solvers on plain dense and sparse matrices) are compiled once into the
-// library: headers declare them `extern template` and src/lib/instances.cpp, which defines
-// LOWRANK_DEFINE_INSTANCES, turns the same lines into the definitions. This cuts every including
-// translation unit's compile time several-fold. Header-only mode, and a library built with
-// LOWRANK_EXPLICIT_INSTANCES=OFF (which defines LOWRANK_EXTERN_INSTANCES=0), instantiate implicitly.
+// scalar-only solver steps, the solvers on dense and sparse matrices and operators) are compiled once
+// into the library: headers declare them `extern template` with LOWRANK_EXTERN_TEMPLATE(scalar, …), and
+// src/lib/instances_float.cpp and instances_double.cpp, which define LOWRANK_DEFINE_FLOAT_INSTANCES or
+// LOWRANK_DEFINE_DOUBLE_INSTANCES, turn the lines of their scalar into the definitions (two files: the
+// halves compile in parallel). This cuts every including translation unit's compile time several-fold.
+// Header-only mode, and a library built with LOWRANK_EXPLICIT_INSTANCES=OFF (which defines
+// LOWRANK_EXTERN_INSTANCES=0), instantiate implicitly.
 #ifndef LOWRANK_EXTERN_INSTANCES
 #define LOWRANK_EXTERN_INSTANCES 1
 #endif
 #if LOWRANK_HEADER_ONLY || !LOWRANK_EXTERN_INSTANCES
-#define LOWRANK_EXTERN_TEMPLATE(...)
-#elif defined(LOWRANK_DEFINE_INSTANCES)
-#define LOWRANK_EXTERN_TEMPLATE(...) template __VA_ARGS__;
+#define LOWRANK_INSTANCE_float(...)
+#define LOWRANK_INSTANCE_double(...)
 #else
-#define LOWRANK_EXTERN_TEMPLATE(...) extern template __VA_ARGS__;
+#ifdef LOWRANK_DEFINE_FLOAT_INSTANCES
+#define LOWRANK_INSTANCE_float(...) template __VA_ARGS__;
+#else
+#define LOWRANK_INSTANCE_float(...) extern template __VA_ARGS__;
 #endif
+#ifdef LOWRANK_DEFINE_DOUBLE_INSTANCES
+#define LOWRANK_INSTANCE_double(...) template __VA_ARGS__;
+#else
+#define LOWRANK_INSTANCE_double(...) extern template __VA_ARGS__;
+#endif
+#endif
+/// `extern template` declaration of an instantiation for `scalar` (float or double), or its definition
+/// in the library file of that scalar.
+#define LOWRANK_EXTERN_TEMPLATE(scalar, ...) LOWRANK_INSTANCE_##scalar(__VA_ARGS__)

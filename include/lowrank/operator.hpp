@@ -592,48 +592,74 @@ template <class Op>
 struct has_squared_norm<Op, std::void_t<decltype(double(std::declval<const Op&>().squared_norm()))>>
     : std::true_type {};
 
-/// Wraps an operator for a solver: counts applied columns and checks the first output of each direction
-/// for NaN/Inf, throwing Errc::non_finite that names the operator (the input itself cannot be scanned).
-template <class Op>
+/// The operator a truncated solver runs on: the caller's operator behind one concrete type per scalar
+/// type, so that each solver is compiled once per scalar (once into the library, LOWRANK_EXTERN_TEMPLATE)
+/// instead of once per operator type; a function pointer per block product costs nothing beside it.
+/// Counts applied columns and checks the first output of each direction for NaN/Inf, throwing
+/// Errc::non_finite that names the operator (the input itself cannot be scanned).
+template <class Scalar_>
 class CheckedOperator {
  public:
-  using Scalar = typename Op::Scalar;
-  CheckedOperator(const Op& op, const char* who) : m_op(op), m_who(who) {}
-  Index rows() const { return m_op.rows(); }
-  Index cols() const { return m_op.cols(); }
+  using Scalar = Scalar_;
+  /// Refers to `op` (kept alive by the caller for the solver's duration).
+  template <class Op>
+  CheckedOperator(const Op& op, const char* who)
+      : m_op(&op), m_rows(op.rows()), m_cols(op.cols()), m_apply(&apply_as<Op, false>),
+        m_apply_transpose(&apply_as<Op, true>), m_name(&name_of<Op>), m_squared_norm(&squared_norm_of<Op>),
+        m_who(who) {
+    static_assert(std::is_same_v<typename Op::Scalar, Scalar>, "lowrank: CheckedOperator scalar mismatch");
+  }
+  Index rows() const { return m_rows; }
+  Index cols() const { return m_cols; }
   void apply(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) {
-    m_op.apply(X, Y);
+    m_apply(m_op, X, Y);
     m_matvecs += X.cols();
     if (!m_checked_fwd) check(Y, "apply"), m_checked_fwd = true;
   }
   void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) {
-    m_op.apply_transpose(X, Y);
+    m_apply_transpose(m_op, X, Y);
     m_matvecs += X.cols();
     if (!m_checked_t) check(Y, "apply_transpose"), m_checked_t = true;
   }
   Index matvecs() const { return m_matvecs; }
-  const Op& op() const { return m_op; }
+  /// ‖A‖_F² when the operator provides `squared_norm()` (the dense and sparse adaptors), else −1.
+  double squared_norm() const { return m_squared_norm(m_op); }
 
  private:
+  using Product = void (*)(const void*, Eigen::Ref<const Matrix<Scalar>>, Eigen::Ref<Matrix<Scalar>>);
+  template <class Op, bool transposed>
+  static void apply_as(const void* op, Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) {
+    if constexpr (transposed)
+      static_cast<const Op*>(op)->apply_transpose(X, Y);
+    else
+      static_cast<const Op*>(op)->apply(X, Y);
+  }
+  template <class Op>
+  static std::string name_of(const void* op) {
+    return operator_name(*static_cast<const Op*>(op));
+  }
+  template <class Op>
+  static double squared_norm_of(const void* op) {
+    if constexpr (has_squared_norm<Op>::value)
+      return static_cast<const Op*>(op)->squared_norm();
+    else
+      return -1;
+  }
   void check(const Eigen::Ref<Matrix<Scalar>>& Y, const char* what) const {
     for (Index j = 0; j < Y.cols(); ++j)
       for (Index i = 0; i < Y.rows(); ++i)
-        LOWRANK_CHECK(std::isfinite(double(Y(i, j))), non_finite, m_who, ": operator ", operator_name(m_op), " ",
-                      what, " produced a non-finite value ", Y(i, j), " at (", i, ", ", j, ")");
+        LOWRANK_CHECK(std::isfinite(double(Y(i, j))), non_finite, m_who, ": operator ", m_name(m_op), " ", what,
+                      " produced a non-finite value ", Y(i, j), " at (", i, ", ", j, ")");
   }
-  const Op& m_op;
+  const void* m_op;
+  Index m_rows, m_cols;
+  Product m_apply, m_apply_transpose;
+  std::string (*m_name)(const void*);
+  double (*m_squared_norm)(const void*);
   const char* m_who;
   Index m_matvecs = 0;
   bool m_checked_fwd = false, m_checked_t = false;
 };
-
-// The operators of the solver instances compiled into the library (svd/lanczos.hpp, svd/randomized.hpp).
-using CheckedDenseF = CheckedOperator<DenseOperator<Eigen::MatrixXf>>;
-using CheckedDenseD = CheckedOperator<DenseOperator<Eigen::MatrixXd>>;
-using CheckedCscF = CheckedOperator<SparseOperator<float, Eigen::ColMajor>>;
-using CheckedCscD = CheckedOperator<SparseOperator<double, Eigen::ColMajor>>;
-using CheckedCsrF = CheckedOperator<SparseOperator<float, Eigen::RowMajor>>;
-using CheckedCsrD = CheckedOperator<SparseOperator<double, Eigen::RowMajor>>;
 }  // namespace detail
 
 }  // namespace lowrank

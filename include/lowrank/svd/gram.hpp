@@ -178,8 +178,8 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
 
 namespace lowrank {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> gram_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
                                                                    const GramOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> gram_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
                                                                     const GramOptions&))
 }  // namespace lowrank

@@ -343,14 +343,14 @@ SvdResult<typename Derived::Scalar> jacobi_svd(const Eigen::MatrixBase<Derived>&
 
 namespace lowrank {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> jacobi_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> jacobi_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
                                                                      const JacobiOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> jacobi_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> jacobi_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
                                                                       const JacobiOptions&))
 namespace detail {
-LOWRANK_EXTERN_TEMPLATE(JacobiSweepReport one_sided_jacobi<float>(Matrix<float>&, Matrix<float>&, Vector<float>&, float,
+LOWRANK_EXTERN_TEMPLATE(float, JacobiSweepReport one_sided_jacobi<float>(Matrix<float>&, Matrix<float>&, Vector<float>&, float,
                                                                    int, Index))
-LOWRANK_EXTERN_TEMPLATE(JacobiSweepReport one_sided_jacobi<double>(Matrix<double>&, Matrix<double>&, Vector<double>&,
+LOWRANK_EXTERN_TEMPLATE(double, JacobiSweepReport one_sided_jacobi<double>(Matrix<double>&, Matrix<double>&, Vector<double>&,
                                                                     double, int, Index))
 }  // namespace detail
 }  // namespace lowrank

@@ -45,9 +45,8 @@ struct LanczosOptions : SvdOptions {
 
 namespace detail {
 
-template <class COp>
-SvdResult<typename COp::Scalar> lanczos_svd_impl(COp& A, Index rank, const LanczosOptions& opt) {
-  using Scalar = typename COp::Scalar;
+template <class Scalar>
+SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const LanczosOptions& opt) {
   using Mat = Matrix<Scalar>;
   const Index m = A.rows(), n = A.cols(), mn = std::min(m, n);
   SvdResult<Scalar> res;
@@ -203,7 +202,7 @@ auto lanczos_svd(const Op& A, Index rank, const LanczosOptions& opt = {}) {
                 opt.krylov_dimension, " and keep ", opt.keep, " must be >= 0");
   return detail::with_operator(A, who, [&](const auto& op) {
     validate_rank(rank, op.rows(), op.cols(), who);
-    detail::CheckedOperator<std::decay_t<decltype(op)>> checked(op, who);
+    detail::CheckedOperator<typename std::decay_t<decltype(op)>::Scalar> checked(op, who);
     return detail::lanczos_svd_impl(checked, rank, opt);
   });
 }
@@ -211,12 +210,8 @@ auto lanczos_svd(const Op& A, Index rank, const LanczosOptions& opt = {}) {
 }  // namespace lowrank
 
 namespace lowrank::detail {
-// Compiled once into the library for float and double dense and sparse matrices (config.hpp,
-// LOWRANK_EXTERN_TEMPLATE; the operator aliases are in operator.hpp).
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> lanczos_svd_impl<CheckedDenseF>(CheckedDenseF&, Index, const LanczosOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> lanczos_svd_impl<CheckedDenseD>(CheckedDenseD&, Index, const LanczosOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> lanczos_svd_impl<CheckedCscF>(CheckedCscF&, Index, const LanczosOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> lanczos_svd_impl<CheckedCscD>(CheckedCscD&, Index, const LanczosOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<float> lanczos_svd_impl<CheckedCsrF>(CheckedCsrF&, Index, const LanczosOptions&))
-LOWRANK_EXTERN_TEMPLATE(SvdResult<double> lanczos_svd_impl<CheckedCsrD>(CheckedCsrD&, Index, const LanczosOptions&))
+// Compiled once into the library for float and double, whatever the operator type (config.hpp,
+// LOWRANK_EXTERN_TEMPLATE; detail::CheckedOperator in operator.hpp hides the operator's type).
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> lanczos_svd_impl<float>(CheckedOperator<float>&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> lanczos_svd_impl<double>(CheckedOperator<double>&, Index, const LanczosOptions&))
 }  // namespace lowrank::detail

@@ -70,9 +70,8 @@ void projected_svd(Matrix<Scalar>& Bt, Vector<Scalar>& sigma, Matrix<Scalar>& W,
   Zs.swap(full.V);
 }
 
-template <class COp>
-SvdResult<typename COp::Scalar> randomized_svd_impl(COp& A, Index rank, const RandomizedOptions& opt) {
-  using Scalar = typename COp::Scalar;
+template <class Scalar>
+SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, const RandomizedOptions& opt) {
   const Index m = A.rows(), n = A.cols(), mn = std::min(m, n);
   SvdResult<Scalar> res;
   res.info.method = "randomized";
@@ -177,9 +176,9 @@ SvdResult<typename COp::Scalar> randomized_svd_impl(COp& A, Index rank, const Ra
 
 /// randQB_EI (Yu–Gu–Li 2018, Alg. 2) with optional power steps, then the SVD of B truncated to the
 /// smallest rank meeting the tolerance.
-template <class COp>
-SvdResult<typename COp::Scalar> randomized_svd_fixed_accuracy(COp& A, Index max_rank, const RandomizedOptions& opt) {
-  using Scalar = typename COp::Scalar;
+template <class Scalar>
+SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Index max_rank,
+                                                const RandomizedOptions& opt) {
   const Index m = A.rows(), n = A.cols();
   SvdResult<Scalar> res;
   res.info.method = "randomized_qb_ei";
@@ -192,8 +191,7 @@ SvdResult<typename COp::Scalar> randomized_svd_fixed_accuracy(COp& A, Index max_
   // step 1 — ‖A‖_F²: exact for dense/sparse adaptors; for a matrix-free operator, the unbiased estimate
   // ‖A Ω‖_F² / b from the first Gaussian block (E‖AΩ‖² = b‖A‖²).
   Matrix<Scalar> Q(m, 0), Bt(n, 0);  // A ≈ Q B with B = Btᵀ
-  double normA2 = -1;
-  if constexpr (has_squared_norm<std::decay_t<decltype(A.op())>>::value) normA2 = A.op().squared_norm();
+  double normA2 = A.squared_norm();  // −1: a matrix-free operator
 
   double E = normA2;
   Index blocks = 0;
@@ -285,7 +283,7 @@ auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) 
                 opt.oversampling, " and block_size ", opt.block_size, " must be >= 0");
   return detail::with_operator(A, who, [&](const auto& op) {
     validate_rank(rank, op.rows(), op.cols(), who);
-    detail::CheckedOperator<std::decay_t<decltype(op)>> checked(op, who);
+    detail::CheckedOperator<typename std::decay_t<decltype(op)>::Scalar> checked(op, who);
     return opt.fixed_accuracy ? detail::randomized_svd_fixed_accuracy(checked, rank, opt)
                               : detail::randomized_svd_impl(checked, rank, opt);
   });
@@ -294,19 +292,15 @@ auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) 
 }  // namespace lowrank
 
 namespace lowrank::detail {
-// Compiled once into the library for float and double dense and sparse matrices (config.hpp,
-// LOWRANK_EXTERN_TEMPLATE; the operator aliases are in operator.hpp).
-LOWRANK_EXTERN_TEMPLATE(void projected_svd<float>(Matrix<float>&, Vector<float>&, Matrix<float>&, Matrix<float>&))
-LOWRANK_EXTERN_TEMPLATE(void projected_svd<double>(Matrix<double>&, Vector<double>&, Matrix<double>&, Matrix<double>&))
-#define LOWRANK_RANDOMIZED_INSTANCES(COp)                                                                   \
-  LOWRANK_EXTERN_TEMPLATE(SvdResult<COp::Scalar> randomized_svd_impl<COp>(COp&, Index, const RandomizedOptions&)) \
-  LOWRANK_EXTERN_TEMPLATE(                                                                                     \
-      SvdResult<COp::Scalar> randomized_svd_fixed_accuracy<COp>(COp&, Index, const RandomizedOptions&))
-LOWRANK_RANDOMIZED_INSTANCES(CheckedDenseF)
-LOWRANK_RANDOMIZED_INSTANCES(CheckedDenseD)
-LOWRANK_RANDOMIZED_INSTANCES(CheckedCscF)
-LOWRANK_RANDOMIZED_INSTANCES(CheckedCscD)
-LOWRANK_RANDOMIZED_INSTANCES(CheckedCsrF)
-LOWRANK_RANDOMIZED_INSTANCES(CheckedCsrD)
-#undef LOWRANK_RANDOMIZED_INSTANCES
+// Compiled once into the library for float and double, whatever the operator type (config.hpp,
+// LOWRANK_EXTERN_TEMPLATE; detail::CheckedOperator in operator.hpp hides the operator's type).
+LOWRANK_EXTERN_TEMPLATE(float, void projected_svd<float>(Matrix<float>&, Vector<float>&, Matrix<float>&, Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(double, void projected_svd<double>(Matrix<double>&, Vector<double>&, Matrix<double>&, Matrix<double>&))
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> randomized_svd_impl<float>(CheckedOperator<float>&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> randomized_svd_impl<double>(CheckedOperator<double>&, Index,
+                                                                      const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> randomized_svd_fixed_accuracy<float>(CheckedOperator<float>&, Index,
+                                                                              const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> randomized_svd_fixed_accuracy<double>(CheckedOperator<double>&, Index,
+                                                                                const RandomizedOptions&))
 }  // namespace lowrank::detail

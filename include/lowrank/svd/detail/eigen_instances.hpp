@@ -8,11 +8,11 @@
 
 #include "lowrank/config.hpp"
 
-LOWRANK_EXTERN_TEMPLATE(class Eigen::HouseholderQR<Eigen::MatrixXf>)
-LOWRANK_EXTERN_TEMPLATE(class Eigen::HouseholderQR<Eigen::MatrixXd>)
-LOWRANK_EXTERN_TEMPLATE(class Eigen::ColPivHouseholderQR<Eigen::MatrixXf>)
-LOWRANK_EXTERN_TEMPLATE(class Eigen::ColPivHouseholderQR<Eigen::MatrixXd>)
-LOWRANK_EXTERN_TEMPLATE(class Eigen::JacobiSVD<Eigen::MatrixXf>)
-LOWRANK_EXTERN_TEMPLATE(class Eigen::JacobiSVD<Eigen::MatrixXd>)
-LOWRANK_EXTERN_TEMPLATE(class Eigen::BDCSVD<Eigen::MatrixXf>)
-LOWRANK_EXTERN_TEMPLATE(class Eigen::BDCSVD<Eigen::MatrixXd>)
+LOWRANK_EXTERN_TEMPLATE(float, class Eigen::HouseholderQR<Eigen::MatrixXf>)
+LOWRANK_EXTERN_TEMPLATE(double, class Eigen::HouseholderQR<Eigen::MatrixXd>)
+LOWRANK_EXTERN_TEMPLATE(float, class Eigen::ColPivHouseholderQR<Eigen::MatrixXf>)
+LOWRANK_EXTERN_TEMPLATE(double, class Eigen::ColPivHouseholderQR<Eigen::MatrixXd>)
+LOWRANK_EXTERN_TEMPLATE(float, class Eigen::JacobiSVD<Eigen::MatrixXf>)
+LOWRANK_EXTERN_TEMPLATE(double, class Eigen::JacobiSVD<Eigen::MatrixXd>)
+LOWRANK_EXTERN_TEMPLATE(float, class Eigen::BDCSVD<Eigen::MatrixXf>)
+LOWRANK_EXTERN_TEMPLATE(double, class Eigen::BDCSVD<Eigen::MatrixXd>)

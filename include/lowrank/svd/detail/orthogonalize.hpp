@@ -255,12 +255,12 @@ Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P,
 
 namespace lowrank::detail {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
-LOWRANK_EXTERN_TEMPLATE(void householder_orthonormalize<float>(Matrix<float>&))
-LOWRANK_EXTERN_TEMPLATE(void householder_orthonormalize<double>(Matrix<double>&))
-LOWRANK_EXTERN_TEMPLATE(CholeskyQr cholesky_qr2<float>(Matrix<float>&, Matrix<float>&, int))
-LOWRANK_EXTERN_TEMPLATE(CholeskyQr cholesky_qr2<double>(Matrix<double>&, Matrix<double>&, int))
-LOWRANK_EXTERN_TEMPLATE(void condition_basis<float>(Matrix<float>&))
-LOWRANK_EXTERN_TEMPLATE(void condition_basis<double>(Matrix<double>&))
-LOWRANK_EXTERN_TEMPLATE(bool orthonormalize<float>(Matrix<float>&))
-LOWRANK_EXTERN_TEMPLATE(bool orthonormalize<double>(Matrix<double>&))
+LOWRANK_EXTERN_TEMPLATE(float, void householder_orthonormalize<float>(Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(double, void householder_orthonormalize<double>(Matrix<double>&))
+LOWRANK_EXTERN_TEMPLATE(float, CholeskyQr cholesky_qr2<float>(Matrix<float>&, Matrix<float>&, int))
+LOWRANK_EXTERN_TEMPLATE(double, CholeskyQr cholesky_qr2<double>(Matrix<double>&, Matrix<double>&, int))
+LOWRANK_EXTERN_TEMPLATE(float, void condition_basis<float>(Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(double, void condition_basis<double>(Matrix<double>&))
+LOWRANK_EXTERN_TEMPLATE(float, bool orthonormalize<float>(Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(double, bool orthonormalize<double>(Matrix<double>&))
 }  // namespace lowrank::detail
