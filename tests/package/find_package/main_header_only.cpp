@@ -10,15 +10,15 @@
 int main() {
   Eigen::MatrixXd A(3, 2);
   A << 3, 0, 0, 2, 0, 0;  // singular values 3 and 2
+  // jacobi_svd<MatrixXd> is one of the instances that the compiled library declares `extern template`
+  // (LOWRANK_EXTERN_TEMPLATE): it must be complete here without it, as must a truncated solver on a
+  // sparse input (operator adaptors, SpMM kernels and the solver body, all inline).
   const auto res = lowrank::jacobi_svd(A);
-  // The solvers that the compiled library instantiates once (LOWRANK_EXTERN_TEMPLATE) must be complete
-  // here without it: a dense and a sparse input.
-  const auto rnd = lowrank::randomized_svd(A, 1);
   const auto lcz = lowrank::lanczos_svd(Eigen::SparseMatrix<double>(A.sparseView()), 2);
   const double x[3] = {1, 2, 3};
   const double d = lowrank::kernels::dot(x, x, 3);
   std::printf("lowrank %s (header-only): sigma = %g %g, dot = %g\n", LOWRANK_VERSION_STRING, res.S(0), res.S(1), d);
   const bool ok = std::abs(res.S(0) - 3) < 1e-12 && std::abs(res.S(1) - 2) < 1e-12 && d == 14 &&
-                  std::abs(rnd.S(0) - 3) < 1e-12 && std::abs(lcz.S(0) - 3) < 1e-12 && std::abs(lcz.S(1) - 2) < 1e-12;
+                  std::abs(lcz.S(0) - 3) < 1e-12 && std::abs(lcz.S(1) - 2) < 1e-12;
   return ok ? 0 : 1;
 }
