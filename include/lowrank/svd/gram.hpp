@@ -67,6 +67,9 @@ bool cholesky_qr_in_place(Matrix<Scalar>& B, bool allowed) {
   return true;
 }
 
+template <class Scalar>
+SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& opt);  // below
+
 }  // namespace detail
 
 /// Singular value decomposition from the eigendecomposition of AᵀA (AAᵀ for a wide A).
@@ -94,6 +97,15 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
     W = A.transpose();
   else
     W = A;
+  return detail::gram_svd_tall(std::move(W), wide, opt);
+}
+
+namespace detail {
+/// gram_svd after validation, on W = A (or Aᵀ when `wide`, so that W is tall): one compiled body per
+/// scalar type whatever the caller's matrix type (a Map, a Block, an expression).
+template <class Scalar>
+SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& opt) {
+  const char* who = "gram_svd";
   const Index m = W.rows(), n = W.cols();
   const bool want_vectors = opt.vectors != Vectors::none, full = opt.vectors == Vectors::full;
   const Scalar mx = W.cwiseAbs().maxCoeff();
@@ -173,6 +185,7 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
   detail::sort_and_fix_signs(res);
   return res;
 }
+}  // namespace detail
 
 }  // namespace lowrank
 
@@ -182,4 +195,8 @@ LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd<Eigen::MatrixXf>(const 
                                                                    const GramOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
                                                                     const GramOptions&))
+namespace detail {
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd_tall<float>(Matrix<float>, bool, const GramOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd_tall<double>(Matrix<double>, bool, const GramOptions&))
+}  // namespace detail
 }  // namespace lowrank

@@ -223,6 +223,8 @@ inline Index jacobi_panel_width(Index m, Index nv, std::size_t scalar_size, Inde
   return std::max<Index>(8, std::min<Index>(nb, 128));
 }
 
+template <class Scalar>
+SvdResult<Scalar> jacobi_svd_tall(Matrix<Scalar> W, bool wide, const JacobiOptions& opt);  // below
 }  // namespace detail
 
 /// Singular value decomposition A = U·diag(S)·Vᵀ by one-sided Jacobi (dgejsv/dgesvj).
@@ -255,6 +257,15 @@ SvdResult<typename Derived::Scalar> jacobi_svd(const Eigen::MatrixBase<Derived>&
     W = A.transpose();
   else
     W = A;
+  return detail::jacobi_svd_tall(std::move(W), wide, opt);
+}
+
+namespace detail {
+/// jacobi_svd after validation, on W = A (or Aᵀ when `wide`, so that W is tall): one compiled body per
+/// scalar type whatever the caller's matrix type (a Map, a Block, an expression).
+template <class Scalar>
+SvdResult<Scalar> jacobi_svd_tall(Matrix<Scalar> W, bool wide, const JacobiOptions& opt) {
+  const char* who = "jacobi_svd";
   const Index m = W.rows(), n = W.cols();
   const bool want_vectors = opt.vectors != Vectors::none, full = opt.vectors == Vectors::full;
   const int e = detail::pow2_exponent_of_max(W);
@@ -338,6 +349,7 @@ SvdResult<typename Derived::Scalar> jacobi_svd(const Eigen::MatrixBase<Derived>&
   res.info.residual_estimate = rep.max_cosine;
   return res;
 }
+}  // namespace detail
 
 }  // namespace lowrank
 
@@ -348,6 +360,8 @@ LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> jacobi_svd<Eigen::MatrixXf>(cons
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> jacobi_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
                                                                       const JacobiOptions&))
 namespace detail {
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> jacobi_svd_tall<float>(Matrix<float>, bool, const JacobiOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> jacobi_svd_tall<double>(Matrix<double>, bool, const JacobiOptions&))
 LOWRANK_EXTERN_TEMPLATE(float, JacobiSweepReport one_sided_jacobi<float>(Matrix<float>&, Matrix<float>&, Vector<float>&, float,
                                                                    int, Index))
 LOWRANK_EXTERN_TEMPLATE(double, JacobiSweepReport one_sided_jacobi<double>(Matrix<double>&, Matrix<double>&, Vector<double>&,
