@@ -604,8 +604,13 @@ class CheckedOperator {
   /// Refers to `op` (kept alive by the caller for the solver's duration).
   template <class Op>
   CheckedOperator(const Op& op, const char* who)
-      : m_op(&op), m_rows(op.rows()), m_cols(op.cols()), m_apply(&apply_as<Op, false>),
-        m_apply_transpose(&apply_as<Op, true>), m_name(&name_of<Op>), m_squared_norm(&squared_norm_of<Op>),
+      : m_op(&op),
+        m_rows(op.rows()),
+        m_cols(op.cols()),
+        m_apply(&apply_as<Op, false>),
+        m_apply_transpose(&apply_as<Op, true>),
+        m_name(&name_of<Op>),
+        m_squared_norm(&squared_norm_of<Op>),
         m_who(who) {
     static_assert(std::is_same_v<typename Op::Scalar, Scalar>, "lowrank: CheckedOperator scalar mismatch");
   }

@@ -159,9 +159,11 @@ SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Deri
 
 namespace lowrank {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
-LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> golub_kahan_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
+LOWRANK_EXTERN_TEMPLATE(float,
+                        SvdResult<float> golub_kahan_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
                                                                           const GolubKahanOptions&))
-LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> golub_kahan_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
+LOWRANK_EXTERN_TEMPLATE(double,
+                        SvdResult<double> golub_kahan_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
                                                                            const GolubKahanOptions&))
 namespace detail {
 LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> golub_kahan_tall<float>(Matrix<float>, const GolubKahanOptions&))

@@ -192,9 +192,9 @@ SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& 
 namespace lowrank {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
 LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
-                                                                   const GramOptions&))
+                                                                          const GramOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
-                                                                    const GramOptions&))
+                                                                            const GramOptions&))
 namespace detail {
 LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd_tall<float>(Matrix<float>, bool, const GramOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd_tall<double>(Matrix<double>, bool, const GramOptions&))

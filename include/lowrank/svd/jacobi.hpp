@@ -356,15 +356,15 @@ SvdResult<Scalar> jacobi_svd_tall(Matrix<Scalar> W, bool wide, const JacobiOptio
 namespace lowrank {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
 LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> jacobi_svd<Eigen::MatrixXf>(const Eigen::MatrixBase<Eigen::MatrixXf>&,
-                                                                     const JacobiOptions&))
+                                                                            const JacobiOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> jacobi_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
-                                                                      const JacobiOptions&))
+                                                                              const JacobiOptions&))
 namespace detail {
 LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> jacobi_svd_tall<float>(Matrix<float>, bool, const JacobiOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> jacobi_svd_tall<double>(Matrix<double>, bool, const JacobiOptions&))
-LOWRANK_EXTERN_TEMPLATE(float, JacobiSweepReport one_sided_jacobi<float>(Matrix<float>&, Matrix<float>&, Vector<float>&, float,
-                                                                   int, Index))
-LOWRANK_EXTERN_TEMPLATE(double, JacobiSweepReport one_sided_jacobi<double>(Matrix<double>&, Matrix<double>&, Vector<double>&,
-                                                                    double, int, Index))
+LOWRANK_EXTERN_TEMPLATE(float, JacobiSweepReport one_sided_jacobi<float>(Matrix<float>&, Matrix<float>&, Vector<float>&,
+                                                                         float, int, Index))
+LOWRANK_EXTERN_TEMPLATE(double, JacobiSweepReport one_sided_jacobi<double>(Matrix<double>&, Matrix<double>&,
+                                                                           Vector<double>&, double, int, Index))
 }  // namespace detail
 }  // namespace lowrank

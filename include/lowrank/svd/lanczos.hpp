@@ -212,6 +212,8 @@ auto lanczos_svd(const Op& A, Index rank, const LanczosOptions& opt = {}) {
 namespace lowrank::detail {
 // Compiled once into the library for float and double, whatever the operator type (config.hpp,
 // LOWRANK_EXTERN_TEMPLATE; detail::CheckedOperator in operator.hpp hides the operator's type).
-LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> lanczos_svd_impl<float>(CheckedOperator<float>&, Index, const LanczosOptions&))
-LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> lanczos_svd_impl<double>(CheckedOperator<double>&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(float,
+                        SvdResult<float> lanczos_svd_impl<float>(CheckedOperator<float>&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> lanczos_svd_impl<double>(CheckedOperator<double>&, Index,
+                                                                           const LanczosOptions&))
 }  // namespace lowrank::detail

@@ -294,13 +294,16 @@ auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) 
 namespace lowrank::detail {
 // Compiled once into the library for float and double, whatever the operator type (config.hpp,
 // LOWRANK_EXTERN_TEMPLATE; detail::CheckedOperator in operator.hpp hides the operator's type).
-LOWRANK_EXTERN_TEMPLATE(float, void projected_svd<float>(Matrix<float>&, Vector<float>&, Matrix<float>&, Matrix<float>&))
-LOWRANK_EXTERN_TEMPLATE(double, void projected_svd<double>(Matrix<double>&, Vector<double>&, Matrix<double>&, Matrix<double>&))
-LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> randomized_svd_impl<float>(CheckedOperator<float>&, Index, const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(float,
+                        void projected_svd<float>(Matrix<float>&, Vector<float>&, Matrix<float>&, Matrix<float>&))
+LOWRANK_EXTERN_TEMPLATE(double,
+                        void projected_svd<double>(Matrix<double>&, Vector<double>&, Matrix<double>&, Matrix<double>&))
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> randomized_svd_impl<float>(CheckedOperator<float>&, Index,
+                                                                           const RandomizedOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> randomized_svd_impl<double>(CheckedOperator<double>&, Index,
-                                                                      const RandomizedOptions&))
-LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> randomized_svd_fixed_accuracy<float>(CheckedOperator<float>&, Index,
                                                                               const RandomizedOptions&))
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> randomized_svd_fixed_accuracy<float>(CheckedOperator<float>&, Index,
+                                                                                     const RandomizedOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> randomized_svd_fixed_accuracy<double>(CheckedOperator<double>&, Index,
-                                                                                const RandomizedOptions&))
+                                                                                        const RandomizedOptions&))
 }  // namespace lowrank::detail

@@ -515,7 +515,8 @@ BidiagonalQrInfo bidiagonal_qr(Vector<Scalar>& d, Vector<Scalar>& e, Matrix<Scal
 namespace lowrank::detail {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
 LOWRANK_EXTERN_TEMPLATE(float, BidiagonalQrInfo bidiagonal_qr<float>(Vector<float>&, Vector<float>&, Matrix<float>*,
-                                                              Matrix<float>*, float, int, long))
-LOWRANK_EXTERN_TEMPLATE(double, BidiagonalQrInfo bidiagonal_qr<double>(Vector<double>&, Vector<double>&, Matrix<double>*,
+                                                                     Matrix<float>*, float, int, long))
+LOWRANK_EXTERN_TEMPLATE(double,
+                        BidiagonalQrInfo bidiagonal_qr<double>(Vector<double>&, Vector<double>&, Matrix<double>*,
                                                                Matrix<double>*, double, int, long))
 }  // namespace lowrank::detail

@@ -217,9 +217,9 @@ void apply_p(const Matrix<Scalar>& A, const Vector<Scalar>& taup, Matrix<Scalar>
 namespace lowrank::detail {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
 LOWRANK_EXTERN_TEMPLATE(float, void bidiagonalize<float>(Matrix<float>&, Vector<float>&, Vector<float>&, Vector<float>&,
-                                                  Vector<float>&, Index, Index))
+                                                         Vector<float>&, Index, Index))
 LOWRANK_EXTERN_TEMPLATE(double, void bidiagonalize<double>(Matrix<double>&, Vector<double>&, Vector<double>&,
-                                                   Vector<double>&, Vector<double>&, Index, Index))
+                                                           Vector<double>&, Vector<double>&, Index, Index))
 LOWRANK_EXTERN_TEMPLATE(float, void apply_q<float>(const Matrix<float>&, const Vector<float>&, Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(double, void apply_q<double>(const Matrix<double>&, const Vector<double>&, Matrix<double>&))
 LOWRANK_EXTERN_TEMPLATE(float, void apply_p<float>(const Matrix<float>&, const Vector<float>&, Matrix<float>&))
