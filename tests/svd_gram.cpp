@@ -6,6 +6,10 @@
 #include <Eigen/SVD>
 #include <cmath>
 #include <limits>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "lowrank/svd/gram.hpp"
 #include "lowrank/svd/jacobi.hpp"
@@ -146,4 +150,72 @@ TEST_CASE("gram_svd: errors name the problem", "[svd][gram][errors]") {
   bad = {};
   bad.max_iterations = -1;
   REQUIRE_THROWS_WITH(lowrank::gram_svd(A, bad), Contains("max_iterations"));
+}
+
+namespace {
+/// Symmetric tridiagonal test matrices (diagonal, off-diagonal) of order n: the shapes that exercise
+/// divide and conquer's deflation (zeros, repeated and clustered eigenvalues, splits) and its secular
+/// equation (random, graded, Wilkinson's close pairs).
+template <class S>
+std::vector<std::pair<std::string, std::pair<lowrank::Vector<S>, lowrank::Vector<S>>>> tridiagonal_cases(Index n) {
+  std::mt19937 gen(std::uint32_t(5 + n));
+  std::normal_distribution<double> normal;
+  const Index ne = std::max<Index>(n - 1, 0);
+  using V = lowrank::Vector<S>;
+  std::vector<std::pair<std::string, std::pair<V, V>>> cases;
+  V d(n), e(ne);
+  for (Index i = 0; i < n; ++i) d(i) = S(normal(gen));
+  for (Index i = 0; i < ne; ++i) e(i) = S(normal(gen));
+  cases.push_back({"random", {d, e}});
+  V split = e;
+  for (Index i = 0; i < ne; i += 7) split(i) = 0;
+  cases.push_back({"random with zero couplings", {d, split}});
+  cases.push_back({"zero", {V::Zero(n), V::Zero(ne)}});
+  cases.push_back({"identity", {V::Ones(n), V::Zero(ne)}});
+  cases.push_back({"ones, couplings 1e-9 (one tight cluster)", {V::Ones(n), V::Constant(ne, S(1e-9))}});
+  V w(n);
+  for (Index i = 0; i < n; ++i) w(i) = S(std::abs(double(i) - double(n - 1) / 2));
+  cases.push_back({"Wilkinson (close pairs)", {w, V::Ones(ne)}});
+  cases.push_back({"Toeplitz 2, -1", {V::Constant(n, S(2)), V::Constant(ne, S(-1))}});
+  V g(n), ge(ne);
+  for (Index i = 0; i < n; ++i) g(i) = S(std::pow(10.0, -12.0 * double(i) / double(std::max<Index>(1, n - 1))));
+  for (Index i = 0; i < ne; ++i) ge(i) = S(0.5 * std::sqrt(double(g(i)) * double(g(i + 1))));
+  cases.push_back({"graded 1 … 1e-12", {g, ge}});
+  return cases;
+}
+}  // namespace
+
+TEMPLATE_TEST_CASE("tridiagonal divide and conquer: LAPACK ratios and Eigen's eigenvalues", "[svd][gram][eigen]", float,
+                   double) {
+  using S = TestType;
+  const double eps = double(std::numeric_limits<S>::epsilon());
+#ifndef LOWRANK_TEST_EMULATED
+  const std::vector<Index> orders = {1, 2, 33, 64, 65, 150, 301};
+#else
+  const std::vector<Index> orders = {1, 2, 33, 64, 65};  // qemu: three merge levels at most
+#endif
+  for (const Index n : orders)
+    for (const auto& [name, de] : tridiagonal_cases<S>(n)) {
+      const auto& [d, e] = de;
+      lowrank::Matrix<S> T = lowrank::Matrix<S>::Zero(n, n);
+      for (Index i = 0; i < n; ++i) T(i, i) = d(i);
+      for (Index i = 0; i + 1 < n; ++i) T(i, i + 1) = T(i + 1, i) = e(i);
+      lowrank::Vector<S> w = d;
+      lowrank::Matrix<S> Z(n, n);
+      INFO(name << ", n = " << n);
+      REQUIRE(lowrank::detail::tridiagonal_eigen_dc<S>(w, e, Z));
+      const Eigen::MatrixXd Td = T.template cast<double>(), Zd = Z.template cast<double>();
+      const Eigen::VectorXd wd = w.template cast<double>();
+      const double tnorm = std::max(Td.norm(), std::numeric_limits<double>::min());
+      // LAPACK dstt21-style ratios: ‖T·Z − Z·Λ‖ / (‖T‖·n·ε) and ‖I − ZᵀZ‖ / (n·ε)
+      const double residual = (Td * Zd - Zd * wd.asDiagonal()).norm() / (tnorm * double(n) * eps);
+      const double orthogonality = (Zd.transpose() * Zd - Eigen::MatrixXd::Identity(n, n)).norm() / (double(n) * eps);
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> oracle(Td, Eigen::EigenvaluesOnly);
+      const double values = (wd - oracle.eigenvalues()).cwiseAbs().maxCoeff() / (tnorm * double(n) * eps);
+      CAPTURE(residual, orthogonality, values);
+      REQUIRE(residual < 30);
+      REQUIRE(orthogonality < 30);
+      REQUIRE(values < 30);
+      for (Index i = 0; i + 1 < n; ++i) REQUIRE(w(i) <= w(i + 1));  // ascending
+    }
 }

@@ -4,7 +4,8 @@
 /// Algorithm: the textbook construction (Deisenroth, Faisal, Ong, "Mathematics for Machine Learning",
 /// §4.5.2): AᵀA = V·Λ·Vᵀ gives V and σᵢ = √max(λᵢ, 0); then uᵢ = A·vᵢ/σᵢ, re-orthonormalized by a
 /// Householder QR of the U block (which also completes an orthonormal basis where σᵢ ≈ 0).
-/// Cost: mn² (SYRK) + ~9n³ (symmetric eigensolver with vectors) + 2mn² (U = A·V) + 2mn² (one
+/// Cost: mn² (SYRK) + ~6n³ (symmetric eigensolver with vectors: tridiagonalization, divide and conquer,
+/// back-transformation, mostly GEMM) + 2mn² (U = A·V) + 2mn² (one
 /// Cholesky-QR pass; Householder QR when ill conditioned or for a full U) — GEMM-shaped, the fastest
 /// dense route for tall-skinny A (m ≫ n).
 /// Accuracy — it SQUARES the condition number: λ carries an absolute error of order ε·σ₁², so
@@ -26,6 +27,7 @@
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
+#include "lowrank/svd/detail/tridiagonal_dc.hpp"
 
 namespace lowrank {
 
@@ -122,16 +124,26 @@ SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& 
   Matrix<Scalar> G;
   detail::gram_lower(W, G);
 
-  // step 2 — G = V·Λ·Vᵀ (Householder tridiagonalization + implicit QL, Eigen's SelfAdjointEigenSolver),
-  // σ = √max(λ, 0), reordered descending.
-  Eigen::SelfAdjointEigenSolver<Matrix<Scalar>> es(G, want_vectors ? Eigen::ComputeEigenvectors
-                                                                     : Eigen::EigenvaluesOnly);
+  // step 2 — G = V·Λ·Vᵀ, σ = √max(λ, 0), reordered descending. With vectors: Householder
+  // tridiagonalization and divide and conquer (svd/detail/tridiagonal_dc.hpp, dstedc), which spends its
+  // O(n³) in GEMM; implicit QL (Eigen's SelfAdjointEigenSolver, dsteqr) for small n, for values only
+  // (O(n²) after the reduction), or if a secular equation failed to converge.
+  Vector<Scalar> lambda;
+  Matrix<Scalar> eigvec;
+  bool converged = want_vectors && n > detail::kTridiagonalLeaf && detail::symmetric_eigen_dc(G, lambda, eigvec);
+  if (!converged) {
+    Eigen::SelfAdjointEigenSolver<Matrix<Scalar>> es(
+        G, want_vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
+    converged = es.info() == Eigen::Success;
+    lambda = es.eigenvalues();
+    if (want_vectors) eigvec = es.eigenvectors();
+  }
   SvdResult<Scalar> res;
   res.info.method = "gram";
   res.info.iterations = 1;
-  res.info.converged = es.info() == Eigen::Success;
+  res.info.converged = converged;
   res.S.resize(n);
-  for (Index j = 0; j < n; ++j) res.S(j) = std::sqrt(std::max(es.eigenvalues()(n - 1 - j), Scalar(0)));
+  for (Index j = 0; j < n; ++j) res.S(j) = std::sqrt(std::max(lambda(n - 1 - j), Scalar(0)));
 
   // σ_min ≥ 32·√ε·σ₁: the Gram route is accurate enough for U = A·V·Σ⁻¹ to be nearly orthonormal.
   const auto smallest_ok = [](const Vector<Scalar>& S) {
@@ -140,9 +152,20 @@ SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& 
   // step 3 — vectors: V from the eigenvectors, U = W·V·Σ⁻¹ re-orthonormalized by Householder QR
   // (columns with σ ≈ 0 have no direction of their own; the QR completes the basis there).
   if (want_vectors) {
-    Matrix<Scalar> V = es.eigenvectors().rowwise().reverse();
-    Matrix<Scalar> B(m, n);
-    kernels::gemm(false, false, m, n, n, Scalar(1), W.data(), m, V.data(), n, Scalar(0), B.data(), m);
+    Matrix<Scalar> V = eigvec.rowwise().reverse();
+    // B = W·V written over W by row blocks (W is not needed afterwards): no second m×n array, whose
+    // fresh pages cost as much as the product itself on a virtual machine (first-touch page faults)
+    Matrix<Scalar> B = std::move(W);
+    {
+      constexpr Index kRows = 256;
+      Matrix<Scalar> rows(std::min(kRows, m), n);
+      for (Index r0 = 0; r0 < m; r0 += kRows) {
+        const Index h = std::min(kRows, m - r0);
+        kernels::gemm(false, false, h, n, n, Scalar(1), B.data() + r0, m, V.data(), n, Scalar(0), rows.data(),
+                      rows.rows());
+        B.middleRows(r0, h) = rows.topRows(h);
+      }
+    }
     for (Index j = 0; j < n; ++j) {
       const Scalar nb = B.col(j).norm();
       if (nb > std::numeric_limits<Scalar>::min()) B.col(j) /= nb;  // = A vⱼ/σⱼ up to the error in σⱼ
