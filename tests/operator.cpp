@@ -248,6 +248,33 @@ TEST_CASE("SparseOperator: bit-identical results for every thread count", "[oper
   REQUIRE((T1.array() == T2.array()).all());
 }
 
+TEST_CASE("SparseOperator: large scratch is freed after a product unless a solver holds it", "[operator]") {
+  namespace d = lowrank::detail;
+  const auto A = random_sparse<double, Eigen::RowMajor>(60, 50, 0.1, 7);
+  const auto op = lowrank::make_operator(A);
+  const Eigen::MatrixXd X = gaussian<double>(50, 8, 8);
+  Eigen::MatrixXd Y(60, 8);
+  auto& scratch = d::spmm_scratch<double>(0);
+  const std::size_t big = d::kSpmmScratchKeepBytes / sizeof(double) + 1024;  // never touched: no pages
+  // no hold: a product leaves no scratch beyond the limit behind (what it last grew to is freed)
+  scratch.get(big);
+  op.apply(X, Y);
+  REQUIRE(scratch.bytes() == 0);
+  {
+    d::SpmmScratchHold outer;
+    scratch.get(big);
+    op.apply(X, Y);
+    REQUIRE(scratch.bytes() > d::kSpmmScratchKeepBytes);  // kept between the solver's products
+    { d::SpmmScratchHold inner; }
+    REQUIRE(scratch.bytes() > d::kSpmmScratchKeepBytes);  // an inner hold ending does not free it
+    outer.end();
+    REQUIRE(scratch.bytes() == 0);  // the last hold frees it
+    outer.end();                    // idempotent
+    REQUIRE(d::spmm_scratch_holds() == 0);
+  }
+  REQUIRE((Y - A * X).norm() <= 1e-12 * (A * X).norm());
+}
+
 TEST_CASE("orthonormalize: an ill-conditioned float block keeps its span (Householder on the untouched Y)",
           "[operator][orthonormalize]") {
   // 3000×12 float block with κ = 1e4: beyond CholeskyQR2's float range (1/(2√ε) ≈ 1.4e3)

@@ -227,6 +227,51 @@ class ScratchBuffer {
   std::vector<T> m_vector;
 };
 
+/// The calling thread's row-major scratch of csr_times (0: the copy of X, 1: the output panel).
+template <class Scalar>
+ScratchBuffer<Scalar>& spmm_scratch(int which) {
+  static thread_local ScratchBuffer<Scalar> x, y;
+  return which == 0 ? x : y;
+}
+
+/// Scratch beyond this many bytes is freed after each product unless an SpmmScratchHold is alive on
+/// the thread: a thread would otherwise keep it for the rest of the process.
+constexpr std::size_t kSpmmScratchKeepBytes = std::size_t(64) << 20;
+
+/// Number of SpmmScratchHold objects alive on this thread.
+inline int& spmm_scratch_holds() {
+  static thread_local int holds = 0;
+  return holds;
+}
+
+/// Frees the calling thread's product scratch beyond kSpmmScratchKeepBytes.
+inline void release_large_spmm_scratch() {
+  if (spmm_scratch<float>(0).bytes() > kSpmmScratchKeepBytes) spmm_scratch<float>(0).release();
+  if (spmm_scratch<double>(0).bytes() > kSpmmScratchKeepBytes) spmm_scratch<double>(0).release();
+}
+
+/// While alive (or until end()), large product scratch stays allocated between products on this
+/// thread; the last hold to end frees it. A solver that runs many products in a row holds it: at a
+/// million users the 320 MB copy of X was otherwise freed and page-faulted back on every product, and
+/// zeroing those pages plus munmap's TLB-shootdown interrupts were about a tenth of the randomized
+/// SVD's profile on bench/scale's 50 M-interaction matrix (perf, 2 threads).
+class SpmmScratchHold {
+ public:
+  SpmmScratchHold() { ++spmm_scratch_holds(); }
+  SpmmScratchHold(const SpmmScratchHold&) = delete;
+  SpmmScratchHold& operator=(const SpmmScratchHold&) = delete;
+  ~SpmmScratchHold() { end(); }
+  /// Ends the hold now (frees the scratch when it was the last), before memory is needed elsewhere.
+  void end() {
+    if (!m_active) return;
+    m_active = false;
+    if (--spmm_scratch_holds() == 0) release_large_spmm_scratch();
+  }
+
+ private:
+  bool m_active = true;
+};
+
 /// Number of column blocks csr_times runs A in when the gathered row-major table has `table_bytes`:
 /// one up to kBlockBytes, then blocks of about kBlockBytes so their rows stay in cache while the block
 /// runs, at most kMaxBlocks (beyond that the passes over the output cost more than the misses they save:
@@ -349,7 +394,8 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
   // are padded with zero columns to whole lines (74 floats → 80), shorter ones to 16 bytes: the kernel
   // then runs whole SIMD strips where the lanes allow (a scalar tail column is a dependent multiply-add
   // chain per entry, as slow as a strip of 8 vectors), and a gathered row of X spans whole lines.
-  static thread_local ScratchBuffer<Scalar> xscratch, yscratch;
+  ScratchBuffer<Scalar>& xscratch = spmm_scratch<Scalar>(0);
+  ScratchBuffer<Scalar>& yscratch = spmm_scratch<Scalar>(1);
   const Index n_in = X.rows(), n_out = Y.rows();
   constexpr Index line = std::max<Index>(1, 64 / Index(sizeof(Scalar)));
   constexpr Index half_line = std::max<Index>(1, 16 / Index(sizeof(Scalar)));
@@ -389,8 +435,9 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
       }
     }
   }
-  // Scratch beyond 64 MB is not kept: a thread would otherwise hold it for the rest of the process.
-  if (xscratch.bytes() > (std::size_t(64) << 20)) xscratch.release();
+  // Scratch beyond 64 MB is not kept (unless a solver holds it): a thread would otherwise hold it for
+  // the rest of the process.
+  if (spmm_scratch_holds() == 0 && xscratch.bytes() > kSpmmScratchKeepBytes) xscratch.release();
 }
 }  // namespace detail
 

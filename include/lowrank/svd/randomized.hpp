@@ -83,7 +83,9 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   if (opt.block_krylov) q = int(std::min<Index>(q, mn / l - 1));  // (q + 1)·l basis columns must fit
   res.info.oversampling = p;
 
-  // step 2 — sketch Y = A Ω with a counter-based Gaussian Ω (n×l); Q = orth(Y)
+  // step 2 — sketch Y = A Ω with a counter-based Gaussian Ω (n×l); Q = orth(Y). The sparse product's
+  // scratch stays allocated until the last product (SpmmScratchHold).
+  SpmmScratchHold hold_scratch;
   Matrix<Scalar> Omega(n, l), Q(m, l), Z(n, l);
   fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
   A.apply(Omega, Q);
@@ -124,6 +126,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   // step 4 — project: Bᵀ = Aᵀ Q (n×s), small SVD, lift U = Q·Z
   Matrix<Scalar> Bt(n, s), W, Zs;
   A.apply_transpose(Q, Bt);
+  hold_scratch.end();  // the lift below reuses Q's storage to stay under the solver's peak
   Vector<Scalar> sigma;
   projected_svd(Bt, sigma, W, Zs);
   Z.resize(0, 0);
@@ -196,6 +199,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
   double E = normA2;
   Index blocks = 0;
   bool met = false;
+  SpmmScratchHold hold_scratch;  // the sparse product's scratch stays allocated until the last product
   for (; blocks < max_blocks && Q.cols() < max_rank; ++blocks) {
     // step 2 — new block: Qi = orth(A Ωi − Q (B Ωi)), q power steps, one more projection against Q
     const Index k = Q.cols(), bi = std::min(b, max_rank - k);
@@ -230,6 +234,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
       break;
     }
   }
+  hold_scratch.end();
   res.info.restarts = blocks;
   res.info.iterations = int(blocks);
   res.info.subspace_dimension = Q.cols();
