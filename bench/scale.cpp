@@ -8,6 +8,9 @@
 //   load      load_csv of the file into Interactions (CSR + id maps)
 //   svd       randomized_svd(R, 64) on the float CSR (default options: p = 10, q = 7)
 //   als       one ImplicitALS epoch at 64 factors (3 CG steps)
+// The svd and als phases run kRepeats times and report the fastest run (and the median): on this shared
+// 2-core machine one run of the same binary swung by up to ±30 %, which is more than the growth
+// exponents the issue judges can tell apart. Peak memory covers all repeats.
 //   recommend recommend_all top-10 over a fixed sample of 20 000 users (the whole user set at 1 M):
 //             the per-user cost is O(items · factors), so a fixed sample keeps this phase linear in the
 //             item count; the counter users_per_s gives the throughput for a full pass.
@@ -20,12 +23,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "lowrank/rec.hpp"
 #include "lowrank/rec/models/implicit_als.hpp"
@@ -42,9 +49,23 @@ namespace {
 
 constexpr int kRank = 64;
 constexpr Index kRecommendSample = 20000;
+constexpr int kRepeats = 3;
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Runs `phase` kRepeats times; returns {fastest, median} seconds.
+template <class F>
+std::pair<double, double> timed_repeats(const F& phase) {
+  std::vector<double> t;
+  for (int r = 0; r < kRepeats; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    phase();
+    t.push_back(seconds_since(t0));
+  }
+  std::sort(t.begin(), t.end());
+  return {t.front(), t[t.size() / 2]};
 }
 
 /// A memory line of /proc/self/status ("VmHWM:" peak since start or the last reset_peak(), "VmRSS:"
@@ -123,8 +144,11 @@ void bm_scale(benchmark::State& state) {
   static bool header_printed = false;
   if (!header_printed) {
     header_printed = true;
-    std::printf("| interactions | users × items | load s | svd s | ALS epoch s | recommend 20k s | base MB | load MB | svd MB | "
-                "ALS MB | recommend MB | CSR + factors MB | peak ratio |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "| interactions | users × items | load s | svd s (fastest / median of 3) | ALS epoch s (fastest / median) | "
+        "recommend 20k s | base MB | load MB | svd MB | "
+        "ALS MB | recommend MB | CSR + factors MB | peak ratio "
+        "|\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   }
   for (auto _ : state) {
     // load
@@ -142,25 +166,29 @@ void bm_scale(benchmark::State& state) {
 
     // randomized SVD, rank 64
     reset_peak();
-    t0 = std::chrono::steady_clock::now();
     double sigma1 = 0;
-    {
+    const auto [svd_s, svd_median_s] = timed_repeats([&] {
       const auto svd = randomized_svd(R, kRank);
       sigma1 = double(svd.S(0));
       benchmark::DoNotOptimize(svd.U.data());
-    }
-    const double svd_s = seconds_since(t0), svd_mb = peak_mb();
+    });
+    const double svd_mb = peak_mb();
 
-    // one ImplicitALS epoch, 64 factors
+    // one ImplicitALS epoch, 64 factors: a fresh model per repeat (the previous one is freed first, so
+    // the peak is that of one fit); the last one serves recommend
     reset_peak();
     ImplicitALSOptions ao;
     ao.factors = kRank;
     ao.iterations = 1;
     ao.compute_loss = false;
-    ImplicitALS als(ao);
-    t0 = std::chrono::steady_clock::now();
-    als.fit(data);
-    const double als_s = seconds_since(t0), als_mb = peak_mb();
+    std::unique_ptr<ImplicitALS> model;
+    const auto [als_s, als_median_s] = timed_repeats([&] {
+      model.reset();
+      model = std::make_unique<ImplicitALS>(ao);
+      model->fit(data);
+    });
+    const ImplicitALS& als = *model;
+    const double als_mb = peak_mb();
 
     // recommend_all top-10 over a fixed sample of users
     reset_peak();
@@ -179,7 +207,9 @@ void bm_scale(benchmark::State& state) {
     state.counters["items"] = double(data.num_items());
     state.counters["load_s"] = load_s;
     state.counters["svd_s"] = svd_s;
+    state.counters["svd_median_s"] = svd_median_s;
     state.counters["als_epoch_s"] = als_s;
+    state.counters["als_epoch_median_s"] = als_median_s;
     state.counters["recommend_s"] = rec_s;
     state.counters["users_per_s"] = double(sample) / rec_s;
     state.counters["load_MB"] = load_mb;
@@ -191,10 +221,12 @@ void bm_scale(benchmark::State& state) {
     state.counters["factors_MB"] = factors_mb;
     state.counters["peak_ratio"] = peak / (csr_mb + factors_mb);
     state.counters["sigma1"] = sigma1;
-    std::printf("| %lld | %lld × %lld | %.2f | %.2f | %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f + %.0f | %.2f |\n",
-                static_cast<long long>(data.nnz()), static_cast<long long>(data.num_users()),
-                static_cast<long long>(data.num_items()), load_s, svd_s, als_s, rec_s, base_mb, load_mb, svd_mb, als_mb, rec_mb,
-                csr_mb, factors_mb, peak / (csr_mb + factors_mb));
+    std::printf(
+        "| %lld | %lld × %lld | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f | %.0f + "
+        "%.0f | %.2f |\n",
+        static_cast<long long>(data.nnz()), static_cast<long long>(data.num_users()),
+        static_cast<long long>(data.num_items()), load_s, svd_s, svd_median_s, als_s, als_median_s, rec_s, base_mb,
+        load_mb, svd_mb, als_mb, rec_mb, csr_mb, factors_mb, peak / (csr_mb + factors_mb));
     std::fflush(stdout);
   }
 }
