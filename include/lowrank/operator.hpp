@@ -244,10 +244,17 @@ inline int& spmm_scratch_holds() {
   return holds;
 }
 
-/// Frees the calling thread's product scratch beyond kSpmmScratchKeepBytes.
+/// Frees `scratch` when it holds more than kSpmmScratchKeepBytes.
+template <class Scalar>
+void release_if_large(ScratchBuffer<Scalar>& scratch) {
+  if (scratch.bytes() > kSpmmScratchKeepBytes) scratch.release();
+}
+
+/// Frees the calling thread's product scratch beyond kSpmmScratchKeepBytes, for every built-in scalar.
 inline void release_large_spmm_scratch() {
-  if (spmm_scratch<float>(0).bytes() > kSpmmScratchKeepBytes) spmm_scratch<float>(0).release();
-  if (spmm_scratch<double>(0).bytes() > kSpmmScratchKeepBytes) spmm_scratch<double>(0).release();
+  release_if_large(spmm_scratch<float>(0));
+  release_if_large(spmm_scratch<double>(0));
+  release_if_large(spmm_scratch<long double>(0));
 }
 
 /// While alive (or until end()), large product scratch stays allocated between products on this
@@ -437,7 +444,7 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
   }
   // Scratch beyond 64 MB is not kept (unless a solver holds it): a thread would otherwise hold it for
   // the rest of the process.
-  if (spmm_scratch_holds() == 0 && xscratch.bytes() > kSpmmScratchKeepBytes) xscratch.release();
+  if (spmm_scratch_holds() == 0) release_if_large(xscratch);
 }
 }  // namespace detail
 

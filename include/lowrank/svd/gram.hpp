@@ -153,19 +153,9 @@ SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& 
   // (columns with σ ≈ 0 have no direction of their own; the QR completes the basis there).
   if (want_vectors) {
     Matrix<Scalar> V = eigvec.rowwise().reverse();
-    // B = W·V written over W by row blocks (W is not needed afterwards): no second m×n array, whose
-    // fresh pages cost as much as the product itself on a virtual machine (first-touch page faults)
+    // B = W·V written over W (W is not needed afterwards): no second m×n array
     Matrix<Scalar> B = std::move(W);
-    {
-      constexpr Index kRows = 256;
-      Matrix<Scalar> rows(std::min(kRows, m), n);
-      for (Index r0 = 0; r0 < m; r0 += kRows) {
-        const Index h = std::min(kRows, m - r0);
-        kernels::gemm(false, false, h, n, n, Scalar(1), B.data() + r0, m, V.data(), n, Scalar(0), rows.data(),
-                      rows.rows());
-        B.middleRows(r0, h) = rows.topRows(h);
-      }
-    }
+    detail::multiply_right_in_place<Scalar>(B, V);
     for (Index j = 0; j < n; ++j) {
       const Scalar nb = B.col(j).norm();
       if (nb > std::numeric_limits<Scalar>::min()) B.col(j) /= nb;  // = A vⱼ/σⱼ up to the error in σⱼ

@@ -133,16 +133,8 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   res.S = sigma.head(rank);
   // U = Q·Zs(:, :rank) written into Q's own storage, in row blocks (Q is the largest array alive here;
   // a separate m×rank U beside it was the peak of the whole solver at scale, bench/scale)
-  {
-    const auto Zr = Zs.leftCols(rank);
-    Matrix<Scalar> rows;
-    for (Index r0 = 0; r0 < m; r0 += 2048) {
-      const Index h = std::min<Index>(2048, m - r0);
-      rows.noalias() = Q.middleRows(r0, h) * Zr;
-      Q.middleRows(r0, h).leftCols(rank) = rows;
-    }
-    Q.conservativeResize(m, rank);  // column-major, fewer columns: a realloc that keeps the first ones
-  }
+  multiply_right_in_place<Scalar>(Q, Zs.leftCols(rank));
+  Q.conservativeResize(m, rank);  // column-major, fewer columns: a realloc that keeps the first ones
   Matrix<Scalar> U;
   U.swap(Q);
   Matrix<Scalar> V = W.leftCols(rank);

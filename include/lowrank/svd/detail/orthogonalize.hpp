@@ -11,6 +11,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Core>
 #include <Eigen/QR>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -39,6 +40,22 @@ template <class Scalar>
 void solve_right_cholesky(Matrix<Scalar>& Y, const Eigen::LLT<Matrix<Scalar>, Eigen::Lower>& llt) {
   const Matrix<Scalar>& L = llt.matrixLLT();
   kernels::trsm_right_lower_t(Y.rows(), Y.cols(), L.data(), L.rows(), Y.data(), Y.rows());
+}
+
+/// Y.leftCols(r) := Y·M for M (Y.cols() × r, r ≤ Y.cols()), in place by row blocks through the
+/// run-time-dispatched GEMM: no second tall array beside Y (at scale that array was a solver's peak,
+/// and on a virtual machine its fresh pages cost as much as the product).
+template <class Scalar>
+void multiply_right_in_place(Matrix<Scalar>& Y, const Eigen::Ref<const Matrix<Scalar>>& M) {
+  const Index m = Y.rows(), k = Y.cols(), r = M.cols();
+  constexpr Index kRows = 512;
+  Matrix<Scalar> rows(std::min(kRows, m), r);
+  for (Index r0 = 0; r0 < m; r0 += kRows) {
+    const Index h = std::min(kRows, m - r0);
+    kernels::gemm(false, false, h, r, k, Scalar(1), Y.data() + r0, m, M.data(), M.outerStride(), Scalar(0), rows.data(),
+                  rows.rows());
+    Y.middleRows(r0, h).leftCols(r) = rows.topRows(h);
+  }
 }
 
 template <class Scalar>

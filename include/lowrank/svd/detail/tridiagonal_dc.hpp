@@ -93,8 +93,7 @@ bool solve_secular(const std::vector<Scalar>& D, const std::vector<Scalar>& zeta
       const Scalar d1 = p1 - t, b1 = dpsi * d1 * d1;
       Scalar c = 1 + psi - b1 / d1, next;
       bool ok = false;
-      if (last) {
-        c += phi;  // empty
+      if (last) {  // no pole on the right: φ = 0
         if (c > 0) {
           next = p1 + b1 / c;
           ok = true;
