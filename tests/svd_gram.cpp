@@ -134,6 +134,51 @@ TEST_CASE("gram_svd: well-conditioned tall-skinny input meets the LAPACK ratios 
   lowrank_test::check_svd(At, r, t.sigma, Vectors::thin);
 }
 
+TEST_CASE(
+    "gram_svd: the O(n^3) prediction of U's orthogonality matches the explicit one, and skipping the "
+    "QR pass on its word keeps U orthonormal to 2.5*m*eps",
+    "[svd][gram]") {
+  // B = W·V·D⁻¹ before any QR pass; the prediction is ‖I − D⁻¹·VᵀGV·D⁻¹‖₁. It may overestimate (then a QR
+  // pass runs that was not needed) but must not underestimate much: gram_svd trusts it to skip the pass.
+  using Mat = Eigen::MatrixXd;
+  const double eps = std::numeric_limits<double>::epsilon();
+  lowrank_test::Rng rng(29);
+  const auto gaussian = [&rng](Index m, Index n) {
+    Mat A(m, n);
+    for (Index j = 0; j < n; ++j)
+      for (Index i = 0; i < m; ++i) A(i, j) = rng.normal();
+    return A;
+  };
+  for (const auto& [m, n] : std::vector<std::pair<Index, Index>>{{1200, 150}, {600, 300}, {300, 300}})
+    for (const double kappa : {0.0, 2.0, 100.0}) {  // 0: Gaussian entries, else a geometric spectrum
+      const Mat A =
+          kappa == 0 ? gaussian(m, n)
+                     : lowrank_test::detail::dense_with_spectrum(lowrank_test::detail::geometric(n, kappa), m, n, rng);
+      Mat G;
+      lowrank::detail::gram_lower(A, G);
+      Eigen::VectorXd w;
+      Mat Z;
+      REQUIRE(lowrank::detail::symmetric_eigen_dc(G, w, Z));
+      const Mat V = Z.rowwise().reverse();
+      Mat B = A * V;
+      Eigen::VectorXd d(n);
+      for (Index j = 0; j < n; ++j) {
+        d(j) = B.col(j).norm();
+        B.col(j) /= d(j);
+      }
+      const double actual = (Mat::Identity(n, n) - B.transpose() * B).cwiseAbs().colwise().sum().maxCoeff();
+      const double predicted = lowrank::detail::predicted_orthogonality_loss(G, V, d);
+      INFO(m << "x" << n << (kappa == 0 ? " Gaussian" : " geometric, kappa " + std::to_string(kappa)) << ": actual "
+             << actual / (double(m) * eps) << " m*eps, predicted " << predicted / (double(m) * eps));
+      CHECK(predicted >= 0.7 * actual);
+      CHECK(predicted <= 1.5 * actual + double(m) * eps * 0.05);
+      // And the solver's own U, with or without the QR pass, is within 2.5·m·ε of orthonormal.
+      const auto r = lowrank::gram_svd(A);
+      const double orth = (Mat::Identity(n, n) - r.U.transpose() * r.U).cwiseAbs().colwise().sum().maxCoeff();
+      CHECK(orth <= 2.5 * double(m) * eps);
+    }
+}
+
 TEST_CASE("gram_svd: errors name the problem", "[svd][gram][errors]") {
   using Catch::Matchers::Contains;
   Eigen::MatrixXf empty(3, 0);

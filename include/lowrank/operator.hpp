@@ -34,11 +34,8 @@
 #include <utility>
 #include <vector>
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 #include "lowrank/config.hpp"
+#include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/error.hpp"
 #include "lowrank/kernels.hpp"
 #include "lowrank/types.hpp"
@@ -198,14 +195,11 @@ class ScratchBuffer {
     } else {
       if (n > m_capacity) {
         release();
-        constexpr std::size_t huge = std::size_t(2) << 20;
-        const bool large = n * sizeof(T) >= 2 * huge;
-        m_align = large ? huge : std::max<std::size_t>(64, alignof(T));
+        const bool large = n * sizeof(T) >= 2 * kHugePageBytes;
+        m_align = large ? kHugePageBytes : std::max<std::size_t>(64, alignof(T));
         const std::size_t bytes = (n * sizeof(T) + m_align - 1) / m_align * m_align;
         m_data = static_cast<T*>(::operator new(bytes, std::align_val_t(m_align)));
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-        if (large) madvise(m_data, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
-#endif
+        if (large) advise_huge_pages(m_data, bytes);
         m_capacity = bytes / sizeof(T);
       }
       return m_data;
