@@ -43,4 +43,11 @@ void resize_advised(Matrix<Scalar>& M, Index rows, Index cols) {
   advise_huge_pages(M.data(), sizeof(Scalar) * std::size_t(M.size()));
 }
 
+/// M = the n×n identity, in fresh storage advised to use huge pages.
+template <class Scalar>
+void identity_advised(Matrix<Scalar>& M, Index n) {
+  resize_advised(M, n, n);
+  M.setIdentity();
+}
+
 }  // namespace lowrank::detail

@@ -23,6 +23,7 @@
 #include <limits>
 #include <utility>
 
+#include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
 
@@ -252,7 +253,8 @@ SvdResult<typename Derived::Scalar> jacobi_svd(const Eigen::MatrixBase<Derived>&
                 invalid_argument, who, ": unknown precondition value ", int(opt.precondition));
   LOWRANK_CHECK(opt.block_size >= 0, invalid_argument, who, ": block_size ", opt.block_size, " must be >= 0");
   const bool wide = A.rows() < A.cols();
-  Matrix<Scalar> W;
+  Matrix<Scalar> W;  // huge pages spare the fresh copy most first-touch page faults
+  detail::resize_advised(W, wide ? A.cols() : A.rows(), wide ? A.rows() : A.cols());
   if (wide)
     W = A.transpose();
   else
@@ -282,7 +284,7 @@ SvdResult<Scalar> jacobi_svd_tall(Matrix<Scalar> W, bool wide, const JacobiOptio
     const Scalar tol = opt.tolerance > 0 ? Scalar(opt.tolerance)
                                          : std::sqrt(Scalar(m)) * std::numeric_limits<Scalar>::epsilon();
     Matrix<Scalar> J;
-    if (want_vectors) J = Matrix<Scalar>::Identity(n, n);
+    if (want_vectors) identity_advised(J, n);
     // step 2 — sweeps until every pair passes the relative test or the sweep cap.
     rep = detail::one_sided_jacobi(W, J, sigma, tol, max_sweeps,
                                    detail::jacobi_panel_width(m, J.rows(), sizeof(Scalar), opt.block_size));
@@ -307,7 +309,7 @@ SvdResult<Scalar> jacobi_svd_tall(Matrix<Scalar> W, bool wide, const JacobiOptio
     }
     W.resize(0, 0);
     Matrix<Scalar> J;
-    if (want_vectors) J = Matrix<Scalar>::Identity(n, n);
+    if (want_vectors) identity_advised(J, n);
     // step 2 — sweeps on Rᵀ (Rᵀ·J = Y = U_Y·Σ, so A·P = Q·J·Σ·U_Yᵀ).
     rep = detail::one_sided_jacobi(X, J, sigma, tol, max_sweeps,
                                    detail::jacobi_panel_width(n, J.rows(), sizeof(Scalar), opt.block_size));
