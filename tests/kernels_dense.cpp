@@ -140,6 +140,43 @@ TEST_CASE("dense kernels: gemm on every copy agrees with Eigen", "[kernels][dens
   REQUIRE(copies.count("generic") + copies.count("avx2") + copies.count("avx512") == copies.size());
 }
 
+// Small products run on the calling thread (kParallelMinWork): SerialScope lowers this thread's OpenMP
+// thread count for the call and must give it back, whichever copy ran and whether or not it applied.
+TEST_CASE("dense kernels: small products run on the calling thread, and the thread count comes back",
+          "[kernels][dense]") {
+  using lowrank::kernels::reference_dense::SerialScope;
+#if defined(_OPENMP)
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(2);
+  {
+    const SerialScope serial(true);
+    REQUIRE(omp_get_max_threads() == 1);
+    {
+      const SerialScope nested(true);  // already serial: nothing to save, nothing to restore
+      REQUIRE(omp_get_max_threads() == 1);
+    }
+    REQUIRE(omp_get_max_threads() == 1);
+  }
+  REQUIRE(omp_get_max_threads() == 2);
+  {
+    const SerialScope parallel(false);
+    REQUIRE(omp_get_max_threads() == 2);
+  }
+  // through every dispatched copy, below and above the threshold (8³ and 300·130·257 multiply-adds)
+  const auto copies = for_each_dense_copy([] {
+    check_gemm<double>(false, false, 8, 8, 8, 1.0, 0.0);
+    REQUIRE(omp_get_max_threads() == 2);
+    check_gemm<double>(false, true, 300, 130, 257, 1.0, 0.0);
+    REQUIRE(omp_get_max_threads() == 2);
+  });
+  REQUIRE(!copies.empty());
+  omp_set_num_threads(before);
+#else
+  const SerialScope serial(true);  // no OpenMP: a no-op, and the kernels still compute
+  check_gemm<double>(false, false, 8, 8, 8, 1.0, 0.0);
+#endif
+}
+
 // The dense copy is chosen from a cached target mask (Highway's detection runs CPUID, which costs ~20 µs
 // per call in a VM); forcing a target must still switch the copy at once (a baseline target gives the
 // generic copy, also right after the AVX copy was in use), and un-forcing restore it.

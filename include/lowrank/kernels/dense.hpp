@@ -15,6 +15,10 @@
 #include <algorithm>
 #include <cstddef>
 
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
 #ifndef LOWRANK_DENSE_NAMESPACE
 #define LOWRANK_DENSE_NAMESPACE reference_dense
 #endif
@@ -28,6 +32,39 @@ template <class S> using DenseView = Eigen::Map<DenseMatrix<S>, 0, Eigen::OuterS
 /// A read-only column-major view with a leading dimension.
 template <class S> using DenseConstView = Eigen::Map<const DenseMatrix<S>, 0, Eigen::OuterStride<>>;
 
+/// Below this many multiply-adds (about a millisecond on one core) a kernel runs on the calling thread.
+/// Eigen's own rule goes parallel from 50 000 per thread on, and waking a second OpenMP thread and
+/// spin-waiting for it is not free: on a shared VM the demo's 400×300 randomized SVD took 110–135 ms
+/// with two threads against 3.4 ms with one.
+constexpr double kParallelMinWork = double(1 << 24);
+
+/// While alive with `serial` true, OpenMP regions and Eigen's products started on this thread run
+/// single-threaded: it sets the thread's own nthreads-var, which Eigen's nbThreads() reads (unless the
+/// program fixed a count with Eigen::setNbThreads), and restores it on destruction.
+class SerialScope {
+ public:
+  explicit SerialScope(bool serial) {
+#if defined(_OPENMP)
+    if (serial && omp_get_max_threads() > 1) {
+      m_saved = omp_get_max_threads();
+      omp_set_num_threads(1);
+    }
+#else
+    (void)serial;
+#endif
+  }
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+  ~SerialScope() {
+#if defined(_OPENMP)
+    if (m_saved > 0) omp_set_num_threads(m_saved);
+#endif
+  }
+
+ private:
+  int m_saved = 0;
+};
+
 /// C := alpha·op(A)·op(B) + beta·C, column-major, op(X) = Xᵀ when trans_x (BLAS xGEMM; beta = 0 does
 /// not read C).
 template <class S>
@@ -39,6 +76,7 @@ void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::p
   else if (beta != S(1))
     C *= beta;
   if (k == 0 || alpha == S(0) || m == 0 || n == 0) return;
+  const SerialScope serial(double(m) * double(n) * double(k) < kParallelMinWork);
   const DenseConstView<S> A(a, trans_a ? k : m, trans_a ? m : k, Eigen::OuterStride<>(lda));
   const DenseConstView<S> B(b, trans_b ? n : k, trans_b ? k : n, Eigen::OuterStride<>(ldb));
   if (!trans_a && !trans_b)
@@ -165,6 +203,7 @@ void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a, s
   else if (beta != S(1))
     C.template triangularView<Eigen::Lower>() *= beta;
   if (n == 0 || k == 0 || alpha == S(0)) return;
+  const SerialScope serial(double(n) * double(n) * double(k) / 2 < kParallelMinWork);
   if (trans)
     syrk_lower<S>(C, DenseConstView<S>(a, k, n, Eigen::OuterStride<>(lda)).transpose(), alpha);
   else
@@ -176,6 +215,7 @@ void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a, s
 template <class S>
 void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const S* l, std::ptrdiff_t ldl, S* b, std::ptrdiff_t ldb) {
   if (m == 0 || n == 0) return;
+  const SerialScope serial(double(m) * double(n) * double(n) / 2 < kParallelMinWork);
   const DenseConstView<S> L(l, n, n, Eigen::OuterStride<>(ldl));
   DenseView<S> B(b, m, n, Eigen::OuterStride<>(ldb));
   auto Lt = L.transpose().template triangularView<Eigen::Upper>();
@@ -191,6 +231,7 @@ void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const S* l, std::ptr
 template <class S>
 bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
   if (n == 0) return true;
+  const SerialScope serial(double(n) * double(n) * double(n) < kParallelMinWork);
   DenseView<S> view(a, n, n, Eigen::OuterStride<>(lda));
   Eigen::Ref<DenseMatrix<S>> G(view);
   if (!potrf_lower<S>(G)) return false;
