@@ -3,7 +3,7 @@
 ///
 /// Algorithm: the textbook construction (Deisenroth, Faisal, Ong, "Mathematics for Machine Learning",
 /// §4.5.2): AᵀA = V·Λ·Vᵀ gives V and σᵢ = √max(λᵢ, 0); then uᵢ = A·vᵢ/σᵢ, re-orthonormalized where
-/// needed: not at all when BᵀB = D⁻¹VᵀAᵀAVD⁻¹ (known in O(n³)) shows the U block orthonormal to m·ε
+/// needed: not at all when BᵀB = D⁻¹VᵀAᵀAVD⁻¹ (known in O(n³)) shows the U block orthonormal to 2·m·ε
 /// already, by one Cholesky-QR pass when well conditioned, else by a Householder QR (which also
 /// completes an orthonormal basis where σᵢ ≈ 0).
 /// Cost: mn² (SYRK) + ~6n³ (symmetric eigensolver with vectors: tridiagonalization, divide and conquer,
@@ -110,8 +110,8 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
   using Scalar = typename Derived::Scalar;
   const char* who = "gram_svd";
   // step 0 — validate; work on W = Aᵀ when wide (so that W is m×n with m ≥ n and the Gram matrix is
-  // the small n×n one); scale by a power of two near max|a_ij| (exact) so WᵀW neither overflows nor
-  // underflows.
+  // the small n×n one). gram_svd_tall then scales W by a power of two near max|a_ij| (exact), so that
+  // WᵀW neither overflows nor underflows.
   validate_dense(A, who);
   validate_options(opt, who);
   const bool wide = A.rows() < A.cols();

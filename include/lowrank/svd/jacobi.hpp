@@ -244,8 +244,8 @@ template <class Derived>
 SvdResult<typename Derived::Scalar> jacobi_svd(const Eigen::MatrixBase<Derived>& A, const JacobiOptions& opt = {}) {
   using Scalar = typename Derived::Scalar;
   const char* who = "jacobi_svd";
-  // step 0 — validate (shape, finiteness, options); transpose a wide A; scale by a power of two near
-  // max|a_ij| so that no sum of squares over- or underflows (dgejsv scales the same way).
+  // step 0 — validate (shape, finiteness, options); transpose a wide A. jacobi_svd_tall then scales by
+  // a power of two near max|a_ij|, so that no sum of squares over- or underflows (as dgejsv does).
   validate_dense(A, who);
   validate_options(opt, who);
   LOWRANK_CHECK(opt.precondition == Precondition::none || opt.precondition == Precondition::qr ||
