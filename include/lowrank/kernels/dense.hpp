@@ -43,6 +43,7 @@ constexpr double kParallelMinWork = double(1 << 24);
 /// program fixed a count with Eigen::setNbThreads), and restores it on destruction.
 class SerialScope {
  public:
+  /// Makes this thread serial while alive when `serial` is true and it was not serial already.
   explicit SerialScope(bool serial) {
 #if defined(_OPENMP)
     if (serial && omp_get_max_threads() > 1) {
@@ -55,6 +56,7 @@ class SerialScope {
   }
   SerialScope(const SerialScope&) = delete;
   SerialScope& operator=(const SerialScope&) = delete;
+  /// Restores the thread's previous OpenMP thread count.
   ~SerialScope() {
 #if defined(_OPENMP)
     if (m_saved > 0) omp_set_num_threads(m_saved);
