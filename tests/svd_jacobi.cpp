@@ -196,3 +196,28 @@ TEST_CASE("jacobi_svd accepts expressions, maps and row-major input", "[svd][jac
   lowrank_test::check_svd(t.A, b, t.sigma, Vectors::thin);
   lowrank_test::check_svd((t.A * 2.0f).eval(), c, lowrank::Vector<double>(t.sigma * 2.0), Vectors::thin);
 }
+
+// Found by tests/fuzz/fuzz_svd (regressions/svd/denormal_sigma_rounding): a matrix of denormals near
+// 1e-320. σ is computed on the scaled copy and returned in A's units, where a double near 1e-320 has only
+// 11 bits: the result must be the correctly rounded σ (within one denorm_min), with orthonormal U and V.
+TEST_CASE("jacobi_svd: a matrix of denormals gets its singular values correctly rounded", "[svd][jacobi]") {
+  const double tiny = std::numeric_limits<double>::denorm_min();
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(3, 2);
+  A(0, 0) = 157 * tiny;
+  A(1, 0) = 2048 * tiny;
+  A(2, 1) = 3 * tiny;
+  for (const auto pre : {Precondition::none, Precondition::qr, Precondition::col_piv_qr}) {
+    JacobiOptions opt;
+    opt.precondition = pre;
+    const auto r = lowrank::jacobi_svd(A, opt);
+    INFO("precondition " << int(pre));
+    REQUIRE(r.info.converged);
+    // exact σ in units of denorm_min: √(157² + 2048²) = 2054.009… and 3
+    CHECK(std::abs(r.S(0) - 2054 * tiny) <= tiny);
+    CHECK(std::abs(r.S(1) - 3 * tiny) <= tiny);
+    CHECK(lowrank::orthogonality_error(r.U) < 1e-14);
+    CHECK(lowrank::orthogonality_error(r.V) < 1e-14);
+    // the residual in A's scale is the rounding of σ: at most a few denorm_min
+    CHECK((A - r.U * r.S.asDiagonal() * r.V.transpose()).cwiseAbs().maxCoeff() <= 4 * tiny);
+  }
+}
