@@ -194,9 +194,7 @@ SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& 
         !full && smallest_ok(res.S) &&
         detail::predicted_orthogonality_loss(G, V, norms) <= Scalar(2 * m) * std::numeric_limits<Scalar>::epsilon();
     Matrix<Scalar> U;
-    if (orthonormal)
-      U = std::move(B);
-    else if (full || !detail::cholesky_qr_in_place(B, smallest_ok(res.S)))
+    if (full || (!orthonormal && !detail::cholesky_qr_in_place(B, smallest_ok(res.S))))
       U = detail::orthonormalize_householder(B, full ? m : n);
     else
       U = std::move(B);
