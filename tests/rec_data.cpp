@@ -6,6 +6,7 @@
 #include <set>
 
 #include "lowrank/rec.hpp"
+#include "lowrank/rec/models/implicit_als.hpp"
 
 using namespace lowrank;
 using namespace lowrank::rec;
@@ -89,6 +90,57 @@ TEST_CASE("IdMap: insertion order, lookups, unknown ids throw", "[rec][data]") {
   REQUIRE_THROWS_MATCHES(m.index("zz", "user"), Error,
                          Catch::Predicate<Error>([](const Error& e) { return e.code() == Errc::unknown_id; }));
   REQUIRE_THROWS_AS(m.raw(2), Error);
+}
+
+TEST_CASE("IdMap: many ids through table growth, copies, empty and look-alike keys", "[rec][data]") {
+  IdMap m;
+  REQUIRE_FALSE(m.find("0").has_value());  // no table yet
+  const Index n = 100000;
+  for (Index i = 0; i < n; ++i) REQUIRE(m.insert("u" + std::to_string(i * 7919)) == i);
+  REQUIRE(m.size() == n);
+  for (Index i = 0; i < n; ++i) {
+    REQUIRE(m.index("u" + std::to_string(i * 7919)) == i);
+    REQUIRE(m.raw(i) == "u" + std::to_string(i * 7919));
+  }
+  // keys that differ by a character, a prefix or a trailing byte are distinct ids, not hash collisions
+  REQUIRE_FALSE(m.find("u").has_value());
+  REQUIRE_FALSE(m.find("u7918").has_value());
+  REQUIRE_FALSE(m.find(std::string("u7919\0", 6)).has_value());
+  REQUIRE(m.insert("") == n);
+  REQUIRE(m.insert(std::string("\0", 1)) == n + 1);
+  REQUIRE(m.index("") == n);
+  // a copy is independent of the original
+  IdMap copy = m;
+  REQUIRE(copy.insert("new") == n + 2);
+  REQUIRE_FALSE(m.find("new").has_value());
+  REQUIRE(copy.index("u0") == 0);
+  REQUIRE(m.size() == n + 2);
+}
+
+TEST_CASE("models share the training matrix with the Interactions instead of copying it", "[rec][data]") {
+  SyntheticOptions so;
+  so.users = 300;
+  so.items = 200;
+  so.interactions = 6000;
+  const Interactions data = synthetic_data(so).interactions;
+  const Interactions copy = data;  // copies of Interactions share the immutable matrix too
+  REQUIRE(copy.matrix().valuePtr() == data.matrix().valuePtr());
+  ImplicitALSOptions ao;
+  ao.factors = 4;
+  ao.iterations = 1;
+  ImplicitALS als(ao);
+  als.fit(data);
+  REQUIRE(als.seen().valuePtr() == data.matrix().valuePtr());
+  REQUIRE(als.seen().nonZeros() == data.nnz());
+  // a partial fit replaces the model's matrix, never the data's
+  Interactions::Csr row(1, data.num_items());
+  row.insert(0, 0) = 5.0f;
+  row.makeCompressed();
+  const Index before = data.matrix().row(0).nonZeros();
+  als.partial_fit_users({0}, row);
+  REQUIRE(als.seen().valuePtr() != data.matrix().valuePtr());
+  REQUIRE(als.seen().row(0).nonZeros() == 1);
+  REQUIRE(data.matrix().row(0).nonZeros() == before);
 }
 
 TEST_CASE("synthetic: deterministic, sized, power-law, genres", "[rec][data][synthetic]") {

@@ -10,7 +10,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <algorithm>
+#include <functional>
+#include <limits>
 #include <vector>
 
 #include "lowrank/error.hpp"
@@ -28,48 +30,85 @@ using ItemId = Index;  ///< dense item index (column of Interactions)
 /// Raw ids (integers or strings, kept as text) ↔ dense indices, in order of first appearance.
 class IdMap {
  public:
-  /// Index of `raw`, adding it when new.
+  /// Dense index of `raw`, appended as the next index when it is new.
+  /// Throws Errc::resource_limit beyond 2^31 − 1 ids (the matrices' 32-bit indices).
   Index insert(std::string_view raw) {
-    auto it = m_index.find(std::string(raw));
-    if (it != m_index.end()) return it->second;
-    const Index id = Index(m_raw.size());
+    if (2 * (m_raw.size() + 1) > m_slots.size()) grow();  // at most half full: short probe runs
+    const std::uint64_t h = hash_of(raw);
+    Slot& slot = m_slots[probe(raw, h)];
+    if (slot.id >= 0) return slot.id;
+    LOWRANK_CHECK(m_raw.size() < std::size_t(std::numeric_limits<std::int32_t>::max()), resource_limit,
+                  "IdMap: more than ", std::numeric_limits<std::int32_t>::max(), " ids");
+    slot = {std::int32_t(m_raw.size()), tag_of(h)};
     m_raw.emplace_back(raw);
-    m_index.emplace(m_raw.back(), id);
-    return id;
+    return slot.id;
   }
-  /// Index of `raw`, or nullopt.
+  /// Dense index of `raw`, or nothing when it is unknown.
   std::optional<Index> find(std::string_view raw) const {
-    auto it = m_index.find(std::string(raw));
-    if (it == m_index.end()) return std::nullopt;
-    return it->second;
+    if (m_slots.empty()) return std::nullopt;
+    const Slot& slot = m_slots[probe(raw, hash_of(raw))];
+    if (slot.id < 0) return std::nullopt;
+    return Index(slot.id);
   }
-  /// Index of `raw`; throws `Errc::unknown_id` naming it and `what` ("user", "item").
+  /// Dense index of `raw`; throws Errc::unknown_id naming `what` when it is unknown.
   Index index(std::string_view raw, const char* what = "id") const {
     auto found = find(raw);
     LOWRANK_CHECK(found.has_value(), unknown_id, "unknown ", what, " id \"", std::string(raw), "\"");
     return *found;
   }
-  /// Raw id of dense index `i`; throws `Errc::unknown_id` when out of range.
+  /// The raw id of dense index i; throws Errc::unknown_id outside [0, size()).
   const std::string& raw(Index i) const {
     LOWRANK_CHECK(i >= 0 && i < size(), unknown_id, "dense id ", i, " is outside [0, ", size(), ")");
     return m_raw[std::size_t(i)];
   }
   /// Number of ids.
   Index size() const { return Index(m_raw.size()); }
-  /// True when the map holds no ids.
+  /// True when the map holds no id.
   bool empty() const { return m_raw.empty(); }
-  /// Dense ids 0..n-1 with raw ids "0".."n-1" (synthetic data).
+  /// The map "0" → 0, …, "n−1" → n − 1.
   static IdMap identity(Index n) {
     IdMap m;
     for (Index i = 0; i < n; ++i) m.insert(std::to_string(i));
     return m;
   }
-  /// All raw ids; element i is the raw id of dense index i.
+  /// All raw ids, by dense index.
   const std::vector<std::string>& raw_ids() const { return m_raw; }
 
  private:
+  // The index is an open-addressing table of dense indices into m_raw (linear probing, at most half
+  // full), with 32 bits of each key's hash to skip most string comparisons: 8 bytes a slot, 16–32
+  // bytes an id. A std::unordered_map<std::string, Index> kept a second copy of every string in a
+  // 64-byte node: about 70 bytes an id, 85 MB for bench/scale's 1.2 M ids at 50 M interactions.
+  struct Slot {
+    std::int32_t id = -1;   // −1: empty
+    std::uint32_t tag = 0;  // the high half of the key's hash
+  };
+  static std::uint64_t hash_of(std::string_view raw) { return std::hash<std::string_view>{}(raw); }
+  static std::uint32_t tag_of(std::uint64_t h) { return std::uint32_t(h >> 32); }
+  /// The slot holding `raw`, or the empty slot where it belongs. The table must not be empty.
+  std::size_t probe(std::string_view raw, std::uint64_t h) const {
+    const std::size_t mask = m_slots.size() - 1;
+    const std::uint32_t tag = tag_of(h);
+    for (std::size_t s = std::size_t(h) & mask;; s = (s + 1) & mask) {
+      const Slot& slot = m_slots[s];
+      if (slot.id < 0 || (slot.tag == tag && m_raw[std::size_t(slot.id)] == raw)) return s;
+    }
+  }
+  /// Doubles the table (at least 16 slots) and re-inserts every id.
+  void grow() {
+    std::vector<Slot> slots(std::max<std::size_t>(16, 2 * m_slots.size()));
+    const std::size_t mask = slots.size() - 1;
+    for (std::size_t i = 0; i < m_raw.size(); ++i) {
+      const std::uint64_t h = hash_of(m_raw[i]);
+      std::size_t s = std::size_t(h) & mask;
+      while (slots[s].id >= 0) s = (s + 1) & mask;
+      slots[s] = {std::int32_t(i), tag_of(h)};
+    }
+    m_slots.swap(slots);
+  }
+
   std::vector<std::string> m_raw;
-  std::unordered_map<std::string, Index> m_index;
+  std::vector<Slot> m_slots;
 };
 
 /// One interaction before it is assembled into the matrix.
@@ -125,7 +164,10 @@ class Interactions {
   static Interactions from_matrix(Csr matrix, IdMap users, IdMap items, std::vector<std::int64_t> timestamps = {});
 
   /// The users × items matrix (CSR).
-  const Csr& matrix() const { return m_csr; }
+  const Csr& matrix() const { return *m_csr; }
+  /// Shares the matrix: it is immutable, so copies of this object and the models fitted on it hold the
+  /// same arrays instead of their own copies (at 50 M interactions a copy is 385 MB, bench/scale).
+  std::shared_ptr<const Csr> matrix_ptr() const { return m_csr; }
   /// Column-major copy (item-oriented access), built on first call. Not thread-safe on first call;
   /// call it once before sharing the object between threads.
   const Csc& csc() const;
@@ -144,11 +186,11 @@ class Interactions {
   std::shared_ptr<const IdMap> item_map() const { return m_items; }
 
   /// Number of users (rows of the matrix).
-  Index num_users() const { return m_csr.rows(); }
+  Index num_users() const { return m_csr->rows(); }
   /// Number of items (columns of the matrix).
-  Index num_items() const { return m_csr.cols(); }
+  Index num_items() const { return m_csr->cols(); }
   /// Number of stored interactions (non-zeros of the matrix).
-  Index nnz() const { return m_csr.nonZeros(); }
+  Index nnz() const { return m_csr->nonZeros(); }
 
   /// All interactions back as a list (CSR order).
   std::vector<Interaction> to_list() const;
@@ -158,12 +200,22 @@ class Interactions {
 
  private:
   friend struct detail::InteractionsAccess;
-  Csr m_csr;
+  std::shared_ptr<const Csr> m_csr = std::make_shared<const Csr>();  // immutable: copies and models share it
   mutable std::shared_ptr<Csc> m_csc;
   std::vector<std::int64_t> m_timestamps;
   std::shared_ptr<const IdMap> m_users = std::make_shared<IdMap>();
   std::shared_ptr<const IdMap> m_items = std::make_shared<IdMap>();
 };
+
+namespace detail {
+/// Moves `matrix` into a fresh shared CSR without copying its arrays (swap: Eigen 3.4's SparseMatrix
+/// copies where a move was meant).
+inline std::shared_ptr<const Interactions::Csr> share_matrix(Interactions::Csr& matrix) {
+  auto shared = std::make_shared<Interactions::Csr>();
+  shared->swap(matrix);
+  return shared;
+}
+}  // namespace detail
 
 /// Options of the embedded synthetic data set (`lowrank demo` runs on it without any file).
 struct SyntheticOptions {

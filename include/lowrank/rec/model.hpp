@@ -94,11 +94,11 @@ class Recommender {
   /// True once fit has succeeded (or a fitted model was loaded).
   bool is_fitted() const { return m_fitted; }
   /// Number of users in the training data (0 before fit).
-  Index num_users() const { return m_seen.rows(); }
+  Index num_users() const { return m_seen->rows(); }
   /// Number of items in the training data (0 before fit).
-  Index num_items() const { return m_seen.cols(); }
+  Index num_items() const { return m_seen->cols(); }
   /// The training matrix kept for masking (users × items).
-  const Interactions::Csr& seen() const { return m_seen; }
+  const Interactions::Csr& seen() const { return *m_seen; }
   /// Raw-id maps of the training data (shared, not copied).
   const IdMap& users() const { return *m_users; }
   /// Raw-id map of the items of the training data (shared, not copied).
@@ -125,7 +125,9 @@ class Recommender {
   /// Marks the model fitted (or not); fit implementations set it last, after all state is in place.
   void set_fitted(bool f) { m_fitted = f; }
 
-  Interactions::Csr m_seen;  ///< training matrix (users × items), for masking seen items
+  /// Training matrix (users × items), for masking seen items: shared with the Interactions it was fitted
+  /// on (immutable; partial fits replace it), not copied.
+  std::shared_ptr<const Interactions::Csr> m_seen = std::make_shared<const Interactions::Csr>();
   std::shared_ptr<const IdMap> m_users = std::make_shared<IdMap>();  ///< raw-id map of the users
   std::shared_ptr<const IdMap> m_items = std::make_shared<IdMap>();  ///< raw-id map of the items
   ProgressCallback m_progress;  ///< progress callback (empty: none)

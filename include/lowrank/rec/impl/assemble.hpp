@@ -93,7 +93,7 @@ struct InteractionsAccess {
   static Interactions adopt(Interactions::Csr& matrix, std::vector<std::int64_t>&& timestamps, IdMap&& users,
                             IdMap&& items) {
     Interactions out;
-    out.m_csr.swap(matrix);
+    out.m_csr = share_matrix(matrix);
     out.m_timestamps = std::move(timestamps);
     out.m_users = std::make_shared<const IdMap>(std::move(users));
     out.m_items = std::make_shared<const IdMap>(std::move(items));

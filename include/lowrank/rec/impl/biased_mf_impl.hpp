@@ -282,7 +282,7 @@ LOWRANK_IMPL_INLINE Explanation BiasedMF::explain(UserId user, ItemId item) cons
   check_item(item, "BiasedMF::explain");
   // The factor part q_iᵀp_u is attributed to the seen ratings through the user's ridge fold-in
   // p ≈ (QₕᵀQₕ + λnI)⁻¹ Σ_j q_j (r_j − μ − b_u − b_j): item j contributes q_iᵀW q_j (r_j − μ − b_u − b_j).
-  const auto hist = detail::row_history(m_seen, user);
+  const auto hist = detail::row_history(*m_seen, user);
   const Index k = m_q.cols(), n = Index(hist.size());
   Eigen::MatrixXd Qh(n, k);
   Eigen::VectorXd res(n);
@@ -414,7 +414,7 @@ LOWRANK_IMPL_INLINE void SVDpp::rebuild_user_vectors() {
   for (Index u = 0; u < nu; ++u) {
     Eigen::VectorXf z = Eigen::VectorXf::Zero(k);
     Index n = 0;
-    for (Interactions::Csr::InnerIterator it(m_seen, u); it; ++it, ++n) z += m_y.row(it.col()).transpose();
+    for (Interactions::Csr::InnerIterator it(*m_seen, u); it; ++it, ++n) z += m_y.row(it.col()).transpose();
     if (n > 0) z /= std::sqrt(float(n));
     m_user_vec.row(u) = m_p.row(u) + z.transpose();
   }

@@ -205,7 +205,7 @@ LOWRANK_IMPL_INLINE void ItemKNN::score_block(const std::vector<UserId>& users, 
   Eigen::VectorXf acc(num_items());
   for (std::size_t r = 0; r < users.size(); ++r) {
     acc.setZero();
-    for (Interactions::Csr::InnerIterator it(m_seen, users[r]); it; ++it) {
+    for (Interactions::Csr::InnerIterator it(*m_seen, users[r]); it; ++it) {
       const float x = value_of(it.value());
       for (SimilarityMatrix::InnerIterator w(m_w, it.col()); w; ++w) acc[w.col()] += x * w.value();
     }
@@ -226,7 +226,7 @@ LOWRANK_IMPL_INLINE Explanation ItemKNN::explain(UserId user, ItemId item) const
   check_item(item, "explain");
   Explanation e;
   e.user = user, e.item = item;
-  for (Interactions::Csr::InnerIterator it(m_seen, user); it; ++it) {
+  for (Interactions::Csr::InnerIterator it(*m_seen, user); it; ++it) {
     const float w = m_w.coeff(it.col(), item) * value_of(it.value());
     e.score += w;
     if (w != 0) e.contributions.push_back({ItemId(it.col()), w});
@@ -310,7 +310,7 @@ LOWRANK_IMPL_INLINE void PureSVD::score_block(const std::vector<UserId>& users, 
   // T = R_block · V (sparse rows), then out = T · Vᵀ (one GEMM per block)
   Eigen::MatrixXf T = Eigen::MatrixXf::Zero(Index(users.size()), m_v.cols());
   for (std::size_t r = 0; r < users.size(); ++r)
-    for (Interactions::Csr::InnerIterator it(m_seen, users[r]); it; ++it)
+    for (Interactions::Csr::InnerIterator it(*m_seen, users[r]); it; ++it)
       T.row(Index(r)) += value_of(it.value()) * m_v.row(it.col());
   out.noalias() = T * m_v.transpose();
 }
@@ -327,7 +327,7 @@ LOWRANK_IMPL_INLINE Explanation PureSVD::explain(UserId user, ItemId item) const
   check_item(item, "explain");
   Explanation e;
   e.user = user, e.item = item;
-  for (Interactions::Csr::InnerIterator it(m_seen, user); it; ++it) {
+  for (Interactions::Csr::InnerIterator it(*m_seen, user); it; ++it) {
     const float w = value_of(it.value()) * m_v.row(it.col()).dot(m_v.row(item));
     e.score += w;
     e.contributions.push_back({ItemId(it.col()), w});

@@ -70,7 +70,7 @@ LOWRANK_IMPL_INLINE Interactions Interactions::with_matrix(Csr matrix, std::vect
                     " has unsorted or repeated column indices");
   }
   Interactions out;
-  out.m_csr.swap(matrix);  // not operator=: Eigen 3.4's SparseMatrix would copy on a "move"
+  out.m_csr = detail::share_matrix(matrix);
   out.m_timestamps = std::move(timestamps);
   out.m_users = m_users;
   out.m_items = m_items;
@@ -81,7 +81,7 @@ LOWRANK_IMPL_INLINE const Interactions::Csc& Interactions::csc() const {
   // Atomic publication: concurrent first calls may both build the copy; one of them is kept.
   std::shared_ptr<Csc> cur = std::atomic_load(&m_csc);
   if (!cur) {
-    auto built = std::make_shared<Csc>(m_csr);
+    auto built = std::make_shared<Csc>(*m_csr);
     built->makeCompressed();
     std::shared_ptr<Csc> expected;
     if (std::atomic_compare_exchange_strong(&m_csc, &expected, built)) cur = built;
@@ -94,9 +94,10 @@ LOWRANK_IMPL_INLINE std::vector<Interaction> Interactions::to_list() const {
   std::vector<Interaction> out;
   out.reserve(std::size_t(nnz()));
   const bool t = has_timestamps();
-  for (Index u = 0; u < m_csr.rows(); ++u)
-    for (int e = m_csr.outerIndexPtr()[u]; e < m_csr.outerIndexPtr()[u + 1]; ++e)
-      out.push_back({u, ItemId(m_csr.innerIndexPtr()[e]), m_csr.valuePtr()[e], t ? m_timestamps[std::size_t(e)] : 0});
+  const Csr& R = *m_csr;
+  for (Index u = 0; u < R.rows(); ++u)
+    for (int e = R.outerIndexPtr()[u]; e < R.outerIndexPtr()[u + 1]; ++e)
+      out.push_back({u, ItemId(R.innerIndexPtr()[e]), R.valuePtr()[e], t ? m_timestamps[std::size_t(e)] : 0});
   return out;
 }
 

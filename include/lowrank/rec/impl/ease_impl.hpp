@@ -184,7 +184,7 @@ LOWRANK_IMPL_INLINE void EASE::score_block(const std::vector<UserId>& users, Eig
   for (std::size_t r = 0; r < users.size(); ++r) {
     check_user(users[r], "EASE::score_block");
     row.setZero();
-    for (Interactions::Csr::InnerIterator it(m_seen, users[r]); it; ++it)
+    for (Interactions::Csr::InnerIterator it(*m_seen, users[r]); it; ++it)
       kernels::axpy(value_of(it.value()), m_b.row(it.col()).data(), row.data(), std::size_t(n));
     out.row(Index(r)) = row.transpose();
   }
@@ -194,7 +194,8 @@ LOWRANK_IMPL_INLINE double EASE::predict(UserId user, ItemId item) const {
   check_user(user, "EASE::predict");
   check_item(item, "EASE::predict");
   double s = 0;
-  for (Interactions::Csr::InnerIterator it(m_seen, user); it; ++it) s += double(value_of(it.value())) * m_b(it.col(), item);
+  for (Interactions::Csr::InnerIterator it(*m_seen, user); it; ++it)
+    s += double(value_of(it.value())) * m_b(it.col(), item);
   return s;
 }
 
@@ -205,7 +206,7 @@ LOWRANK_IMPL_INLINE Explanation EASE::explain(UserId user, ItemId item) const {
   e.user = user;
   e.item = item;
   double total = 0;
-  for (Interactions::Csr::InnerIterator it(m_seen, user); it; ++it) {
+  for (Interactions::Csr::InnerIterator it(*m_seen, user); it; ++it) {
     const float w = value_of(it.value()) * m_b(it.col(), item);
     total += w;
     e.contributions.push_back({ItemId(it.col()), w});
@@ -213,7 +214,7 @@ LOWRANK_IMPL_INLINE Explanation EASE::explain(UserId user, ItemId item) const {
   e.score = float(total);
   detail::sort_contributions(e.contributions);
   std::ostringstream s;
-  s << "score " << total << " = sum of the item-item weights B[j, i] of the user's " << m_seen.row(user).nonZeros()
+  s << "score " << total << " = sum of the item-item weights B[j, i] of the user's " << m_seen->row(user).nonZeros()
     << " seen items (EASE)";
   if (!e.contributions.empty()) s << "; strongest: item " << items().raw(e.contributions.front().item);
   e.summary = s.str();

@@ -20,45 +20,55 @@
 namespace lowrank::rec {
 namespace detail {
 
-/// One side's rows in compact form: neighbour indices and confidences c = 1 + α·r.
+/// One side's rows in compact form: neighbour indices and the values r that give the confidences
+/// c = 1 + α·r. Both are borrowed from the (compressed) matrix, which must outlive the result, and the
+/// confidences are made per row when it is solved: at 50 M interactions the copies of both orientations'
+/// indices were 400 MB, and their confidence arrays another 400 MB (bench/scale).
 template <class S>
 struct AlsRows {
   AlsRows() = default;
-  AlsRows(const AlsRows&) = delete;  // idx may point into idx_copy: a copy would dangle
+  AlsRows(const AlsRows&) = delete;  // idx and values may point into the copies: a copy would dangle
   AlsRows& operator=(const AlsRows&) = delete;
-  AlsRows(AlsRows&&) = default;  // a moved vector keeps its buffer, so idx stays valid
+  AlsRows(AlsRows&&) = default;  // a moved vector keeps its buffer, so the pointers stay valid
   AlsRows& operator=(AlsRows&&) = default;
   std::vector<std::int64_t> ptr;
   const std::int32_t* idx = nullptr;  // the matrix's own column indices when it is compressed (no copy)
+  const float* values = nullptr;      // the matrix's own values, aligned with idx
   std::vector<std::int32_t> idx_copy;  // used only for an uncompressed matrix
-  std::vector<S> conf;
+  std::vector<float> values_copy;      // likewise
+  double alpha = 0;
   Index rows() const { return Index(ptr.size()) - 1; }
+  /// Writes the confidences c = 1 + α·r of row u into `out` (resized to the row's length).
+  void confidences(Index u, std::vector<S>& out) const {
+    const std::int64_t b = ptr[std::size_t(u)], len = ptr[std::size_t(u) + 1] - b;
+    out.resize(std::size_t(len));
+    for (std::int64_t p = 0; p < len; ++p) out[std::size_t(p)] = S(1.0 + alpha * double(values[b + p]));
+  }
 };
 
-/// Row pointers, indices and confidences c = 1 + α·r of one orientation. The indices are borrowed
-/// from the (compressed) matrix, which must outlive the result: at 50 M interactions a copy of both
-/// orientations' indices is 400 MB (bench/scale).
+/// Row pointers, indices and values of one orientation, borrowed from a compressed matrix (copied only
+/// from an uncompressed one).
 template <class S>
 AlsRows<S> als_rows(const int* outer, const int* inner, const float* values, const int* nnz_per_outer, Index n,
                     double alpha) {
   AlsRows<S> r;
+  r.alpha = alpha;
   r.ptr.resize(std::size_t(n) + 1, 0);
   for (Index u = 0; u < n; ++u)
     r.ptr[std::size_t(u) + 1] = r.ptr[std::size_t(u)] + (nnz_per_outer ? nnz_per_outer[u] : outer[u + 1] - outer[u]);
   if (!nnz_per_outer && outer[0] == 0) {
     r.idx = inner;
+    r.values = values;
   } else {
     r.idx_copy.resize(std::size_t(r.ptr.back()));
-    for (Index u = 0; u < n; ++u)
-      std::copy(inner + outer[u], inner + outer[u] + (r.ptr[std::size_t(u) + 1] - r.ptr[std::size_t(u)]),
-                r.idx_copy.begin() + r.ptr[std::size_t(u)]);
+    r.values_copy.resize(std::size_t(r.ptr.back()));
+    for (Index u = 0; u < n; ++u) {
+      const std::int64_t len = r.ptr[std::size_t(u) + 1] - r.ptr[std::size_t(u)];
+      std::copy(inner + outer[u], inner + outer[u] + len, r.idx_copy.begin() + r.ptr[std::size_t(u)]);
+      std::copy(values + outer[u], values + outer[u] + len, r.values_copy.begin() + r.ptr[std::size_t(u)]);
+    }
     r.idx = r.idx_copy.data();
-  }
-  r.conf.resize(std::size_t(r.ptr.back()));
-  for (Index u = 0; u < n; ++u) {
-    std::int64_t o = r.ptr[std::size_t(u)];
-    const int len = int(r.ptr[std::size_t(u) + 1] - o);
-    for (int p = 0; p < len; ++p) r.conf[std::size_t(o + p)] = S(1.0 + alpha * double(values[outer[u] + p]));
+    r.values = r.values_copy.data();
   }
   return r;
 }
@@ -170,7 +180,7 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
 #pragma omp parallel
 #endif
   {
-    std::vector<S> buf(3 * std::size_t(k));
+    std::vector<S> buf(3 * std::size_t(k)), conf;
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 32)
 #endif
@@ -178,12 +188,13 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
       const std::int64_t b = rows.ptr[std::size_t(u)], len = rows.ptr[std::size_t(u) + 1] - b;
       const double lam = row_lambda(o, double(len), n_other);
       S* x = X.row(u).data();
+      rows.confidences(u, conf);
       if (o.use_cholesky) {
-        Eigen::VectorXd xd = als_exact_row<S>(G0d, Y, rows.idx + b, rows.conf.data() + b, len, lam, a0);
+        Eigen::VectorXd xd = als_exact_row<S>(G0d, Y, rows.idx + b, conf.data(), len, lam, a0);
         for (Index l = 0; l < k; ++l) x[l] = S(xd[l]);
       } else {
-        als_cg_row<S>(G0.data(), Y, rows.idx + b, rows.conf.data() + b, len, S(lam), S(a0), o.cg_steps, x,
-                      buf.data(), buf.data() + k, buf.data() + 2 * k);
+        als_cg_row<S>(G0.data(), Y, rows.idx + b, conf.data(), len, S(lam), S(a0), o.cg_steps, x, buf.data(),
+                      buf.data() + k, buf.data() + 2 * k);
       }
       if (loss) {
         Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>> xv(x, k);
@@ -191,7 +202,7 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
         double l = a0 * xd.dot(YtY * xd) + lam * xd.squaredNorm();
         for (std::int64_t j = 0; j < len; ++j) {
           const double s = double(kernels::dot(Y.row(rows.idx[std::size_t(b + j)]).data(), x, std::size_t(k)));
-          const double c = double(rows.conf[std::size_t(b + j)]);
+          const double c = double(conf[std::size_t(j)]);
           l += c * (1 - s) * (1 - s) - a0 * s * s;
         }
         row_loss[std::size_t(u)] = l;
@@ -221,7 +232,8 @@ void als_fit(const ImplicitALSOptions& o, const Interactions& data, RowMat<S>& X
   for (Index i = 0; i < X.size(); ++i) X.data()[i] = S(rng.uniform() * 0.01);
   for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = S(rng.uniform() * 0.01);
   double conf_total = 0;
-  for (S c : by_user.conf) conf_total += double(c);
+  for (std::int64_t p = 0; p < by_user.ptr.back(); ++p)
+    conf_total += double(S(1.0 + o.alpha * double(by_user.values[p])));
   const double norm = conf_total + o.unobserved_weight * (double(nu) * double(ni) - double(data.nnz()));
   // step 3 — alternate: users from items, items from users; YᵀY computed once per half-epoch
   Eigen::MatrixXd YtY = als_gram<S>(Y);
@@ -367,7 +379,7 @@ LOWRANK_IMPL_INLINE Explanation ImplicitALS::explain(UserId user, ItemId item) c
   check_user(user, "ImplicitALS::explain");
   check_item(item, "ImplicitALS::explain");
   // HKV §5: x_u = W_u Σ_j c_uj y_j with W_u = A⁻¹, so y_iᵀx_u = Σ_j c_uj (y_iᵀ W_u y_j).
-  const auto history = detail::row_history(m_seen, user);
+  const auto history = detail::row_history(*m_seen, user);
   Eigen::MatrixXd A;
   solve_exact_user(history, &A);
   const Eigen::VectorXd yi = m_opt.double_precision ? Eigen::VectorXd(m_item_d.row(item).transpose())
@@ -415,7 +427,8 @@ LOWRANK_IMPL_INLINE void ImplicitALS::partial_fit_users(const std::vector<UserId
                 "ImplicitALS::partial_fit_users: rows is ", rows.rows(), "x", rows.cols(), ", expected ",
                 users.size(), "x", num_items());
   for (UserId u : users) check_user(u, "ImplicitALS::partial_fit_users");
-  m_seen = detail::replace_rows(m_seen, users, rows);
+  Interactions::Csr replaced = detail::replace_rows(*m_seen, users, rows);
+  m_seen = detail::share_matrix(replaced);
   for (std::size_t r = 0; r < users.size(); ++r) {
     const Eigen::VectorXd x = solve_exact_user(detail::row_history(rows, Index(r)));
     if (m_opt.double_precision)
@@ -433,11 +446,12 @@ LOWRANK_IMPL_INLINE void ImplicitALS::partial_fit_items(const std::vector<ItemId
                 num_users(), "x", item_ids.size());
   for (ItemId i : item_ids) check_item(i, "ImplicitALS::partial_fit_items");
   // Work on the transpose: items become rows, users the other side.
-  Interactions::Csr seen_t = Interactions::Csr(m_seen.transpose());
+  Interactions::Csr seen_t = Interactions::Csr(m_seen->transpose());
   Interactions::Csr cols_t = Interactions::Csr(columns.transpose());
   seen_t = detail::replace_rows(seen_t, item_ids, cols_t);
-  m_seen = Interactions::Csr(seen_t.transpose());
-  m_seen.makeCompressed();
+  Interactions::Csr replaced = Interactions::Csr(seen_t.transpose());
+  replaced.makeCompressed();
+  m_seen = detail::share_matrix(replaced);
   const double a0 = m_opt.unobserved_weight;
   for (std::size_t r = 0; r < item_ids.size(); ++r) {
     std::vector<std::int32_t> idx;

@@ -20,8 +20,8 @@ LOWRANK_IMPL_INLINE std::vector<ScoredItem> Recommender::recommend(UserId user, 
   Eigen::MatrixXf scores(1, num_items());
   score_block({user}, scores);
   // step 2 — mask seen / deny, restrict to allow, then top-k (ties by lower item index)
-  const int* seen = m_seen.innerIndexPtr() + m_seen.outerIndexPtr()[user];
-  const Index nseen = m_seen.outerIndexPtr()[user + 1] - m_seen.outerIndexPtr()[user];
+  const int* seen = m_seen->innerIndexPtr() + m_seen->outerIndexPtr()[user];
+  const Index nseen = m_seen->outerIndexPtr()[user + 1] - m_seen->outerIndexPtr()[user];
   return filter_top_k(scores.data(), num_items(), k, options, seen, nseen);
 }
 
@@ -57,8 +57,8 @@ LOWRANK_IMPL_INLINE std::vector<std::vector<ScoredItem>> Recommender::recommend_
       for (std::size_t r = 0; r < ids.size(); ++r) {
         float* row = rows.data() + Index(r) * n;
         const UserId u = ids[r];
-        const int* seen = m_seen.innerIndexPtr() + m_seen.outerIndexPtr()[u];
-        const Index nseen = m_seen.outerIndexPtr()[u + 1] - m_seen.outerIndexPtr()[u];
+        const int* seen = m_seen->innerIndexPtr() + m_seen->outerIndexPtr()[u];
+        const Index nseen = m_seen->outerIndexPtr()[u + 1] - m_seen->outerIndexPtr()[u];
         out[lo + r] = filter_top_k(row, n, k, options, seen, nseen);
       }
     } catch (...) {
@@ -113,8 +113,13 @@ LOWRANK_IMPL_INLINE Eigen::VectorXf Recommender::score_history(const std::vector
 LOWRANK_IMPL_INLINE void Recommender::remember_training_data(const Interactions& data) {
   LOWRANK_CHECK(data.num_users() > 0 && data.num_items() > 0, shape_mismatch, name(),
                 " fit: the training data is empty (", data.num_users(), " users × ", data.num_items(), " items)");
-  m_seen = data.matrix();
-  m_seen.makeCompressed();
+  if (data.matrix().isCompressed()) {
+    m_seen = data.matrix_ptr();
+  } else {  // the masks walk contiguous rows
+    Interactions::Csr compressed = data.matrix();
+    compressed.makeCompressed();
+    m_seen = detail::share_matrix(compressed);
+  }
   m_users = data.user_map();
   m_items = data.item_map();
 }

@@ -27,7 +27,7 @@ namespace detail {
 /// Reaches the base's protected training data for load (pointer-to-member through a derived class is
 /// the standard-conforming way; the base class header stays unchanged).
 struct PersistAccess : Recommender {
-  static Interactions::Csr& seen(Recommender& r) { return r.*(&PersistAccess::m_seen); }
+  static std::shared_ptr<const Interactions::Csr>& seen(Recommender& r) { return r.*(&PersistAccess::m_seen); }
   static std::shared_ptr<const IdMap>& users(Recommender& r) { return r.*(&PersistAccess::m_users); }
   static std::shared_ptr<const IdMap>& items(Recommender& r) { return r.*(&PersistAccess::m_items); }
   static bool& fitted(Recommender& r) { return r.*(&PersistAccess::m_fitted); }
@@ -154,7 +154,7 @@ LOWRANK_IMPL_INLINE std::unique_ptr<Recommender> deserialize(const unsigned char
     LOWRANK_CHECK(seen.rows() == users->size() && seen.cols() == items->size(), corrupt, source, ": seen matrix ",
                   seen.rows(), "x", seen.cols(), " does not match ", users->size(), " users and ", items->size(),
                   " items");
-  detail::PersistAccess::seen(*model) = std::move(seen);
+  detail::PersistAccess::seen(*model) = detail::share_matrix(seen);
   detail::PersistAccess::users(*model) = std::move(users);
   detail::PersistAccess::items(*model) = std::move(items);
   detail::PersistAccess::fitted(*model) = fitted;
