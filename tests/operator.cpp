@@ -4,6 +4,7 @@
 
 #include <Eigen/QR>
 #include <Eigen/SparseCore>
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -222,6 +223,43 @@ TEST_CASE("SparseOperator: column blocks over several output panels, double", "[
     Eigen::MatrixXd y(60000, 1);
     op.apply(X.col(j), y);
     CHECK((y.col(0) - Y.col(j)).norm() <= 1e-13 * y.norm());
+  }
+}
+
+TEST_CASE("transpose_csr: the two-pass radix transpose equals Eigen's, for every shape and thread count",
+          "[operator]") {
+  // Column counts 1…300 k cover one-column buckets (shift 0), 2^shift-column buckets up to shift 11, a
+  // last partial bucket and empty columns; the skewed draw puts a third of the entries in column 0 (a
+  // popular item: one large bucket) and the rest spread power-law-like over the columns.
+  for (const Index inner : {Index(1), Index(7), Index(256), Index(257), Index(1000), Index(65537), Index(300000)}) {
+    const Index outer = 3000;
+    std::mt19937 gen(static_cast<unsigned>(inner));
+    std::uniform_real_distribution<double> u(0, 1);
+    std::vector<Eigen::Triplet<float, int>> entries;
+    for (Index r = 0; r < outer; ++r)
+      for (int e = 0; e < 60; ++e) {
+        const double x = u(gen);
+        const Index c = x < 0.33 ? 0 : std::min<Index>(inner - 1, Index(double(inner) * u(gen) * u(gen)));
+        entries.emplace_back(int(r), int(c), float(u(gen)) - 0.5f);
+      }
+    Eigen::SparseMatrix<float, Eigen::RowMajor, int> A(outer, inner);
+    A.setFromTriplets(entries.begin(), entries.end());
+    A.makeCompressed();
+    const Eigen::SparseMatrix<float, Eigen::RowMajor, int> At(A.transpose());  // Eigen's: rows sorted
+    const std::vector<std::int64_t> ptr(A.outerIndexPtr(), A.outerIndexPtr() + outer + 1);
+    if (inner >= 1000) REQUIRE(A.nonZeros() > (Index(1) << 16));  // large enough for the threaded passes
+    for (int threads : {1, 2, 3}) {
+      std::vector<std::int64_t> t_ptr;
+      std::vector<std::int32_t> t_cols;
+      std::vector<float> t_vals;
+      lowrank::detail::transpose_csr(outer, inner, ptr.data(), A.innerIndexPtr(), A.valuePtr(), t_ptr, t_cols, t_vals,
+                                     threads);
+      INFO("inner " << inner << ", threads " << threads);
+      REQUIRE(t_ptr.size() == std::size_t(inner) + 1);
+      REQUIRE(std::equal(t_ptr.begin(), t_ptr.end(), At.outerIndexPtr()));
+      REQUIRE(std::equal(t_cols.begin(), t_cols.end(), At.innerIndexPtr()));
+      REQUIRE(std::equal(t_vals.begin(), t_vals.end(), At.valuePtr()));
+    }
   }
 }
 

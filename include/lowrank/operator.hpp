@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "lowrank/config.hpp"
+#include "lowrank/detail/csr_transpose.hpp"
 #include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/error.hpp"
 #include "lowrank/kernels.hpp"
@@ -481,21 +482,10 @@ class SparseOperator {
       inner_idx = m_inner32.data();
     }
     m_primary = {outer, inner, m_outer64.data(), inner_idx, src->valuePtr()};
-    // Transpose (CSR of the other orientation) by a counting sort on the inner index: stable, so each
-    // transposed row lists its entries in increasing index order, and deterministic.
-    const std::int64_t nnz = m_outer64.back();
-    m_t_ptr.assign(std::size_t(inner) + 1, 0);
-    for (std::int64_t p = 0; p < nnz; ++p) ++m_t_ptr[std::size_t(inner_idx[p]) + 1];
-    for (Index i = 0; i < inner; ++i) m_t_ptr[std::size_t(i) + 1] += m_t_ptr[std::size_t(i)];
-    m_t_cols.resize(std::size_t(nnz));
-    m_t_vals.resize(std::size_t(nnz));
-    std::vector<std::int64_t> next(m_t_ptr.begin(), m_t_ptr.end() - 1);
-    for (Index r = 0; r < outer; ++r)
-      for (std::int64_t p = m_outer64[std::size_t(r)]; p < m_outer64[std::size_t(r) + 1]; ++p) {
-        const std::int64_t q = next[std::size_t(inner_idx[p])]++;
-        m_t_cols[std::size_t(q)] = std::int32_t(r);
-        m_t_vals[std::size_t(q)] = src->valuePtr()[p];
-      }
+    // Transpose (CSR of the other orientation): a stable counting sort on the inner index, so each
+    // transposed row lists its entries in increasing index order, whatever the thread count.
+    detail::transpose_csr(outer, inner, m_outer64.data(), inner_idx, src->valuePtr(), m_t_ptr, m_t_cols, m_t_vals,
+                          detail::spmm_threads());
     m_secondary = {inner, outer, m_t_ptr.data(), m_t_cols.data(), m_t_vals.data()};
   }
   // The views point into this object: copying would dangle, moving is fine only with care. Forbid both.

@@ -8,6 +8,7 @@
 /// The advice is only advice: the kernel may ignore it (THP off), and failure changes nothing.
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "lowrank/types.hpp"
 
@@ -43,6 +44,20 @@ void resize_advised(Matrix<Scalar>& M, Index rows, Index cols) {
   advise_huge_pages(M.data(), sizeof(Scalar) * std::size_t(M.size()));
 }
 
+/// v.resize(n) with value-initialized elements; when v must grow, into fresh storage advised to use huge
+/// pages before the zero-fill first touches it (the old contents are dropped in that case).
+template <class T>
+void resize_advised(std::vector<T>& v, std::size_t n) {
+  if (v.capacity() >= n) {
+    v.resize(n);
+    return;
+  }
+  std::vector<T> fresh;
+  fresh.reserve(n);
+  advise_huge_pages(fresh.data(), n * sizeof(T));
+  fresh.resize(n);
+  v.swap(fresh);
+}
 /// M = the n×n identity, in fresh storage advised to use huge pages.
 template <class Scalar>
 void identity_advised(Matrix<Scalar>& M, Index n) {
