@@ -228,10 +228,11 @@ TEST_CASE("SparseOperator: column blocks over several output panels, double", "[
 
 TEST_CASE("transpose_csr: the two-pass radix transpose equals Eigen's, for every shape and thread count",
           "[operator]") {
-  // Column counts 1…300 k cover one-column buckets (shift 0), 2^shift-column buckets up to shift 11, a
+  // Column counts 1…300 k cover the one-pass sort (≤ 4096 columns), 2^shift-column buckets up to shift 11, a
   // last partial bucket and empty columns; the skewed draw puts a third of the entries in column 0 (a
   // popular item: one large bucket) and the rest spread power-law-like over the columns.
-  for (const Index inner : {Index(1), Index(7), Index(256), Index(257), Index(1000), Index(65537), Index(300000)}) {
+  for (const Index inner :
+       {Index(1), Index(7), Index(256), Index(257), Index(1000), Index(4097), Index(65537), Index(300000)}) {
     const Index outer = 3000;
     std::mt19937 gen(static_cast<unsigned>(inner));
     std::uniform_real_distribution<double> u(0, 1);

@@ -7,7 +7,8 @@
 /// so nearly every write misses: 2.0–2.7 s for bench/scale's 50 M-interaction matrix, a tenth of its
 /// randomized SVD. Here pass 1 moves the entries to buckets of 2^shift adjacent columns (at most 256
 /// buckets: 3 streams each, a few tens of KB), and pass 2 sorts each bucket by its low column bits
-/// (at most 65 536 streams into the bucket's own range). Both passes keep the order of A's rows, so each
+/// (at most 65 536 streams into the bucket's own range). Up to 4096 columns the one-pass sort is kept: its
+/// streams fit the L2 cache. Both passes keep the order of A's rows, so each
 /// transposed row lists its entries by increasing row index, exactly as the one-pass sort, and the result
 /// does not depend on the thread count.
 #include <algorithm>
@@ -42,7 +43,9 @@ void transpose_csr(Index outer, Index inner, const std::int64_t* row_ptr, const 
   // Bucket = column >> shift: at most 256 buckets, and at most 2^16 columns a bucket (low bits in 16 bits).
   int bits = 0;
   while ((Index(1) << bits) < inner) ++bits;
-  const int shift = std::min(16, std::max(0, bits - 8));
+  // Up to 4096 columns the one-pass sort's streams (two lines a column, 512 KB) already fit the L2 cache:
+  // shift 0 sorts in one pass, without the low-bit array and the second pass.
+  const int shift = inner <= 4096 ? 0 : std::min(16, std::max(0, bits - 8));
   const Index buckets = ((inner - 1) >> shift) + 1;
   // threads only pay off on many entries per column (each thread counts all columns)
   threads = nnz < (std::int64_t(1) << 16) || inner > nnz ? 1 : std::max(1, threads);
@@ -73,7 +76,7 @@ void transpose_csr(Index outer, Index inner, const std::int64_t* row_ptr, const 
     t_ptr[std::size_t(j) + 1] = t_ptr[std::size_t(j)] + s;
   }
 
-  if (shift == 0) {  // one column a bucket: a single pass is already cache-sized
+  if (shift == 0) {  // one pass, one write stream a column
     std::vector<std::vector<std::int64_t>> next(static_cast<std::size_t>(threads));
     for (int t = 0; t < threads; ++t) next[std::size_t(t)].resize(std::size_t(inner));
     for (Index j = 0; j < inner; ++j) {
