@@ -8,6 +8,8 @@
 ///
 /// Thread safety: a fitted model is read-only in recommend / recommend_all / explain / similar_items /
 /// predict / score_history, which may be called from many threads at once. fit and load are not.
+/// A fitted model shares the training matrix with the Interactions it was fitted on (immutable, held by
+/// shared_ptr): no copy is made, and either may outlive the other; partial fits give the model its own.
 #include <Eigen/Core>
 #include <functional>
 #include <memory>
