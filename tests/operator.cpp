@@ -176,7 +176,8 @@ TEST_CASE("SparseOperator: tall products go through row and column panels with t
 TEST_CASE("SparseOperator: a table of X beyond the cache goes through column blocks of A, same sums",
           "[operator]") {
   // 74 float columns are padded to 80 (whole cache lines): X of 40 k rows is 12.8 MB > the 8 MB block
-  // size, so A (3 k × 40 k) runs in two column blocks, and Aᵀ's table (3 k rows) in one.
+  // size, so A (3 k × 40 k) runs in two column blocks, and Aᵀ's table (3 k rows) in one. X is taller
+  // than Y, so X is converted one block at a time and Y stays whole in scratch.
   REQUIRE(lowrank::detail::spmm_column_blocks(40000.0 * 80 * sizeof(float)) == 2);
   const auto A = random_sparse<float, Eigen::RowMajor>(3000, 40000, 0.002, 21);
   const auto op = lowrank::make_operator(A);
@@ -203,6 +204,16 @@ TEST_CASE("SparseOperator: a table of X beyond the cache goes through column blo
   omp_set_num_threads(saved);
   REQUIRE((Y1.array() == Y.array()).all());
 #endif
+  // only one block of X (20 k rows, 6.4 MB) was ever in row-major scratch, not the whole 12.8 MB table
+  auto& xscratch = lowrank::detail::spmm_scratch<float>(0);
+  xscratch.release();
+  {
+    lowrank::detail::SpmmScratchHold hold;
+    op.apply(X, Y1);
+    REQUIRE(xscratch.bytes() >= std::size_t(20000) * 80 * sizeof(float));
+    REQUIRE(xscratch.bytes() < std::size_t(40000) * 80 * sizeof(float));
+  }
+  REQUIRE((Y1.array() == Y.array()).all());
 }
 
 TEST_CASE("SparseOperator: column blocks over several output panels, double", "[operator]") {

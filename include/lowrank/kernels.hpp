@@ -61,14 +61,17 @@ LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::int32_t* 
                                std::size_t row_end) noexcept;
 /// One column block of a cache-blocked SpMM (see reference::csr_spmm_rows_until): Y[r, :] += row r's
 /// entries from next[r] up to the first column index ≥ col_end, for r in [row_begin, row_end); next[r]
-/// moves past them. Bit-identical to csr_spmm_rows once every block has run.
+/// moves past them. X holds rows col_begin, col_begin + 1, … of the full table (the block's rows only;
+/// every entry taken must have a column ≥ col_begin). Bit-identical to csr_spmm_rows once every block has run.
 LOWRANK_API void csr_spmm_rows_until(const std::int64_t* row_ptr, const std::int32_t* cols, const double* values,
                                      const double* X, double* Y, std::size_t k, std::size_t row_begin,
-                                     std::size_t row_end, std::int64_t* next, std::int32_t col_end) noexcept;
+                                     std::size_t row_end, std::int64_t* next, std::int32_t col_end,
+                                     std::int32_t col_begin = 0) noexcept;
 /// \overload
 LOWRANK_API void csr_spmm_rows_until(const std::int64_t* row_ptr, const std::int32_t* cols, const float* values,
                                      const float* X, float* Y, std::size_t k, std::size_t row_begin,
-                                     std::size_t row_end, std::int64_t* next, std::int32_t col_end) noexcept;
+                                     std::size_t row_end, std::int64_t* next, std::int32_t col_end,
+                                     std::int32_t col_begin = 0) noexcept;
 /// out += Σ_j coef[j]·a_j over the n rows a_j = A + j·ld (k entries each): Aᵀ·coef for a row-major A,
 /// four rows per pass over `out` (see reference::axpy_rows).
 LOWRANK_API void axpy_rows(const double* A, std::size_t ld, const double* coef, std::size_t n, double* out,
@@ -161,13 +164,13 @@ inline void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const 
 }
 inline void csr_spmm_rows_until(const std::int64_t* rp, const std::int32_t* ci, const double* v, const double* X,
                                 double* Y, std::size_t k, std::size_t b, std::size_t e, std::int64_t* next,
-                                std::int32_t col_end) noexcept {
-  reference::csr_spmm_rows_until(rp, ci, v, X, Y, k, b, e, next, col_end);
+                                std::int32_t col_end, std::int32_t col_begin = 0) noexcept {
+  reference::csr_spmm_rows_until(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 inline void csr_spmm_rows_until(const std::int64_t* rp, const std::int32_t* ci, const float* v, const float* X,
                                 float* Y, std::size_t k, std::size_t b, std::size_t e, std::int64_t* next,
-                                std::int32_t col_end) noexcept {
-  reference::csr_spmm_rows_until(rp, ci, v, X, Y, k, b, e, next, col_end);
+                                std::int32_t col_end, std::int32_t col_begin = 0) noexcept {
+  reference::csr_spmm_rows_until(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 inline void axpy_rows(const double* A, std::size_t ld, const double* coef, std::size_t n, double* out,
                       std::size_t k) noexcept {

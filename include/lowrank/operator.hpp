@@ -245,11 +245,14 @@ void release_if_large(ScratchBuffer<Scalar>& scratch) {
   if (scratch.bytes() > kSpmmScratchKeepBytes) scratch.release();
 }
 
-/// Frees the calling thread's product scratch beyond kSpmmScratchKeepBytes, for every built-in scalar.
+/// Frees the calling thread's product scratch (both buffers) beyond kSpmmScratchKeepBytes, for every
+/// built-in scalar.
 inline void release_large_spmm_scratch() {
-  release_if_large(spmm_scratch<float>(0));
-  release_if_large(spmm_scratch<double>(0));
-  release_if_large(spmm_scratch<long double>(0));
+  for (int which : {0, 1}) {
+    release_if_large(spmm_scratch<float>(which));
+    release_if_large(spmm_scratch<double>(which));
+    release_if_large(spmm_scratch<long double>(which));
+  }
 }
 
 /// While alive (or until end()), large product scratch stays allocated between products on this
@@ -360,6 +363,37 @@ void csr_times_rowmajor_blocked(const CsrView<Scalar>& A, const Scalar* X, Scala
   }
 }
 
+/// Rows i0..i1 of the column-major X into row-major buf (row i at buf + (i − i0)·ld), the columns
+/// beyond X's zeroed; 64-row tiles keep both sides of the transpose in cache.
+template <class Scalar>
+void to_row_major(const Eigen::Ref<const Matrix<Scalar>>& X, Index i0, Index i1, Scalar* buf, Index ld) {
+  constexpr Index tile = 64;
+  const Index k = X.cols();
+  for (Index t0 = i0; t0 < i1; t0 += tile) {
+    const Index t1 = std::min(i1, t0 + tile);
+    for (Index j = 0; j < k; ++j) {
+      const Scalar* xc = X.data() + j * X.outerStride();
+      for (Index i = t0; i < t1; ++i) buf[std::size_t((i - i0) * ld + j)] = xc[i];
+    }
+    for (Index i = t0; i < t1; ++i)
+      for (Index j = k; j < ld; ++j) buf[std::size_t((i - i0) * ld + j)] = Scalar(0);
+  }
+}
+
+/// Rows r0..r1 of the column-major Y from row-major buf (row r at buf + (r − r0)·ld), in 64-row tiles.
+template <class Scalar>
+void from_row_major(const Scalar* buf, Index ld, Index r0, Index r1, Eigen::Ref<Matrix<Scalar>>& Y) {
+  constexpr Index tile = 64;
+  const Index k = Y.cols();
+  for (Index t0 = r0; t0 < r1; t0 += tile) {
+    const Index t1 = std::min(r1, t0 + tile);
+    for (Index j = 0; j < k; ++j) {
+      Scalar* yc = Y.data() + j * Y.outerStride();
+      for (Index i = t0; i < t1; ++i) yc[i] = buf[std::size_t((i - r0) * ld + j)];
+    }
+  }
+}
+
 /// Y = A · X for column-major blocks: converts X to row-major once, runs the kernel, converts Y back.
 /// One-column blocks are already row-major and go straight through.
 template <class Scalar>
@@ -406,20 +440,46 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
   // then goes by panels of kBlockedPanelBytes, revisited once per block.
   constexpr double kBlockedPanelBytes = 16e6;
   const Index blocks = spmm_column_blocks(double(n_in) * double(ld) * sizeof(Scalar));
+  if (blocks > 1 && n_in > n_out) {
+    // X taller than Y (Aᵀ·Q at a million users: 320 MB of X against 64 MB of Y): the whole output stays
+    // in row-major scratch and X is converted one column block of A at a time, as its block runs, so
+    // only a block of X is ever copied. Same entries in the same order per row: the same sums.
+    const Index most_rows = (n_in + blocks - 1) / blocks + 1;
+    Scalar* const xbuf = xscratch.get(std::size_t(most_rows * ld));
+    Scalar* const ybuf = yscratch.get(std::size_t(n_out * ld));
+    std::fill(ybuf, ybuf + std::size_t(n_out * ld), Scalar(0));
+    std::vector<std::int64_t> next(A.row_ptr, A.row_ptr + n_out);
+    const std::vector<Index> bounds = csr_row_chunks(A, std::size_t(ld), spmm_threads());
+    const int chunks = int(bounds.size()) - 1;
+    for (Index b = 0; b < blocks; ++b) {
+      const Index c0 = n_in * b / blocks, c1 = n_in * (b + 1) / blocks;
+      to_row_major<Scalar>(X, c0, c1, xbuf, ld);
+      const std::int32_t col_end = b + 1 == blocks ? std::numeric_limits<std::int32_t>::max() : std::int32_t(c1);
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
+#endif
+      for (int c = 0; c < chunks; ++c) {
+        const auto r0 = std::size_t(bounds[std::size_t(c)]), r1 = std::size_t(bounds[std::size_t(c) + 1]);
+        if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
+          kernels::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, xbuf, ybuf, std::size_t(ld), r0, r1, next.data(),
+                                       col_end, std::int32_t(c0));
+        else
+          kernels::reference::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, xbuf, ybuf, std::size_t(ld), r0, r1,
+                                                  next.data(), col_end, std::int32_t(c0));
+      }
+    }
+    from_row_major<Scalar>(ybuf, ld, 0, n_out, Y);
+    if (spmm_scratch_holds() == 0) {
+      release_if_large(xscratch);
+      release_if_large(yscratch);
+    }
+    return;
+  }
   const Index panel_values = blocks > 1 ? Index(kBlockedPanelBytes / sizeof(Scalar)) : (Index(1) << 20);
   const Index panel = std::min(n_out, std::max<Index>(256, panel_values / ld));
   Scalar* const xbuf = xscratch.get(std::size_t(n_in * ld));
   Scalar* const ybuf = yscratch.get(std::size_t(panel * ld));
-  constexpr Index blk = 64;
-  for (Index i0 = 0; i0 < n_in; i0 += blk) {
-    const Index i1 = std::min(n_in, i0 + blk);
-    for (Index j = 0; j < k; ++j) {
-      const Scalar* xc = X.data() + j * X.outerStride();
-      for (Index i = i0; i < i1; ++i) xbuf[std::size_t(i * ld + j)] = xc[i];
-    }
-    for (Index i = i0; i < i1; ++i)
-      for (Index j = k; j < ld; ++j) xbuf[std::size_t(i * ld + j)] = Scalar(0);
-  }
+  to_row_major<Scalar>(X, 0, n_in, xbuf, ld);
   for (Index r0 = 0; r0 < n_out; r0 += panel) {
     const Index r1 = std::min(n_out, r0 + panel);
     CsrView<Scalar> rows = A;  // rows r0..r1 of A: row pointers stay absolute offsets into cols/values
@@ -429,17 +489,14 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
       csr_times_rowmajor_blocked(rows, xbuf, ybuf, std::size_t(ld), blocks);
     else
       csr_times_rowmajor(rows, xbuf, ybuf, std::size_t(ld));
-    for (Index i0 = r0; i0 < r1; i0 += blk) {
-      const Index i1 = std::min(r1, i0 + blk);
-      for (Index j = 0; j < k; ++j) {
-        Scalar* yc = Y.data() + j * Y.outerStride();
-        for (Index i = i0; i < i1; ++i) yc[i] = ybuf[std::size_t((i - r0) * ld + j)];
-      }
-    }
+    from_row_major<Scalar>(ybuf, ld, r0, r1, Y);
   }
   // Scratch beyond 64 MB is not kept (unless a solver holds it): a thread would otherwise hold it for
   // the rest of the process.
-  if (spmm_scratch_holds() == 0) release_if_large(xscratch);
+  if (spmm_scratch_holds() == 0) {
+    release_if_large(xscratch);
+    release_if_large(yscratch);
+  }
 }
 }  // namespace detail
 

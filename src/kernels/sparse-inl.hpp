@@ -90,22 +90,22 @@ HWY_INLINE size_t ForEachStrip(D d, size_t k, const StripAt& strip) {
 // of the row in registers, entries in storage order. X rows a few entries ahead (below `p_ahead_end`) are
 // prefetched: they are random gathers from a table that rarely fits in L2 (3.7 k × 64 doubles = 1.9 MB).
 template <class D, class T>
-HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_RESTRICT values,
-                        const T* HWY_RESTRICT X, size_t k, int64_t p0, int64_t p1, int64_t p_ahead_end,
-                        bool add_to_out, T* HWY_RESTRICT y) {
+HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_RESTRICT values, const T* HWY_RESTRICT X,
+                        size_t k, int64_t p0, int64_t p1, int64_t p_ahead_end, bool add_to_out, T* HWY_RESTRICT y,
+                        int32_t col_base = 0) {
   constexpr int64_t kAhead = 8;
   const size_t line = 64 / sizeof(T);
   const auto value_at = [&](int64_t p) { return values[p]; };
   size_t j = ForEachStrip(d, k, [&](auto width, size_t j0) {
     constexpr int V = decltype(width)::value;
     AccumulateStrip<V>(
-        d, p0, p1, value_at, [&](int64_t p) { return X + size_t(cols[p]) * k + j0; },
+        d, p0, p1, value_at, [&](int64_t p) { return X + size_t(cols[p] - col_base) * k + j0; },
         [&](int64_t p) {
           // The first strip prefetches the whole row, so the first entries of a row do not miss in the
           // later strips; those prefetch their own part again (on a long row, strip 0's lines are gone
           // by then). The repeat cost nothing measurable on issue 4's 1 M-nonzero matrix (64 doubles).
           if (p + kAhead < p_ahead_end) {
-            const T* next = X + size_t(cols[p + kAhead]) * k;
+            const T* next = X + size_t(cols[p + kAhead] - col_base) * k;
             const size_t to = j0 == 0 ? k : j0 + size_t(V) * hn::Lanes(d);
             for (size_t o = j0; o < to; o += line) hwy::Prefetch(next + o);
             hwy::Prefetch(next + to - 1);  // the last line, when the row does not start on one
@@ -115,7 +115,7 @@ HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_REST
   });
   for (; j < k; ++j) {
     T a = add_to_out ? y[j] : T(0);
-    for (int64_t p = p0; p < p1; ++p) a += values[p] * X[size_t(cols[p]) * k + j];
+    for (int64_t p = p0; p < p1; ++p) a += values[p] * X[size_t(cols[p] - col_base) * k + j];
     y[j] = a;
   }
 }
@@ -133,18 +133,19 @@ void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RES
 }
 
 // One column block of a cache-blocked SpMM: Y[r, :] += the entries of row r from next[r] up to the first
-// column index ≥ col_end; next[r] moves past them. Each row's entries still meet Y[r, :] in storage
-// order, so the blocked product equals the unblocked one bit for bit.
+// column index ≥ col_end; next[r] moves past them. X holds the block's rows from column col_begin on. Each row's
+// entries still meet Y[r, :] in storage order, so the blocked product equals the unblocked one bit for bit.
 template <class T>
 void CsrSpmmRowsUntilImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
                           const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
-                          size_t row_begin, size_t row_end, int64_t* HWY_RESTRICT next, int32_t col_end) {
+                          size_t row_begin, size_t row_end, int64_t* HWY_RESTRICT next, int32_t col_end,
+                          int32_t col_begin) {
   const hn::ScalableTag<T> d;
   for (size_t r = row_begin; r < row_end; ++r) {
     const int64_t p0 = next[r], row_end_p = row_ptr[r + 1];
     int64_t p1 = p0;
     while (p1 < row_end_p && cols[p1] < col_end) ++p1;
-    if (p1 > p0) SpmmRow(d, cols, values, X, k, p0, p1, p1, true, Y + r * k);
+    if (p1 > p0) SpmmRow(d, cols, values, X, k, p0, p1, p1, true, Y + r * k, col_begin);
     next[r] = p1;
   }
 }

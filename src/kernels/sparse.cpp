@@ -16,13 +16,13 @@ void CsrSpmmRowsF32(const int64_t* rp, const int32_t* ci, const float* v, const 
                     size_t b, size_t e) {
   CsrSpmmRowsImpl(rp, ci, v, X, Y, k, b, e);
 }
-void CsrSpmmRowsUntilF64(const int64_t* rp, const int32_t* ci, const double* v, const double* X, double* Y,
-                         size_t k, size_t b, size_t e, int64_t* next, int32_t col_end) {
-  CsrSpmmRowsUntilImpl(rp, ci, v, X, Y, k, b, e, next, col_end);
+void CsrSpmmRowsUntilF64(const int64_t* rp, const int32_t* ci, const double* v, const double* X, double* Y, size_t k,
+                         size_t b, size_t e, int64_t* next, int32_t col_end, int32_t col_begin) {
+  CsrSpmmRowsUntilImpl(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 void CsrSpmmRowsUntilF32(const int64_t* rp, const int32_t* ci, const float* v, const float* X, float* Y, size_t k,
-                         size_t b, size_t e, int64_t* next, int32_t col_end) {
-  CsrSpmmRowsUntilImpl(rp, ci, v, X, Y, k, b, e, next, col_end);
+                         size_t b, size_t e, int64_t* next, int32_t col_end, int32_t col_begin) {
+  CsrSpmmRowsUntilImpl(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 void AxpyRowsF64(const double* A, size_t ld, const double* coef, size_t n, double* out, size_t k) {
   AxpyRowsImpl(A, ld, coef, n, out, k);
@@ -78,14 +78,14 @@ void csr_spmm_rows(const std::int64_t* rp, const std::int32_t* ci, const float* 
   HWY_DYNAMIC_DISPATCH(CsrSpmmRowsF32)(rp, ci, v, X, Y, k, b, e);
 }
 void csr_spmm_rows_until(const std::int64_t* rp, const std::int32_t* ci, const double* v, const double* X, double* Y,
-                         std::size_t k, std::size_t b, std::size_t e, std::int64_t* next,
-                         std::int32_t col_end) noexcept {
-  HWY_DYNAMIC_DISPATCH(CsrSpmmRowsUntilF64)(rp, ci, v, X, Y, k, b, e, next, col_end);
+                         std::size_t k, std::size_t b, std::size_t e, std::int64_t* next, std::int32_t col_end,
+                         std::int32_t col_begin) noexcept {
+  HWY_DYNAMIC_DISPATCH(CsrSpmmRowsUntilF64)(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 void csr_spmm_rows_until(const std::int64_t* rp, const std::int32_t* ci, const float* v, const float* X, float* Y,
-                         std::size_t k, std::size_t b, std::size_t e, std::int64_t* next,
-                         std::int32_t col_end) noexcept {
-  HWY_DYNAMIC_DISPATCH(CsrSpmmRowsUntilF32)(rp, ci, v, X, Y, k, b, e, next, col_end);
+                         std::size_t k, std::size_t b, std::size_t e, std::int64_t* next, std::int32_t col_end,
+                         std::int32_t col_begin) noexcept {
+  HWY_DYNAMIC_DISPATCH(CsrSpmmRowsUntilF32)(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 }  // namespace lowrank::kernels
 #endif  // HWY_ONCE

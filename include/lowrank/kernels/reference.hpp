@@ -128,13 +128,15 @@ void csr_spmm_rows(const P* row_ptr, const I* cols, const T* values, const T* X,
 /// One column block of a cache-blocked CSR × dense block: for r in [row_begin, row_end),
 /// Y[r, :] += Σ values[p] · X[cols[p], :] over p = next[r], next[r] + 1, … while p < row_ptr[r + 1] and
 /// cols[p] < col_end; next[r] is left at the first entry not taken. Calls with increasing col_end, next
-/// starting at row_ptr and Y at zero give csr_spmm_rows' result.
+/// starting at row_ptr and Y at zero give csr_spmm_rows' result. X may hold only the block's rows, from
+/// column col_begin on (row cols[p] of the table is X + (cols[p] − col_begin)·k).
 template <class T, class P, class I>
 void csr_spmm_rows_until(const P* row_ptr, const I* cols, const T* values, const T* X, T* Y, std::size_t k,
-                         std::size_t row_begin, std::size_t row_end, P* next, I col_end) noexcept {
+                         std::size_t row_begin, std::size_t row_end, P* next, I col_end, I col_begin = 0) noexcept {
   for (std::size_t r = row_begin; r < row_end; ++r) {
     auto p = next[r];
-    for (; p < row_ptr[r + 1] && cols[p] < col_end; ++p) axpy(values[p], X + std::size_t(cols[p]) * k, Y + r * k, k);
+    for (; p < row_ptr[r + 1] && cols[p] < col_end; ++p)
+      axpy(values[p], X + std::size_t(cols[p] - col_begin) * k, Y + r * k, k);
     next[r] = p;
   }
 }
