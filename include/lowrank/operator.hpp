@@ -339,8 +339,11 @@ void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, st
 /// entries of block 0, then of block 1, …, so while a block runs its rows of X stay in cache instead of
 /// being gathered from memory at random. Y is revisited once per block (sequentially); the sums are the
 /// unblocked ones bit for bit, since each row's entries are still added in storage order.
-template <class Scalar>
-void csr_times_rowmajor_blocked(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k, Index blocks) {
+/// `block_rows(c0, c1)` returns the row-major rows c0..c1 of X (row c0 first) just before their block runs:
+/// a pointer into the whole table, or a block converted on demand.
+template <class Scalar, class BlockRows>
+void csr_times_rowmajor_blocked(const CsrView<Scalar>& A, const BlockRows& block_rows, Scalar* Y, std::size_t k,
+                                Index blocks) {
   const Index m = A.nrows;
   if (m == 0) return;
   std::fill(Y, Y + std::size_t(m) * k, Scalar(0));
@@ -348,17 +351,20 @@ void csr_times_rowmajor_blocked(const CsrView<Scalar>& A, const Scalar* X, Scala
   const std::vector<Index> bounds = csr_row_chunks(A, k, spmm_threads());
   const int chunks = int(bounds.size()) - 1;
   for (Index b = 0; b < blocks; ++b) {
-    const std::int32_t col_end = b + 1 == blocks ? std::numeric_limits<std::int32_t>::max()
-                                                 : std::int32_t(A.ncols * (b + 1) / blocks);
+    const Index c0 = A.ncols * b / blocks, c1 = A.ncols * (b + 1) / blocks;
+    const Scalar* const X = block_rows(c0, c1);
+    const std::int32_t col_end = b + 1 == blocks ? std::numeric_limits<std::int32_t>::max() : std::int32_t(c1);
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
 #endif
     for (int c = 0; c < chunks; ++c) {
       const auto r0 = std::size_t(bounds[std::size_t(c)]), r1 = std::size_t(bounds[std::size_t(c) + 1]);
       if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
-        kernels::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, X, Y, k, r0, r1, next.data(), col_end);
+        kernels::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, X, Y, k, r0, r1, next.data(), col_end,
+                                     std::int32_t(c0));
       else
-        kernels::reference::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, X, Y, k, r0, r1, next.data(), col_end);
+        kernels::reference::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, X, Y, k, r0, r1, next.data(), col_end,
+                                                std::int32_t(c0));
     }
   }
 }
@@ -444,30 +450,13 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
     // X taller than Y (Aᵀ·Q at a million users: 320 MB of X against 64 MB of Y): the whole output stays
     // in row-major scratch and X is converted one column block of A at a time, as its block runs, so
     // only a block of X is ever copied. Same entries in the same order per row: the same sums.
-    const Index most_rows = (n_in + blocks - 1) / blocks + 1;
-    Scalar* const xbuf = xscratch.get(std::size_t(most_rows * ld));
+    Scalar* const xbuf = xscratch.get(std::size_t((n_in + blocks - 1) / blocks * ld));
     Scalar* const ybuf = yscratch.get(std::size_t(n_out * ld));
-    std::fill(ybuf, ybuf + std::size_t(n_out * ld), Scalar(0));
-    std::vector<std::int64_t> next(A.row_ptr, A.row_ptr + n_out);
-    const std::vector<Index> bounds = csr_row_chunks(A, std::size_t(ld), spmm_threads());
-    const int chunks = int(bounds.size()) - 1;
-    for (Index b = 0; b < blocks; ++b) {
-      const Index c0 = n_in * b / blocks, c1 = n_in * (b + 1) / blocks;
+    const auto convert_block = [&](Index c0, Index c1) {
       to_row_major<Scalar>(X, c0, c1, xbuf, ld);
-      const std::int32_t col_end = b + 1 == blocks ? std::numeric_limits<std::int32_t>::max() : std::int32_t(c1);
-#if LOWRANK_HAS_OPENMP
-#pragma omp parallel for schedule(dynamic, 1) if (chunks > 1)
-#endif
-      for (int c = 0; c < chunks; ++c) {
-        const auto r0 = std::size_t(bounds[std::size_t(c)]), r1 = std::size_t(bounds[std::size_t(c) + 1]);
-        if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
-          kernels::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, xbuf, ybuf, std::size_t(ld), r0, r1, next.data(),
-                                       col_end, std::int32_t(c0));
-        else
-          kernels::reference::csr_spmm_rows_until(A.row_ptr, A.cols, A.values, xbuf, ybuf, std::size_t(ld), r0, r1,
-                                                  next.data(), col_end, std::int32_t(c0));
-      }
-    }
+      return static_cast<const Scalar*>(xbuf);
+    };
+    csr_times_rowmajor_blocked(A, convert_block, ybuf, std::size_t(ld), blocks);
     from_row_major<Scalar>(ybuf, ld, 0, n_out, Y);
     if (spmm_scratch_holds() == 0) {
       release_if_large(xscratch);
@@ -486,7 +475,9 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
     rows.nrows = r1 - r0;
     rows.row_ptr = A.row_ptr + r0;
     if (blocks > 1)
-      csr_times_rowmajor_blocked(rows, xbuf, ybuf, std::size_t(ld), blocks);
+      csr_times_rowmajor_blocked(
+          rows, [&](Index c0, Index) { return static_cast<const Scalar*>(xbuf + c0 * ld); }, ybuf, std::size_t(ld),
+          blocks);
     else
       csr_times_rowmajor(rows, xbuf, ybuf, std::size_t(ld));
     from_row_major<Scalar>(ybuf, ld, r0, r1, Y);

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "lowrank/config.hpp"
@@ -76,34 +77,7 @@ void transpose_csr(Index outer, Index inner, const std::int64_t* row_ptr, const 
     t_ptr[std::size_t(j) + 1] = t_ptr[std::size_t(j)] + s;
   }
 
-  if (shift == 0) {  // one pass, one write stream a column
-    std::vector<std::vector<std::int64_t>> next(static_cast<std::size_t>(threads));
-    for (int t = 0; t < threads; ++t) next[std::size_t(t)].resize(std::size_t(inner));
-    for (Index j = 0; j < inner; ++j) {
-      std::int64_t at = t_ptr[std::size_t(j)];
-      for (int t = 0; t < threads; ++t) {
-        next[std::size_t(t)][std::size_t(j)] = at;
-        at += counts[std::size_t(t)][std::size_t(j)];
-      }
-    }
-#if LOWRANK_HAS_OPENMP
-#pragma omp parallel for num_threads(threads) schedule(static, 1) if (threads > 1)
-#endif
-    for (int t = 0; t < threads; ++t) {
-      std::vector<std::int64_t>& nx = next[std::size_t(t)];
-      for (Index r = row_begin[std::size_t(t)]; r < row_begin[std::size_t(t) + 1]; ++r)
-        for (std::int64_t p = row_ptr[r]; p < row_ptr[r + 1]; ++p) {
-          const std::int64_t q = nx[std::size_t(cols[p])]++;
-          t_cols[std::size_t(q)] = std::int32_t(r);
-          t_vals[std::size_t(q)] = vals[p];
-        }
-    }
-    return;
-  }
-
-  // pass 1 — to buckets, carrying the low column bits
-  std::vector<std::uint16_t> low;
-  resize_advised(low, std::size_t(nnz));
+  // Each thread's next slot in every bucket: after the threads before it (stability).
   std::vector<std::vector<std::int64_t>> next(static_cast<std::size_t>(threads));
   for (int t = 0; t < threads; ++t) next[std::size_t(t)].resize(std::size_t(buckets));
   for (Index b = 0; b < buckets; ++b) {
@@ -116,21 +90,33 @@ void transpose_csr(Index outer, Index inner, const std::int64_t* row_ptr, const 
   }
   counts.clear();
   counts.shrink_to_fit();
+
+  // pass 1 — to buckets (with shift 0 a bucket is a column: the final places), carrying the low column
+  // bits when a second pass follows
+  std::vector<std::uint16_t> low;
+  if (shift > 0) resize_advised(low, std::size_t(nnz));
   const std::int32_t low_mask = (std::int32_t(1) << shift) - 1;
+  const auto to_buckets = [&](auto keep_low) {
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel for num_threads(threads) schedule(static, 1) if (threads > 1)
 #endif
-  for (int t = 0; t < threads; ++t) {
-    std::vector<std::int64_t>& nx = next[std::size_t(t)];
-    for (Index r = row_begin[std::size_t(t)]; r < row_begin[std::size_t(t) + 1]; ++r)
-      for (std::int64_t p = row_ptr[r]; p < row_ptr[r + 1]; ++p) {
-        const std::int32_t c = cols[p];
-        const std::int64_t q = nx[std::size_t(c >> shift)]++;
-        t_cols[std::size_t(q)] = std::int32_t(r);
-        t_vals[std::size_t(q)] = vals[p];
-        low[std::size_t(q)] = std::uint16_t(c & low_mask);
-      }
+    for (int t = 0; t < threads; ++t) {
+      std::vector<std::int64_t>& nx = next[std::size_t(t)];
+      for (Index r = row_begin[std::size_t(t)]; r < row_begin[std::size_t(t) + 1]; ++r)
+        for (std::int64_t p = row_ptr[r]; p < row_ptr[r + 1]; ++p) {
+          const std::int32_t c = cols[p];
+          const std::int64_t q = nx[std::size_t(c >> shift)]++;
+          t_cols[std::size_t(q)] = std::int32_t(r);
+          t_vals[std::size_t(q)] = vals[p];
+          if constexpr (decltype(keep_low)::value) low[std::size_t(q)] = std::uint16_t(c & low_mask);
+        }
+    }
+  };
+  if (shift == 0) {
+    to_buckets(std::false_type());
+    return;
   }
+  to_buckets(std::true_type());
 
   // pass 2 — each bucket by its low bits, through a scratch copy of the bucket (buckets in parallel)
 #if LOWRANK_HAS_OPENMP

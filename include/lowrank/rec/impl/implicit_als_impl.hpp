@@ -38,11 +38,13 @@ struct AlsRows {
   std::vector<float> values_copy;      // likewise
   double alpha = 0;
   Index rows() const { return Index(ptr.size()) - 1; }
-  /// Writes the confidences c = 1 + α·r of row u into `out` (resized to the row's length).
+  /// The confidence c = 1 + α·r of stored entry p.
+  S confidence(std::int64_t p) const { return S(1.0 + alpha * double(values[p])); }
+  /// Writes the confidences of row u into `out` (resized to the row's length).
   void confidences(Index u, std::vector<S>& out) const {
     const std::int64_t b = ptr[std::size_t(u)], len = ptr[std::size_t(u) + 1] - b;
     out.resize(std::size_t(len));
-    for (std::int64_t p = 0; p < len; ++p) out[std::size_t(p)] = S(1.0 + alpha * double(values[b + p]));
+    for (std::int64_t p = 0; p < len; ++p) out[std::size_t(p)] = confidence(b + p);
   }
 };
 
@@ -232,8 +234,7 @@ void als_fit(const ImplicitALSOptions& o, const Interactions& data, RowMat<S>& X
   for (Index i = 0; i < X.size(); ++i) X.data()[i] = S(rng.uniform() * 0.01);
   for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = S(rng.uniform() * 0.01);
   double conf_total = 0;
-  for (std::int64_t p = 0; p < by_user.ptr.back(); ++p)
-    conf_total += double(S(1.0 + o.alpha * double(by_user.values[p])));
+  for (std::int64_t p = 0; p < by_user.ptr.back(); ++p) conf_total += double(by_user.confidence(p));
   const double norm = conf_total + o.unobserved_weight * (double(nu) * double(ni) - double(data.nnz()));
   // step 3 — alternate: users from items, items from users; YᵀY computed once per half-epoch
   Eigen::MatrixXd YtY = als_gram<S>(Y);
