@@ -320,7 +320,7 @@ void BM_spmm(benchmark::State& state) {
   state.counters["GFLOPs"] =
       benchmark::Counter(2e-9 * double(p.S.nonZeros()) * double(k), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_spmm)->ArgsProduct({{1, 16, 64}, {0, 1, 2, 3}})->ArgNames({"k", "mode"})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_spmm)->ArgsProduct({{1, 4, 16, 64, 110}, {0, 1, 2, 3}})->ArgNames({"k", "mode"})->Unit(benchmark::kMillisecond);
 
 #ifdef LOWRANK_BENCH_HAVE_LAPACK
 extern "C" void openblas_set_num_threads(int);

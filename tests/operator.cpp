@@ -216,6 +216,35 @@ TEST_CASE("SparseOperator: a table of X beyond the cache goes through column blo
   REQUIRE((Y1.array() == Y.array()).all());
 }
 
+TEST_CASE("SparseOperator: a table of a few MB runs in L2-sized column panels, same sums", "[operator]") {
+  // 60 double columns are padded to 64: X of 4000 rows is a 2 MB table, beyond the 1.5 MB panel size and
+  // within one column block, so the product runs in two panels of 32 columns (the second 28 wide);
+  // Aᵀ's table (2000 rows, 1 MB) runs whole.
+  namespace d = lowrank::detail;
+  REQUIRE(d::spmm_cache_panel_width(4000.0 * 64 * sizeof(double), 60, 8) == 32);
+  REQUIRE(d::spmm_cache_panel_width(2000.0 * 64 * sizeof(double), 60, 8) == 60);   // fits: whole
+  REQUIRE(d::spmm_cache_panel_width(40000.0 * 64 * sizeof(double), 60, 8) == 60);  // column blocks instead
+  REQUIRE(d::spmm_cache_panel_width(1e6 * 16 * sizeof(double), 16, 8) == 16);      // too narrow to split
+  const auto A = random_sparse<double, Eigen::RowMajor>(2000, 4000, 0.01, 41);
+  const auto op = lowrank::make_operator(A);
+  const Eigen::MatrixXd X = gaussian<double>(4000, 60, 42), Xt = gaussian<double>(2000, 60, 43);
+  Eigen::MatrixXd Y(2000, 60), T(4000, 60);
+  op.apply(X, Y);
+  op.apply_transpose(Xt, T);
+  const Eigen::MatrixXd want = A * X, want_t = A.transpose() * Xt;
+  REQUIRE((Y - want).norm() <= 1e-13 * want.norm());
+  REQUIRE((T - want_t).norm() <= 1e-13 * want_t.norm());
+  // every column is the same chain of multiply-adds in a panel as in the whole row: the kernel run on the
+  // unsplit 64-wide table gives the same numbers bit for bit
+  const auto& csr = op.csr();
+  std::vector<double> xr(std::size_t(4000) * 64, 0.0), yr(std::size_t(2000) * 64);
+  for (Index i = 0; i < 4000; ++i)
+    for (Index j = 0; j < 60; ++j) xr[std::size_t(i * 64 + j)] = X(i, j);
+  lowrank::kernels::csr_spmm_rows(csr.row_ptr, csr.cols, csr.values, xr.data(), yr.data(), 64, 0, 2000);
+  for (Index i = 0; i < 2000; ++i)
+    for (Index j = 0; j < 60; ++j) REQUIRE(Y(i, j) == yr[std::size_t(i * 64 + j)]);
+}
+
 TEST_CASE("SparseOperator: column blocks over several output panels, double", "[operator]") {
   // 60 k × 30 k with 40 double columns: the table (30 k × 40 doubles = 9.6 MB) runs in two column blocks
   // and the output in two panels of 50 k rows (16 MB / 320 B), the second one starting at row 50,000.
@@ -348,6 +377,30 @@ TEST_CASE("orthonormalize: an ill-conditioned float block keeps its span (Househ
   lowrank::Matrix<float> W = G1;
   CHECK(lowrank::detail::orthonormalize(W));
   CHECK((W.transpose() * W - lowrank::Matrix<float>::Identity(l, l)).norm() <= 1e-5f);
+}
+
+TEST_CASE("orthonormalize: a block within CholeskyQR2's range whose Frobenius bound is not takes the Cholesky path",
+          "[operator][orthonormalize]") {
+  // 2000×40 with σ = 1 and 39 × 1e-7: κ₂ = 1e7 < 1/(2√ε) ≈ 3.4e7, but ‖R‖_F·‖R⁻¹‖_F ≈ √39·1e7 ≈ 6.2e7 is
+  // above it: the exact singular values of R decide, and CholeskyQR2 still runs (Householder only when
+  // κ₂ itself is too large)
+  const Index m = 2000, l = 40;
+  const lowrank::Matrix<double> Qa =
+      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(m, l, 51)).householderQ() *
+      lowrank::Matrix<double>::Identity(m, l);
+  const lowrank::Matrix<double> Qb =
+      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(l, l, 52)).householderQ();
+  for (double small : {1e-7, 1e-8}) {
+    CAPTURE(small);
+    Eigen::VectorXd s = Eigen::VectorXd::Constant(l, small);
+    s(0) = 1;
+    const lowrank::Matrix<double> Y = Qa * s.asDiagonal() * Qb.transpose();
+    lowrank::Matrix<double> Q = Y;
+    const bool cholesky = lowrank::detail::orthonormalize(Q);
+    CHECK(cholesky == (small == 1e-7));  // κ₂ = 1e8 is beyond the range: Householder
+    CHECK((Q.transpose() * Q - lowrank::Matrix<double>::Identity(l, l)).norm() <= 1e-13);
+    CHECK((Y - Q * (Q.transpose() * Y)).norm() <= 1e-14 * Y.norm());
+  }
 }
 
 TEST_CASE("FunctionOperator wraps callables", "[operator]") {

@@ -86,6 +86,24 @@ HWY_INLINE size_t ForEachStrip(D d, size_t k, const StripAt& strip) {
   return j + (k - j) / N * N;
 }
 
+// The columns [j, k) left by ForEachStrip (fewer than one full vector) in one-vector strips of kCap,
+// kCap/2, …, 1 lanes: strip(dc, j) with dc a CappedTag. Returns the first column still left (only on
+// targets whose vectors are narrower than kCap). A scalar loop per column here was one dependent
+// multiply-add chain per column: k = 4 doubles (AVX-512) took 3.7 ms per product on issue 4's 1 M-nonzero
+// matrix, three times as long as k = 8.
+template <class T, size_t kCap, class StripAt>
+HWY_INLINE size_t ForEachTailStrip(size_t j, size_t k, const StripAt& strip) {
+  if constexpr (kCap >= 1) {
+    const hn::CappedTag<T, kCap> dc;
+    if (k - j >= hn::Lanes(dc)) {
+      strip(dc, j);
+      j += hn::Lanes(dc);
+    }
+    if constexpr (kCap > 1) j = ForEachTailStrip<T, kCap / 2>(j, k, strip);
+  }
+  return j;
+}
+
 // y (+)= Σ_{p in [p0, p1)} values[p]·X[cols[p], :] for one output row (k columns, row-major X): strips
 // of the row in registers, entries in storage order. X rows a few entries ahead (below `p_ahead_end`) are
 // prefetched: they are random gathers from a table that rarely fits in L2 (3.7 k × 64 doubles = 1.9 MB).
@@ -96,23 +114,27 @@ HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_REST
   constexpr int64_t kAhead = 8;
   const size_t line = 64 / sizeof(T);
   const auto value_at = [&](int64_t p) { return values[p]; };
-  size_t j = ForEachStrip(d, k, [&](auto width, size_t j0) {
+  const auto strip = [&](auto dv, auto width, size_t j0) {
     constexpr int V = decltype(width)::value;
+    const size_t lanes = hn::Lanes(dv);
     AccumulateStrip<V>(
-        d, p0, p1, value_at, [&](int64_t p) { return X + size_t(cols[p] - col_base) * k + j0; },
+        dv, p0, p1, value_at, [&](int64_t p) { return X + size_t(cols[p] - col_base) * k + j0; },
         [&](int64_t p) {
           // The first strip prefetches the whole row, so the first entries of a row do not miss in the
           // later strips; those prefetch their own part again (on a long row, strip 0's lines are gone
           // by then). The repeat cost nothing measurable on issue 4's 1 M-nonzero matrix (64 doubles).
           if (p + kAhead < p_ahead_end) {
             const T* next = X + size_t(cols[p + kAhead] - col_base) * k;
-            const size_t to = j0 == 0 ? k : j0 + size_t(V) * hn::Lanes(d);
+            const size_t to = j0 == 0 ? k : j0 + size_t(V) * lanes;
             for (size_t o = j0; o < to; o += line) hwy::Prefetch(next + o);
             hwy::Prefetch(next + to - 1);  // the last line, when the row does not start on one
           }
         },
         add_to_out, y + j0);
-  });
+  };
+  size_t j = ForEachStrip(d, k, [&](auto width, size_t j0) { strip(d, width, j0); });
+  j = ForEachTailStrip<T, HWY_LANES(T) / 2>(
+      j, k, [&](auto dc, size_t j0) { strip(dc, std::integral_constant<int, 1>(), j0); });
   for (; j < k; ++j) {
     T a = add_to_out ? y[j] : T(0);
     for (int64_t p = p0; p < p1; ++p) a += values[p] * X[size_t(cols[p] - col_base) * k + j];
