@@ -403,6 +403,34 @@ TEST_CASE("orthonormalize: a block within CholeskyQR2's range whose Frobenius bo
   }
 }
 
+TEST_CASE("condition_basis: one Cholesky-QR pass keeps the span and leaves a well-conditioned basis",
+          "[operator][orthonormalize]") {
+  // κ = 1e2, 1e5, 1e7 (double): one pass through the explicit inverse of R gives ‖QᵀQ − I‖ ≲ κ²ε ≤ 1/4,
+  // and every column of Y, its smallest directions included, stays in span(Q) to O(κε)
+  const Index m = 3000, l = 24;
+  const lowrank::Matrix<double> Qa =
+      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(m, l, 61)).householderQ() *
+      lowrank::Matrix<double>::Identity(m, l);
+  const lowrank::Matrix<double> Qb =
+      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(l, l, 62)).householderQ();
+  for (double kappa : {1e2, 1e5, 1e7}) {
+    CAPTURE(kappa);
+    Eigen::VectorXd s(l);
+    for (Index i = 0; i < l; ++i) s(i) = std::pow(kappa, -double(i) / double(l - 1));
+    const lowrank::Matrix<double> Y = Qa * s.asDiagonal() * Qb.transpose();
+    lowrank::Matrix<double> Q = Y;
+    lowrank::detail::condition_basis(Q);
+    const double eps = std::numeric_limits<double>::epsilon();
+    CHECK((Q.transpose() * Q - lowrank::Matrix<double>::Identity(l, l)).norm() <=
+          std::max(1e-12, 10 * kappa * kappa * eps));
+    // the projection of Y onto span(Q), through an orthonormal basis of Q's columns
+    lowrank::Matrix<double> B = Q;
+    lowrank::detail::householder_orthonormalize(B);
+    const Eigen::VectorXd residual = (Y - B * (B.transpose() * Y)).colwise().norm();
+    CHECK(residual.maxCoeff() <= 100 * kappa * eps * Y.norm());
+  }
+}
+
 TEST_CASE("FunctionOperator wraps callables", "[operator]") {
   const Eigen::MatrixXd A = gaussian<double>(12, 8, 9);
   int calls = 0;
