@@ -107,7 +107,7 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
         Mat Ck = Mat::Zero(j, b);
         if (j == j0 && j0 > 0) Ck = rho;
         else if (j > 0) Ck.bottomRows(b) = S.transpose();
-        if (j > 0) P.noalias() -= U.leftCols(j) * Ck;
+        if (j > 0) gemm_dispatched<Scalar>(false, false, Scalar(-1), U.leftCols(j), Ck, Scalar(1), P);
         C.resize(0, 0);
         block_orthogonalize(U.leftCols(j), P, C, R, normest * eps * std::sqrt(Scalar(m)), opt.seed, stream, false);
         C += Ck;
@@ -151,8 +151,9 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
 
     // step 5 — thick restart: keep the leading Ritz vectors, V_keep = V_next, H = diag(σ) (+ ρ, computed by
     // the next block step, or given explicitly in one-sided mode)
-    U.leftCols(keep) = U * Pm.leftCols(keep);  // Eigen evaluates the product into a temporary first
-    const Mat Vk = V.leftCols(kd) * Qm.leftCols(keep);
+    multiply_right_in_place<Scalar>(U, Pm.leftCols(keep));  // U_keep = U·P_keep, by row blocks
+    Mat Vk(n, keep);
+    gemm_dispatched<Scalar>(false, false, Scalar(1), V.leftCols(kd), Qm.leftCols(keep), Scalar(0), Vk);
     V.middleCols(keep, b) = V.middleCols(kd, b);
     V.leftCols(keep) = Vk;
     rho = (S * Pm.bottomRows(b).leftCols(keep)).transpose();
@@ -164,8 +165,10 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
   // step 6 — lift the converged (or best) triplets, sort, fix signs; info
   res.S = sigma.head(rank);
   if (opt.vectors != Vectors::none) {
-    res.U = U * Pm.leftCols(rank);
-    res.V = V.leftCols(kd) * Qm.leftCols(rank);
+    res.U.resize(m, rank);
+    res.V.resize(n, rank);
+    gemm_dispatched<Scalar>(false, false, Scalar(1), U, Pm.leftCols(rank), Scalar(0), res.U);
+    gemm_dispatched<Scalar>(false, false, Scalar(1), V.leftCols(kd), Qm.leftCols(rank), Scalar(0), res.V);
   }
   sort_and_fix_signs(res);
   res.info.converged = converged;

@@ -25,6 +25,35 @@
 
 namespace lowrank::detail {
 
+/// C := alpha·op(A)·op(B) + beta·C (op(X) = Xᵀ when trans_x) through the run-time-dispatched GEMM for
+/// float and double: Eigen's own products in these headers run at the library's baseline instruction set
+/// (SSE2 on x86-64), and in lanczos_svd they were half of the block solver's time. beta = 0 does not read C.
+template <class Scalar>
+void gemm_dispatched(bool trans_a, bool trans_b, Scalar alpha, const Eigen::Ref<const Matrix<Scalar>>& A,
+                     const Eigen::Ref<const Matrix<Scalar>>& B, Scalar beta, Eigen::Ref<Matrix<Scalar>> C) {
+  const Index k = trans_a ? A.rows() : A.cols();
+  if (C.size() == 0) return;
+  if (k == 0) {
+    if (beta == Scalar(0))
+      C.setZero();
+    else
+      C *= beta;
+    return;
+  }
+  if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>) {
+    kernels::gemm(trans_a, trans_b, C.rows(), C.cols(), k, alpha, A.data(), A.outerStride(), B.data(), B.outerStride(),
+                  beta, C.data(), C.outerStride());
+  } else {
+    Matrix<Scalar> product =
+        trans_a ? (trans_b ? Matrix<Scalar>(A.transpose() * B.transpose()) : Matrix<Scalar>(A.transpose() * B))
+                : (trans_b ? Matrix<Scalar>(A * B.transpose()) : Matrix<Scalar>(A * B));
+    if (beta == Scalar(0))
+      C = alpha * product;
+    else
+      C = alpha * product + beta * C;
+  }
+}
+
 /// Householder thin Q of Y (m×l, m >= l), written over Y.
 /// G := YᵀY (l×l, the lower triangle computed, the upper zero): the run-time-dispatched SYRK kernel.
 template <class Scalar>
@@ -205,28 +234,31 @@ Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P,
                           bool project = true) {
   const Index b = P.cols(), nb = Qb.cols();
   if (C.rows() != nb || C.cols() != b) C.setZero(nb, b);
-  if (project && nb > 0)
+  if (project && nb > 0) {
+    Matrix<Scalar> T(nb, b);
     for (int pass = 0; pass < 2; ++pass) {
-      const Matrix<Scalar> T = Qb.transpose() * P;
-      P.noalias() -= Qb * T;
+      gemm_dispatched<Scalar>(true, false, Scalar(1), Qb, P, Scalar(0), T);    // T = Qbᵀ P
+      gemm_dispatched<Scalar>(false, false, Scalar(-1), Qb, T, Scalar(1), P);  // P −= Qb T
       C += T;
     }
+  }
   R.setZero(b, b);
   // fast path: CholeskyQR2 when the block is well conditioned
   {
-    Matrix<Scalar> G = P.transpose() * P;
-    Eigen::LLT<Matrix<Scalar>> llt(G);
+    Matrix<Scalar> G(b, b);
+    gemm_dispatched<Scalar>(true, false, Scalar(1), P, P, Scalar(0), G);
+    Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
     if (llt.info() == Eigen::Success) {
       const Matrix<Scalar> R1 = llt.matrixU();
       const Scalar dmin = R1.diagonal().minCoeff(), dmax = R1.diagonal().maxCoeff();
       if (dmin > thresh && dmin > dmax * Scalar(1e-5) && dmin > std::numeric_limits<Scalar>::min()) {
         Matrix<Scalar> Q = P;
-        R1.template triangularView<Eigen::Upper>().template solveInPlace<Eigen::OnTheRight>(Q);
-        G.noalias() = Q.transpose() * Q;
-        Eigen::LLT<Matrix<Scalar>> llt2(G);
+        solve_right_cholesky(Q, llt);  // Q ← P R₁⁻¹
+        gemm_dispatched<Scalar>(true, false, Scalar(1), Q, Q, Scalar(0), G);
+        Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
         if (llt2.info() == Eigen::Success) {
           const Matrix<Scalar> R2 = llt2.matrixU();
-          R2.template triangularView<Eigen::Upper>().template solveInPlace<Eigen::OnTheRight>(Q);
+          solve_right_cholesky(Q, llt2);
           if (Q.allFinite()) {
             R.noalias() = R2.template triangularView<Eigen::Upper>() * R1;
             P.swap(Q);
