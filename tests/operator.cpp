@@ -65,6 +65,36 @@ void check_products(const Op& op, const Dense& A_in, double tol) {
     REQUIRE(e2 <= tol);
   }
 }
+
+/// The SpMM kernel run directly on X copied into a row-major table of `ld` ≥ X.cols() columns (the
+/// extra ones zero): the reference for "the operator's blocked or panelled product gives the same sums".
+template <class Scalar, class Csr>
+lowrank::Matrix<Scalar> kernel_on_whole_rows(const Csr& csr, const lowrank::Matrix<Scalar>& X, Index ld) {
+  const Index n = X.rows(), k = X.cols(), m = csr.nrows;
+  std::vector<Scalar> xr(std::size_t(n * ld), Scalar(0)), yr(std::size_t(m * ld));
+  for (Index i = 0; i < n; ++i)
+    for (Index j = 0; j < k; ++j) xr[std::size_t(i * ld + j)] = X(i, j);
+  lowrank::kernels::csr_spmm_rows(csr.row_ptr, csr.cols, csr.values, xr.data(), yr.data(), std::size_t(ld), 0,
+                                  std::size_t(m));
+  lowrank::Matrix<Scalar> Y(m, k);
+  for (Index i = 0; i < m; ++i)
+    for (Index j = 0; j < k; ++j) Y(i, j) = yr[std::size_t(i * ld + j)];
+  return Y;
+}
+
+/// Qa·diag(s)·Qbᵀ (m × s.size()) with Qa, Qb the orthonormal Householder factors of Gaussian blocks drawn
+/// from `seed` and `seed` + 1: a block whose singular values are exactly s.
+template <class Scalar>
+lowrank::Matrix<Scalar> with_singular_values(Index m, const Eigen::Matrix<Scalar, Eigen::Dynamic, 1>& s,
+                                             std::uint64_t seed) {
+  const Index l = s.size();
+  const lowrank::Matrix<Scalar> Qa =
+      Eigen::HouseholderQR<lowrank::Matrix<Scalar>>(gaussian<Scalar>(m, l, seed)).householderQ() *
+      lowrank::Matrix<Scalar>::Identity(m, l);
+  const lowrank::Matrix<Scalar> Qb =
+      Eigen::HouseholderQR<lowrank::Matrix<Scalar>>(gaussian<Scalar>(l, l, seed + 1)).householderQ();
+  return Qa * s.asDiagonal() * Qb.transpose();
+}
 }  // namespace
 
 TEST_CASE("concept detection", "[operator]") {
@@ -190,13 +220,7 @@ TEST_CASE("SparseOperator: a table of X beyond the cache goes through column blo
   REQUIRE((T - want_t).norm() <= 1e-5 * want_t.norm());
   // each entry of a row is added in storage order, blocks or not: the blocked product equals the
   // kernel run on the whole rows at once
-  const auto& csr = op.csr();
-  std::vector<float> xr(std::size_t(40000) * 80, 0.0f), yr(std::size_t(3000) * 80);
-  for (Index i = 0; i < 40000; ++i)
-    for (Index j = 0; j < 74; ++j) xr[std::size_t(i * 80 + j)] = X(i, j);
-  lowrank::kernels::csr_spmm_rows(csr.row_ptr, csr.cols, csr.values, xr.data(), yr.data(), 80, 0, 3000);
-  for (Index i = 0; i < 3000; ++i)
-    for (Index j = 0; j < 74; ++j) REQUIRE(Y(i, j) == yr[std::size_t(i * 80 + j)]);
+  REQUIRE((Y.array() == kernel_on_whole_rows(op.csr(), X, 80).array()).all());
 #if LOWRANK_HAS_OPENMP
   const int saved = omp_get_max_threads();
   omp_set_num_threads(saved == 1 ? 2 : 1);
@@ -236,13 +260,7 @@ TEST_CASE("SparseOperator: a table of a few MB runs in L2-sized column panels, s
   REQUIRE((T - want_t).norm() <= 1e-13 * want_t.norm());
   // every column is the same chain of multiply-adds in a panel as in the whole row: the kernel run on the
   // unsplit 64-wide table gives the same numbers bit for bit
-  const auto& csr = op.csr();
-  std::vector<double> xr(std::size_t(4000) * 64, 0.0), yr(std::size_t(2000) * 64);
-  for (Index i = 0; i < 4000; ++i)
-    for (Index j = 0; j < 60; ++j) xr[std::size_t(i * 64 + j)] = X(i, j);
-  lowrank::kernels::csr_spmm_rows(csr.row_ptr, csr.cols, csr.values, xr.data(), yr.data(), 64, 0, 2000);
-  for (Index i = 0; i < 2000; ++i)
-    for (Index j = 0; j < 60; ++j) REQUIRE(Y(i, j) == yr[std::size_t(i * 64 + j)]);
+  REQUIRE((Y.array() == kernel_on_whole_rows(op.csr(), X, 64).array()).all());
 }
 
 TEST_CASE("SparseOperator: column blocks over several output panels, double", "[operator]") {
@@ -358,13 +376,9 @@ TEST_CASE("orthonormalize: an ill-conditioned float block keeps its span (Househ
           "[operator][orthonormalize]") {
   // 3000×12 float block with κ = 1e4: beyond CholeskyQR2's float range (1/(2√ε) ≈ 1.4e3)
   const Index m = 3000, l = 12;
-  lowrank::Matrix<float> G1 = gaussian<float>(m, l, 21), G2 = gaussian<float>(l, l, 22);
-  const lowrank::Matrix<float> Qa = Eigen::HouseholderQR<lowrank::Matrix<float>>(G1).householderQ() *
-                                    lowrank::Matrix<float>::Identity(m, l);
-  const lowrank::Matrix<float> Qb = Eigen::HouseholderQR<lowrank::Matrix<float>>(G2).householderQ();
   Eigen::VectorXf s(l);
   for (Index i = 0; i < l; ++i) s(i) = std::pow(1e-4f, float(i) / float(l - 1));
-  const lowrank::Matrix<float> Y = Qa * s.asDiagonal() * Qb.transpose();
+  const lowrank::Matrix<float> Y = with_singular_values<float>(m, s, 21);
   lowrank::Matrix<float> Q = Y;
   const bool cholesky = lowrank::detail::orthonormalize(Q);
   CHECK_FALSE(cholesky);
@@ -374,7 +388,7 @@ TEST_CASE("orthonormalize: an ill-conditioned float block keeps its span (Househ
   const lowrank::Matrix<float> R = Y - Q * (Q.transpose() * Y);
   CHECK(R.norm() <= 2e-6f * Y.norm());
   // a well-conditioned block takes the Cholesky path and is orthonormal to O(ε)
-  lowrank::Matrix<float> W = G1;
+  lowrank::Matrix<float> W = gaussian<float>(m, l, 21);
   CHECK(lowrank::detail::orthonormalize(W));
   CHECK((W.transpose() * W - lowrank::Matrix<float>::Identity(l, l)).norm() <= 1e-5f);
 }
@@ -385,16 +399,11 @@ TEST_CASE("orthonormalize: a block within CholeskyQR2's range whose Frobenius bo
   // above it: the exact singular values of R decide, and CholeskyQR2 still runs (Householder only when
   // κ₂ itself is too large)
   const Index m = 2000, l = 40;
-  const lowrank::Matrix<double> Qa =
-      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(m, l, 51)).householderQ() *
-      lowrank::Matrix<double>::Identity(m, l);
-  const lowrank::Matrix<double> Qb =
-      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(l, l, 52)).householderQ();
   for (double small : {1e-7, 1e-8}) {
     CAPTURE(small);
     Eigen::VectorXd s = Eigen::VectorXd::Constant(l, small);
     s(0) = 1;
-    const lowrank::Matrix<double> Y = Qa * s.asDiagonal() * Qb.transpose();
+    const lowrank::Matrix<double> Y = with_singular_values<double>(m, s, 51);
     lowrank::Matrix<double> Q = Y;
     const bool cholesky = lowrank::detail::orthonormalize(Q);
     CHECK(cholesky == (small == 1e-7));  // κ₂ = 1e8 is beyond the range: Householder
@@ -408,16 +417,11 @@ TEST_CASE("condition_basis: one Cholesky-QR pass keeps the span and leaves a wel
   // κ = 1e2, 1e5, 1e7 (double): one pass through the explicit inverse of R gives ‖QᵀQ − I‖ ≲ κ²ε ≤ 1/4,
   // and every column of Y, its smallest directions included, stays in span(Q) to O(κε)
   const Index m = 3000, l = 24;
-  const lowrank::Matrix<double> Qa =
-      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(m, l, 61)).householderQ() *
-      lowrank::Matrix<double>::Identity(m, l);
-  const lowrank::Matrix<double> Qb =
-      Eigen::HouseholderQR<lowrank::Matrix<double>>(gaussian<double>(l, l, 62)).householderQ();
   for (double kappa : {1e2, 1e5, 1e7}) {
     CAPTURE(kappa);
     Eigen::VectorXd s(l);
     for (Index i = 0; i < l; ++i) s(i) = std::pow(kappa, -double(i) / double(l - 1));
-    const lowrank::Matrix<double> Y = Qa * s.asDiagonal() * Qb.transpose();
+    const lowrank::Matrix<double> Y = with_singular_values<double>(m, s, 61);
     lowrank::Matrix<double> Q = Y;
     lowrank::detail::condition_basis(Q);
     const double eps = std::numeric_limits<double>::epsilon();
