@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "lowrank/rec/impl/als_solve.hpp"
 #include "lowrank/rec/model.hpp"
 #include "lowrank/rec/models/implicit_als.hpp"
 #include "lowrank/rec/persist.hpp"
@@ -143,6 +144,43 @@ TEST_CASE("als: same seed gives identical factors for 1 and 2 threads", "[als]")
   ImplicitALS c(o);
   c.fit(data);
   REQUIRE((a.item_factors() - c.item_factors()).norm() > 0);
+}
+
+TEST_CASE("als: a half-epoch on gathered neighbour rows equals the in-place solve bit for bit", "[als]") {
+  // Rows of 1 to 120 neighbours (user 0 has every item): with gather limits of 0 (all rows solved in
+  // place), 40 rows' bytes (short rows gathered, long ones in place) and the default (all gathered).
+  const Interactions data = rec_toy::random_implicit(200, 120, 0.1, 3);
+  std::vector<Eigen::Triplet<float>> entries;
+  const auto& m = data.matrix();
+  for (Index u = 0; u < m.rows(); ++u)
+    for (Interactions::Csr::InnerIterator it(m, u); it; ++it)
+      if (u != 0) entries.emplace_back(int(u), int(it.col()), it.value());
+  for (int i = 0; i < 120; ++i) entries.emplace_back(0, i, 1.0f);
+  Interactions::Csr R(200, 120);
+  R.setFromTriplets(entries.begin(), entries.end());
+  R.makeCompressed();
+  ImplicitALSOptions o;
+  o.factors = 24;
+  o.alpha = 3;
+  o.cg_steps = 4;
+  const auto rows =
+      rec::detail::als_rows<float>(R.outerIndexPtr(), R.innerIndexPtr(), R.valuePtr(), nullptr, 200, o.alpha);
+  rec::detail::RowMat<float> Y(120, 24), X0(200, 24);
+  rec::detail::SplitMix64 rng(17);
+  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = float(rng.uniform() - 0.5);
+  for (Index i = 0; i < X0.size(); ++i) X0.data()[i] = float(rng.uniform() * 0.01);
+  const Eigen::MatrixXd YtY = rec::detail::als_gram<float>(Y);
+  const auto solve = [&](std::size_t limit) {
+    rec::detail::RowMat<float> X = X0;
+    rec::detail::als_half_epoch<float>(o, rows, Y, X, YtY, false, limit);
+    return X;
+  };
+  const rec::detail::RowMat<float> in_place = solve(0);
+  REQUIRE(in_place.allFinite());
+  REQUIRE((in_place - X0).norm() > 0.1 * in_place.norm());  // the solve moved the factors far from their start
+  const std::size_t row_bytes = 24 * sizeof(float);
+  REQUIRE((solve(40 * row_bytes) - in_place).cwiseAbs().maxCoeff() == 0.0f);
+  REQUIRE((solve(rec::detail::kAlsGatherLimitBytes) - in_place).cwiseAbs().maxCoeff() == 0.0f);
 }
 
 TEST_CASE("als: explain (HKV §5) sums to the exact solve's score; fold-in matches", "[als]") {

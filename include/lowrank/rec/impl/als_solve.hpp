@@ -1,0 +1,311 @@
+#pragma once
+/// \file rec/impl/als_solve.hpp  The implicit-ALS solver behind ImplicitALS::fit (not stable API): the
+/// compact row orientations, the Gram matrix YᵀY, the per-row conjugate-gradient solve (Takács, Pilászy &
+/// Tikk 2011; implicit's `_als.pyx`) and its exact Cholesky counterpart, and the half-epoch loop.
+/// Templates only, so that tests can drive the half-epoch directly.
+#include <Eigen/Cholesky>
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <numeric>
+#include <vector>
+
+#include "lowrank/config.hpp"
+#include "lowrank/kernels.hpp"
+#include "lowrank/rec/data.hpp"
+#include "lowrank/rec/impl/models_detail.hpp"
+#include "lowrank/rec/models/implicit_als.hpp"
+
+#if LOWRANK_HAS_OPENMP
+#include <omp.h>
+#endif
+
+namespace lowrank::rec {
+namespace detail {
+
+/// One side's rows in compact form: neighbour indices and the values r that give the confidences
+/// c = 1 + α·r. Both are borrowed from the (compressed) matrix, which must outlive the result, and the
+/// confidences are made per row when it is solved: at 50 M interactions the copies of both orientations'
+/// indices were 400 MB, and their confidence arrays another 400 MB (bench/scale).
+template <class S>
+struct AlsRows {
+  AlsRows() = default;
+  AlsRows(const AlsRows&) = delete;  // idx and values may point into the copies: a copy would dangle
+  AlsRows& operator=(const AlsRows&) = delete;
+  AlsRows(AlsRows&&) = default;  // a moved vector keeps its buffer, so the pointers stay valid
+  AlsRows& operator=(AlsRows&&) = default;
+  std::vector<std::int64_t> ptr;
+  const std::int32_t* idx = nullptr;   // the matrix's own column indices when it is compressed (no copy)
+  const float* values = nullptr;       // the matrix's own values, aligned with idx
+  std::vector<std::int32_t> idx_copy;  // used only for an uncompressed matrix
+  std::vector<float> values_copy;      // likewise
+  double alpha = 0;
+  Index rows() const { return Index(ptr.size()) - 1; }
+  /// The confidence c = 1 + α·r of stored entry p.
+  S confidence(std::int64_t p) const { return S(1.0 + alpha * double(values[p])); }
+  /// Writes the confidences of row u into `out` (resized to the row's length).
+  void confidences(Index u, std::vector<S>& out) const {
+    const std::int64_t b = ptr[std::size_t(u)], len = ptr[std::size_t(u) + 1] - b;
+    out.resize(std::size_t(len));
+    for (std::int64_t p = 0; p < len; ++p) out[std::size_t(p)] = confidence(b + p);
+  }
+};
+
+/// Row pointers, indices and values of one orientation, borrowed from a compressed matrix (copied only
+/// from an uncompressed one).
+template <class S>
+AlsRows<S> als_rows(const int* outer, const int* inner, const float* values, const int* nnz_per_outer, Index n,
+                    double alpha) {
+  AlsRows<S> r;
+  r.alpha = alpha;
+  r.ptr.resize(std::size_t(n) + 1, 0);
+  for (Index u = 0; u < n; ++u)
+    r.ptr[std::size_t(u) + 1] = r.ptr[std::size_t(u)] + (nnz_per_outer ? nnz_per_outer[u] : outer[u + 1] - outer[u]);
+  if (!nnz_per_outer && outer[0] == 0) {
+    r.idx = inner;
+    r.values = values;
+  } else {
+    r.idx_copy.resize(std::size_t(r.ptr.back()));
+    r.values_copy.resize(std::size_t(r.ptr.back()));
+    for (Index u = 0; u < n; ++u) {
+      const std::int64_t len = r.ptr[std::size_t(u) + 1] - r.ptr[std::size_t(u)];
+      std::copy(inner + outer[u], inner + outer[u] + len, r.idx_copy.begin() + r.ptr[std::size_t(u)]);
+      std::copy(values + outer[u], values + outer[u] + len, r.values_copy.begin() + r.ptr[std::size_t(u)]);
+    }
+    r.idx = r.idx_copy.data();
+    r.values = r.values_copy.data();
+  }
+  return r;
+}
+
+template <class S>
+using RowMat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// YᵀY in double, summed per fixed 2048-row block in S and then in double: row l of a block's Gram is
+/// Σ_r Y(r, l)·y_r, one dispatched axpy_rows call over the block's rows (entries summed in row order).
+/// No Eigen GEMM here: with OpenMP, Eigen's GEMM blocking depends on the thread count, which would
+/// break "same seed, same factors for any thread count".
+template <class S>
+Eigen::MatrixXd als_gram(const RowMat<S>& Y) {
+  const Index k = Y.cols();
+  const std::size_t kk = std::size_t(k);
+  Eigen::MatrixXd G = Eigen::MatrixXd::Zero(k, k);
+  RowMat<S> g(k, k);
+  std::vector<S> column;
+  for (Index b = 0; b < Y.rows(); b += 2048) {
+    const Index len = std::min<Index>(2048, Y.rows() - b);
+    column.resize(std::size_t(len));
+    g.setZero();
+    for (Index l = 0; l < k; ++l) {
+      for (Index r = 0; r < len; ++r) column[std::size_t(r)] = Y(b + r, l);
+      kernels::axpy_rows(Y.row(b).data(), kk, column.data(), std::size_t(len), g.row(l).data(), kk);
+    }
+    G += g.template cast<double>();
+  }
+  return G;
+}
+
+/// λ of a row with `n_row` interactions (Rendle et al. 2022 frequency scaling when ν ≠ 0).
+inline double row_lambda(const ImplicitALSOptions& o, double n_row, double n_other) {
+  if (o.regularization_exponent == 0) return o.regularization;
+  return o.regularization * std::pow(n_row + o.unobserved_weight * n_other, o.regularization_exponent);
+}
+
+/// Conjugate-gradient solve of one row, warm-started from x (Takács et al. 2011; implicit `_als.pyx`):
+///   A = G0 + λI + Σ_j (c_j − α₀) y_j y_jᵀ,  b = Σ_j c_j y_j.
+/// Y holds the neighbour rows (k entries each, row stride k) that idx points to.
+template <class S>
+void als_cg_row(const S* G0, const S* Y, Index k, const std::int32_t* idx, const S* conf, std::int64_t n, S lambda,
+                S a0, int steps, S* x, S* r, S* p, S* Ap) {
+  const std::size_t kk = std::size_t(k);
+  Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>> xv(x, k), rv(r, k), pv(p, k), Apv(Ap, k);
+  // r = b − A x; (G + λI)·v by rows of the symmetric G: one dispatched call (k dispatched axpys were a
+  // fifth of the epoch, callgrind at k = 64; Eigen's GEMV here is baseline SSE2 code)
+  auto gemv = [&](const S* v, S* out) {
+    for (Index l = 0; l < k; ++l) out[l] = lambda * v[l];
+    kernels::axpy_rows(G0, kk, v, kk, out, kk);
+  };
+  gemv(x, r);
+  rv = -rv;
+  // + Σ_j (c_j − (c_j − α₀)·y_jᵀx)·y_j: one fused SIMD call over the user's rows
+  kernels::confidence_gram_apply(Y, kk, idx, conf, std::size_t(n), a0, S(1), S(-1), x, r, kk);
+  pv = rv;
+  S rsold = kernels::dot(r, r, kk);
+  if (!(rsold > S(1e-20))) return;
+  for (int it = 0; it < steps; ++it) {
+    gemv(p, Ap);
+    kernels::confidence_gram_apply(Y, kk, idx, conf, std::size_t(n), a0, S(0), S(1), p, Ap, kk);
+    const S pAp = kernels::dot(p, Ap, kk);
+    if (!(pAp > S(0))) break;  // NaN-safe: stops on breakdown
+    const S a = rsold / pAp;
+    kernels::axpy(a, p, x, kk);
+    kernels::axpy(-a, Ap, r, kk);
+    const S rsnew = kernels::dot(r, r, kk);
+    if (!(rsnew > S(1e-20))) break;
+    pv = rv + (rsnew / rsold) * pv;
+    rsold = rsnew;
+  }
+}
+
+/// Exact solve of one row by Cholesky (double): returns x, and A when asked (for explanations).
+template <class S>
+Eigen::VectorXd als_exact_row(const Eigen::MatrixXd& G0, const RowMat<S>& Y, const std::int32_t* idx, const S* conf,
+                              std::int64_t n, double lambda, double a0, Eigen::MatrixXd* A_out = nullptr) {
+  const Index k = Y.cols();
+  Eigen::MatrixXd Yu(n, k);
+  Eigen::VectorXd w(n), c(n);
+  for (std::int64_t j = 0; j < n; ++j) {
+    Yu.row(j) = Y.row(idx[j]).template cast<double>();
+    c[j] = double(conf[j]);
+    w[j] = c[j] - a0;
+  }
+  Eigen::MatrixXd A = G0;
+  A.diagonal().array() += lambda;
+  A.noalias() += Yu.transpose() * (w.asDiagonal() * Yu);
+  Eigen::VectorXd b = Yu.transpose() * c;
+  Eigen::LLT<Eigen::MatrixXd> llt(A);
+  Eigen::VectorXd x = llt.solve(b);
+  if (A_out) *A_out = std::move(A);
+  return x;
+}
+
+/// The most bytes of neighbour rows that a thread copies into its gather buffer (larger rows are solved
+/// in place): 16 MB, 65 536 rows of 64 floats.
+constexpr std::size_t kAlsGatherLimitBytes = std::size_t(16) << 20;
+/// How many neighbour rows ahead the gather copy prefetches (and how many of the next row's it prefetches
+/// before the current row is solved). 16 rows of 64 floats are 64 cache lines in flight.
+constexpr std::int64_t kAlsGatherAhead = 16;
+
+/// Copies the rows Y[idx[j]] (j < n) in order into `out`, prefetching kAlsGatherAhead rows ahead.
+template <class S>
+void als_gather_rows(const RowMat<S>& Y, const std::int32_t* idx, std::int64_t n, std::vector<S>& out) {
+  const std::size_t k = std::size_t(Y.cols()), row_bytes = k * sizeof(S);
+  out.resize(std::size_t(n) * k);
+  for (std::int64_t j = 0; j < n; ++j) {
+    if (j + kAlsGatherAhead < n) prefetch_bytes(Y.row(idx[j + kAlsGatherAhead]).data(), row_bytes);
+    std::copy_n(Y.row(idx[j]).data(), k, out.data() + std::size_t(j) * k);
+  }
+}
+
+/// One half-epoch: every row of X from Y (rows in parallel; each row reads only its own data).
+/// Returns Σ over rows of the row's loss terms when `loss` is set (α₀·xᵀYᵀYx + Σ_obs(c(1−s)² − α₀s²) + λ‖x‖²).
+/// The CG solve visits a row's neighbours cg_steps + 1 times. Its neighbour rows are therefore copied
+/// once, in order and with prefetching, into a per-thread buffer that the visits then read contiguously:
+/// at 50 M interactions the factor tables (51 and 256 MB) are far beyond the cache, every first visit
+/// missed it one row at a time, and the rows of the heavy users and items missed again on each visit
+/// (rows of more than 4 000 neighbours hold 39 % of the interactions on the user side, 23 % on the item side). Rows
+/// whose copy would exceed `gather_limit_bytes` are solved in place. The kernel sees the same values in the same order
+/// either way, so the result is the same bit for bit.
+template <class S>
+double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const RowMat<S>& Y, RowMat<S>& X,
+                      const Eigen::MatrixXd& YtY, bool loss, std::size_t gather_limit_bytes = kAlsGatherLimitBytes) {
+  const Index k = Y.cols();
+  const double a0 = o.unobserved_weight;
+  const Eigen::MatrixXd G0d = a0 * YtY;
+  const RowMat<S> G0 = G0d.template cast<S>();
+  const Index n = rows.rows();
+  const double n_other = double(Y.rows());
+  std::vector<double> row_loss(loss ? std::size_t(n) : 0, 0.0);
+  const std::size_t row_bytes = std::size_t(k) * sizeof(S);
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel
+#endif
+  {
+    std::vector<S> buf(3 * std::size_t(k)), conf, gathered;
+    std::vector<std::int32_t> in_order;  // 0, 1, 2, …: the gathered rows' indices
+#if LOWRANK_HAS_OPENMP
+#pragma omp for schedule(dynamic, 32)
+#endif
+    for (Index u = 0; u < n; ++u) {
+      const std::int64_t b = rows.ptr[std::size_t(u)], len = rows.ptr[std::size_t(u) + 1] - b;
+      const double lam = row_lambda(o, double(len), n_other);
+      S* x = X.row(u).data();
+      rows.confidences(u, conf);
+      if (o.use_cholesky) {
+        Eigen::VectorXd xd = als_exact_row<S>(G0d, Y, rows.idx + b, conf.data(), len, lam, a0);
+        for (Index l = 0; l < k; ++l) x[l] = S(xd[l]);
+      } else if (std::size_t(len) * row_bytes <= gather_limit_bytes) {
+        als_gather_rows<S>(Y, rows.idx + b, len, gathered);
+        if (in_order.size() < std::size_t(len)) {
+          const std::size_t had = in_order.size();
+          in_order.resize(std::size_t(len));
+          std::iota(in_order.begin() + std::ptrdiff_t(had), in_order.end(), std::int32_t(had));
+        }
+        if (u + 1 < n) {  // the next row's first neighbours load while this one is solved
+          const std::int64_t next = rows.ptr[std::size_t(u) + 1];
+          const std::int64_t next_end = std::min(rows.ptr[std::size_t(u) + 2], next + kAlsGatherAhead);
+          for (std::int64_t q = next; q < next_end; ++q) prefetch_bytes(Y.row(rows.idx[q]).data(), row_bytes);
+        }
+        als_cg_row<S>(G0.data(), gathered.data(), k, in_order.data(), conf.data(), len, S(lam), S(a0), o.cg_steps, x,
+                      buf.data(), buf.data() + k, buf.data() + 2 * k);
+      } else {
+        als_cg_row<S>(G0.data(), Y.data(), k, rows.idx + b, conf.data(), len, S(lam), S(a0), o.cg_steps, x, buf.data(),
+                      buf.data() + k, buf.data() + 2 * k);
+      }
+      if (loss) {
+        Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>> xv(x, k);
+        const Eigen::VectorXd xd = xv.template cast<double>();
+        double l = a0 * xd.dot(YtY * xd) + lam * xd.squaredNorm();
+        for (std::int64_t j = 0; j < len; ++j) {
+          const double s = double(kernels::dot(Y.row(rows.idx[std::size_t(b + j)]).data(), x, std::size_t(k)));
+          const double c = double(conf[std::size_t(j)]);
+          l += c * (1 - s) * (1 - s) - a0 * s * s;
+        }
+        row_loss[std::size_t(u)] = l;
+      }
+    }
+  }
+  double total = 0;
+  for (double v : row_loss) total += v;  // fixed order: same sum for any thread count
+  return total;
+}
+
+template <class S>
+void als_fit(const ImplicitALSOptions& o, const Interactions& data, RowMat<S>& X, RowMat<S>& Y,
+             std::vector<double>& loss_history, const std::function<void(int)>& progress) {
+  const Index nu = data.num_users(), ni = data.num_items(), k = o.factors;
+  // step 1 — both orientations in compact form with confidences
+  const auto& csr = data.matrix();
+  const auto& csc = data.csc();
+  const AlsRows<S> by_user =
+      als_rows<S>(csr.outerIndexPtr(), csr.innerIndexPtr(), csr.valuePtr(), csr.innerNonZeroPtr(), nu, o.alpha);
+  const AlsRows<S> by_item =
+      als_rows<S>(csc.outerIndexPtr(), csc.innerIndexPtr(), csc.valuePtr(), csc.innerNonZeroPtr(), ni, o.alpha);
+  // step 2 — seeded initial factors, uniform in [0, 0.01) as in implicit (serial: thread-count independent)
+  SplitMix64 rng(o.seed ^ 0x5a17a15ull);
+  X.resize(nu, k);
+  Y.resize(ni, k);
+  for (Index i = 0; i < X.size(); ++i) X.data()[i] = S(rng.uniform() * 0.01);
+  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = S(rng.uniform() * 0.01);
+  double conf_total = 0;
+  for (std::int64_t p = 0; p < by_user.ptr.back(); ++p) conf_total += double(by_user.confidence(p));
+  const double norm = conf_total + o.unobserved_weight * (double(nu) * double(ni) - double(data.nnz()));
+  // step 3 — alternate: users from items, items from users; YᵀY computed once per half-epoch
+  Eigen::MatrixXd YtY = als_gram<S>(Y);
+  for (int epoch = 0; epoch < o.iterations; ++epoch) {
+    als_half_epoch<S>(o, by_user, Y, X, YtY, false);
+    const Eigen::MatrixXd XtX = als_gram<S>(X);
+    const double lx = als_half_epoch<S>(o, by_item, X, Y, XtX, o.compute_loss);
+    YtY = als_gram<S>(Y);
+    if (o.compute_loss) {
+      // loss of the user side with the new Y (items' data terms were summed by the item half-epoch,
+      // which used the same X): add λ‖x_u‖² for users; the item half included λ_i‖y_i‖².
+      double lu = 0;
+      for (Index u = 0; u < nu; ++u) {
+        const double len = double(by_user.ptr[std::size_t(u) + 1] - by_user.ptr[std::size_t(u)]);
+        lu += row_lambda(o, len, double(ni)) * double(X.row(u).squaredNorm());
+      }
+      loss_history.push_back((lx + lu) / std::max(norm, 1.0));
+    }
+    // step 4 — NaN/Inf check per epoch (implicit's _check_fit_errors), then progress (may cancel)
+    LOWRANK_CHECK(X.allFinite() && Y.allFinite(), numerical, "ImplicitALS::fit: non-finite factors after epoch ",
+                  epoch + 1, " (lower alpha or raise regularization)");
+    progress(epoch);
+  }
+}
+
+}  // namespace detail
+
+}  // namespace lowrank::rec
