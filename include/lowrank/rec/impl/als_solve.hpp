@@ -174,6 +174,16 @@ Eigen::VectorXd als_exact_row(const Eigen::MatrixXd& G0, const RowMat<S>& Y, con
 /// The most bytes of neighbour rows that a thread copies into its gather buffer (larger rows are solved
 /// in place): 16 MB, 65 536 rows of 64 floats.
 constexpr std::size_t kAlsGatherLimitBytes = std::size_t(16) << 20;
+/// Tables up to this size are read in place: they stay in the cache between rows, and the copy made the
+/// 1 M-interaction epoch (tables of 1 and 5 MB) 5–10 % slower, while the 5 M one (5 and 25 MB) gained
+/// about 10 % (probe `alsh.cpp`, interleaved rounds).
+constexpr std::size_t kAlsGatherTableBytes = std::size_t(4) << 20;
+
+/// The gather limit that als_fit uses for a half-epoch reading the factor table Y.
+template <class S>
+std::size_t als_gather_limit(const RowMat<S>& Y) {
+  return std::size_t(Y.size()) * sizeof(S) > kAlsGatherTableBytes ? kAlsGatherLimitBytes : 0;
+}
 /// How many neighbour rows ahead the gather copy prefetches (and how many of the next row's it prefetches
 /// before the current row is solved). 16 rows of 64 floats are 64 cache lines in flight.
 constexpr std::int64_t kAlsGatherAhead = 16;
@@ -196,11 +206,12 @@ void als_gather_rows(const RowMat<S>& Y, const std::int32_t* idx, std::int64_t n
 /// at 50 M interactions the factor tables (51 and 256 MB) are far beyond the cache, every first visit
 /// missed it one row at a time, and the rows of the heavy users and items missed again on each visit
 /// (rows of more than 4 000 neighbours hold 39 % of the interactions on the user side, 23 % on the item side). Rows
-/// whose copy would exceed `gather_limit_bytes` are solved in place. The kernel sees the same values in the same order
+/// whose copy would exceed `gather_limit_bytes` (als_gather_limit: 0 for a table that fits the cache)
+/// are solved in place. The kernel sees the same values in the same order
 /// either way, so the result is the same bit for bit.
 template <class S>
 double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const RowMat<S>& Y, RowMat<S>& X,
-                      const Eigen::MatrixXd& YtY, bool loss, std::size_t gather_limit_bytes = kAlsGatherLimitBytes) {
+                      const Eigen::MatrixXd& YtY, bool loss, std::size_t gather_limit_bytes) {
   const Index k = Y.cols();
   const double a0 = o.unobserved_weight;
   const Eigen::MatrixXd G0d = a0 * YtY;
@@ -285,9 +296,9 @@ void als_fit(const ImplicitALSOptions& o, const Interactions& data, RowMat<S>& X
   // step 3 — alternate: users from items, items from users; YᵀY computed once per half-epoch
   Eigen::MatrixXd YtY = als_gram<S>(Y);
   for (int epoch = 0; epoch < o.iterations; ++epoch) {
-    als_half_epoch<S>(o, by_user, Y, X, YtY, false);
+    als_half_epoch<S>(o, by_user, Y, X, YtY, false, als_gather_limit<S>(Y));
     const Eigen::MatrixXd XtX = als_gram<S>(X);
-    const double lx = als_half_epoch<S>(o, by_item, X, Y, XtX, o.compute_loss);
+    const double lx = als_half_epoch<S>(o, by_item, X, Y, XtX, o.compute_loss, als_gather_limit<S>(X));
     YtY = als_gram<S>(Y);
     if (o.compute_loss) {
       // loss of the user side with the new Y (items' data terms were summed by the item half-epoch,
