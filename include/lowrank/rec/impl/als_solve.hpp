@@ -201,14 +201,14 @@ void als_gather_rows(const RowMat<S>& Y, const std::int32_t* idx, std::int64_t n
 
 /// One half-epoch: every row of X from Y (rows in parallel; each row reads only its own data).
 /// Returns Σ over rows of the row's loss terms when `loss` is set (α₀·xᵀYᵀYx + Σ_obs(c(1−s)² − α₀s²) + λ‖x‖²).
-/// The CG solve visits a row's neighbours cg_steps + 1 times. Its neighbour rows are therefore copied
-/// once, in order and with prefetching, into a per-thread buffer that the visits then read contiguously:
-/// at 50 M interactions the factor tables (51 and 256 MB) are far beyond the cache, every first visit
-/// missed it one row at a time, and the rows of the heavy users and items missed again on each visit
-/// (rows of more than 4 000 neighbours hold 39 % of the interactions on the user side, 23 % on the item side). Rows
-/// whose copy would exceed `gather_limit_bytes` (als_gather_limit: 0 for a table that fits the cache)
-/// are solved in place. The kernel sees the same values in the same order
-/// either way, so the result is the same bit for bit.
+/// The CG solve visits a row's neighbours cg_steps + 1 times, so their factor rows are first copied once,
+/// in order and with prefetching, into a per-thread buffer that the visits read contiguously. At 50 M
+/// interactions the factor tables (51 and 256 MB) are far beyond the cache: every first visit missed it
+/// one row at a time, and the heavy rows missed again on each visit (rows of more than 4 000 neighbours
+/// hold 39 % of the interactions on the user side, 23 % on the item side). Rows whose copy would exceed
+/// `gather_limit_bytes` are solved in place, and so is every row when it is 0 (als_gather_limit: a table
+/// that fits the cache). The kernel sees the same values in the same order either way: the result is the
+/// same bit for bit.
 template <class S>
 double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const RowMat<S>& Y, RowMat<S>& X,
                       const Eigen::MatrixXd& YtY, bool loss, std::size_t gather_limit_bytes) {
@@ -237,7 +237,7 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
       if (o.use_cholesky) {
         Eigen::VectorXd xd = als_exact_row<S>(G0d, Y, rows.idx + b, conf.data(), len, lam, a0);
         for (Index l = 0; l < k; ++l) x[l] = S(xd[l]);
-      } else if (std::size_t(len) * row_bytes <= gather_limit_bytes) {
+      } else if (gather_limit_bytes != 0 && std::size_t(len) * row_bytes <= gather_limit_bytes) {
         als_gather_rows<S>(Y, rows.idx + b, len, gathered);
         if (in_order.size() < std::size_t(len)) {
           const std::size_t had = in_order.size();
