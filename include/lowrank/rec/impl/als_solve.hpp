@@ -220,12 +220,21 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
   const double n_other = double(Y.rows());
   std::vector<double> row_loss(loss ? std::size_t(n) : 0, 0.0);
   const std::size_t row_bytes = std::size_t(k) * sizeof(S);
+  const auto gathers = [&](std::int64_t len) {
+    return !o.use_cholesky && gather_limit_bytes != 0 && std::size_t(len) * row_bytes <= gather_limit_bytes;
+  };
+  // 0, 1, 2, …: the neighbour indices of a gathered row in its buffer, as long as the longest such row
+  std::vector<std::int32_t> in_order;
+  for (Index u = 0; u < n; ++u) {
+    const std::int64_t len = rows.ptr[std::size_t(u) + 1] - rows.ptr[std::size_t(u)];
+    if (gathers(len) && std::size_t(len) > in_order.size()) in_order.resize(std::size_t(len));
+  }
+  std::iota(in_order.begin(), in_order.end(), std::int32_t(0));
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel
 #endif
   {
     std::vector<S> buf(3 * std::size_t(k)), conf, gathered;
-    std::vector<std::int32_t> in_order;  // 0, 1, 2, …: the gathered rows' indices
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 32)
 #endif
@@ -237,13 +246,8 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
       if (o.use_cholesky) {
         Eigen::VectorXd xd = als_exact_row<S>(G0d, Y, rows.idx + b, conf.data(), len, lam, a0);
         for (Index l = 0; l < k; ++l) x[l] = S(xd[l]);
-      } else if (gather_limit_bytes != 0 && std::size_t(len) * row_bytes <= gather_limit_bytes) {
+      } else if (gathers(len)) {
         als_gather_rows<S>(Y, rows.idx + b, len, gathered);
-        if (in_order.size() < std::size_t(len)) {
-          const std::size_t had = in_order.size();
-          in_order.resize(std::size_t(len));
-          std::iota(in_order.begin() + std::ptrdiff_t(had), in_order.end(), std::int32_t(had));
-        }
         if (u + 1 < n) {  // the next row's first neighbours load while this one is solved
           const std::int64_t next = rows.ptr[std::size_t(u) + 1];
           const std::int64_t next_end = std::min(rows.ptr[std::size_t(u) + 2], next + kAlsGatherAhead);

@@ -1,22 +1,15 @@
 #pragma once
 /// \file rec/impl/implicit_als_impl.hpp  ImplicitALS definitions (compiled once in src/lib/rec_models.cpp).
-#include <Eigen/Cholesky>
 #include <Eigen/Dense>
 #include <algorithm>
-#include <functional>
 #include <cmath>
 #include <sstream>
 
 #include "lowrank/config.hpp"
-#include "lowrank/kernels.hpp"
 #include "lowrank/rec/impl/als_solve.hpp"
 #include "lowrank/rec/impl/models_detail.hpp"
 #include "lowrank/rec/models/implicit_als.hpp"
 #include "lowrank/rec/persist.hpp"
-
-#if LOWRANK_HAS_OPENMP
-#include <omp.h>
-#endif
 
 namespace lowrank::rec {
 
