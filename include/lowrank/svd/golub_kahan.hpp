@@ -54,10 +54,12 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
   SvdResult<Scalar> res;
   // step 1 — QR pre-factorization for tall A: work on R (n×n), U = Q·[U_R; 0]
   const bool use_qr = n > 0 && double(m) >= opt.qr_ratio * double(n) && m > n;
-  Eigen::HouseholderQR<Matrix<Scalar>> qr;
+  Matrix<Scalar> qr;  // A's QR factors (R above the diagonal, the reflectors below) when use_qr
+  Vector<Scalar> qr_tau;
   if (use_qr) {
-    qr.compute(W);
-    W = qr.matrixQR().topRows(n).template triangularView<Eigen::Upper>();
+    qr.swap(W);
+    householder_qr(qr, qr_tau);
+    W = qr.topRows(n).template triangularView<Eigen::Upper>();
   }
   // step 2 — blocked Householder bidiagonalization: W = Q_B·B·P_Bᵀ
   Vector<Scalar> d, e, tauq, taup;
@@ -105,7 +107,7 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
     resize_advised(res.U, m, ucols);
     res.U.setIdentity();
     res.U.topLeftCorner(n, n) = Uw;
-    res.U.applyOnTheLeft(qr.householderQ());
+    apply_reflectors_left(qr, qr_tau, n, 0, res.U);
   } else {
     res.U.swap(Uw);
   }

@@ -301,3 +301,11 @@ bool bidiagonal_svd_dc(Vector<Scalar>& d, const Vector<Scalar>& e, Matrix<Scalar
 }
 
 }  // namespace lowrank::detail
+
+namespace lowrank::detail {
+// Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
+LOWRANK_EXTERN_TEMPLATE(float, bool bidiagonal_svd_dc<float>(Vector<float>&, const Vector<float>&, Matrix<float>&,
+                                                             Matrix<float>&, int&))
+LOWRANK_EXTERN_TEMPLATE(double, bool bidiagonal_svd_dc<double>(Vector<double>&, const Vector<double>&, Matrix<double>&,
+                                                               Matrix<double>&, int&))
+}  // namespace lowrank::detail
