@@ -24,6 +24,7 @@
 #include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/svd/common.hpp"
+#include "lowrank/svd/detail/band_reduction.hpp"
 #include "lowrank/svd/detail/bidiagonal_dc.hpp"
 #include "lowrank/svd/detail/bidiagonal_qr.hpp"
 #include "lowrank/svd/detail/householder.hpp"
@@ -42,6 +43,10 @@ struct GolubKahanOptions : SvdOptions {
   /// (dbdsqr) when n > 32 and neither tolerance nor max_iterations is set: ~10× faster at n = 1000,
   /// singular values of B to absolute rather than relative accuracy (the reduction limits them to that).
   bool divide_and_conquer = true;
+  /// Values only: from this n on, reduce in two stages, dense → upper band of width block_size (QR/LQ
+  /// panels, GEMM updates) → bidiagonal (bulge chasing), instead of dgebrd's one stage whose matrix–vector
+  /// products stream the matrix from memory once per column. 0 = always one stage.
+  Index two_stage_crossover = 256;
 };
 
 namespace detail {
@@ -61,9 +66,14 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
     householder_qr(qr, qr_tau);
     W = qr.topRows(n).template triangularView<Eigen::Upper>();
   }
-  // step 2 — blocked Householder bidiagonalization: W = Q_B·B·P_Bᵀ
+  // step 2 — blocked Householder bidiagonalization W = Q_B·B·P_Bᵀ (values only and large: in two stages)
   Vector<Scalar> d, e, tauq, taup;
-  bidiagonalize(W, d, e, tauq, taup, opt.block_size, opt.block_crossover);
+  if (!want && opt.two_stage_crossover > 0 && n >= opt.two_stage_crossover) {
+    reduce_to_band(W, opt.block_size);
+    band_to_bidiagonal(W, opt.block_size, d, e);
+  } else {
+    bidiagonalize(W, d, e, tauq, taup, opt.block_size, opt.block_crossover);
+  }
   // step 3 — bidiagonal SVD B = U_B·Σ·V_Bᵀ by divide and conquer (dbdsdc) or implicit QR (dbdsqr)
   Matrix<Scalar> UB, VB;
   if (want) {
@@ -136,6 +146,8 @@ SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Deri
   validate_options(opt, who);
   LOWRANK_CHECK(opt.tolerance < 1, invalid_argument, who, ": tolerance ", opt.tolerance, " must be < 1");
   LOWRANK_CHECK(opt.block_size >= 1, invalid_argument, who, ": block_size ", opt.block_size, " must be >= 1");
+  LOWRANK_CHECK(opt.two_stage_crossover >= 0, invalid_argument, who, ": two_stage_crossover ", opt.two_stage_crossover,
+                " must be >= 0");
   LOWRANK_CHECK(opt.block_crossover >= 0, invalid_argument, who, ": block_crossover ", opt.block_crossover,
                 " must be >= 0");
   LOWRANK_CHECK(opt.qr_ratio >= 1 && std::isfinite(opt.qr_ratio), invalid_argument, who, ": qr_ratio ",

@@ -214,18 +214,19 @@ void apply_reflectors_left(const Matrix<Scalar>& store, const Vector<Scalar>& ta
   }
 }
 
-/// Householder QR in place (LAPACK dgeqrf): A (m×n, m ≥ n) = Q·R with R in the upper triangle and the
-/// reflectors' tails below it, tau (n). Panels of `nb` columns are factored column by column; the
-/// trailing columns get each panel's block reflector Qᵀ = I − V·Tᵀ·Vᵀ through the dispatched GEMM
-/// (Eigen's HouseholderQR runs its products at the library's SSE2 baseline: ~2.5× slower at 4000×500).
+/// Householder QR in place (LAPACK dgeqrf): A (m×n) = Q·R with R in the upper triangle (trapezoid) and
+/// the tails of the min(m, n) reflectors below it, tau (min(m, n)). Panels of `nb` columns are factored column by
+/// column; the trailing columns get each panel's block reflector Qᵀ = I − V·Tᵀ·Vᵀ through the dispatched GEMM (Eigen's
+/// HouseholderQR runs its products at the library's SSE2 baseline: ~2.5× slower at 4000×500).
 template <class Scalar>
 void householder_qr(Matrix<Scalar>& A, Vector<Scalar>& tau, Index nb = 32) {
   const Index m = A.rows(), n = A.cols();
-  tau.resize(n);
+  const Index r = std::min(m, n);
+  tau.resize(r);
   Matrix<Scalar> V, T, W;
   Vector<Scalar> w;
-  for (Index p = 0; p < n; p += nb) {
-    const Index kb = std::min(nb, n - p);
+  for (Index p = 0; p < r; p += nb) {
+    const Index kb = std::min(nb, r - p);
     for (Index j = p; j < p + kb; ++j) {
       Scalar t;
       const Scalar beta = make_householder(A.col(j).tail(m - j), t);
