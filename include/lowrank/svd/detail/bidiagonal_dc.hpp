@@ -25,6 +25,7 @@
 #include <numeric>
 #include <vector>
 
+#include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/kernels.hpp"
 #include "lowrank/svd/detail/bidiagonal_qr.hpp"
 #include "lowrank/svd/detail/tridiagonal_dc.hpp"
@@ -39,7 +40,9 @@ constexpr Index kBidiagonalLeaf = 32;
 /// on every level): the arrow's δ and vectors (K×K), the gathered bases and the products (n×K, n×n).
 template <class Scalar>
 struct BidiagonalDcWork {
-  explicit BidiagonalDcWork(Index n) : delta(n, n), us(n, n), vs(n, n), ub(n, n), wb(n, n), un(n, n), wn(n, n) {}
+  explicit BidiagonalDcWork(Index n) {
+    for (Matrix<Scalar>* M : {&delta, &us, &vs, &ub, &wb, &un, &wn}) resize_advised(*M, n, n);  // ~18 % at n = 1000
+  }
   Matrix<Scalar> delta, us, vs, ub, wb, un, wn;
 };
 
@@ -289,7 +292,9 @@ bool bidiagonal_svd_dc(Vector<Scalar>& d, const Vector<Scalar>& e, Matrix<Scalar
   std::vector<Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Index(0));
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return dw(a) > dw(b); });
-  Matrix<Scalar> Us(n, n), Vs(n, n);
+  Matrix<Scalar> Us, Vs;
+  resize_advised(Us, n, n);
+  resize_advised(Vs, n, n);
   for (Index j = 0; j < n; ++j) {
     d(j) = dw(order[std::size_t(j)]);
     Us.col(j) = U.col(order[std::size_t(j)]);
