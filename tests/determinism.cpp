@@ -78,8 +78,13 @@ Truncated lanczos_run() {
 }
 
 bool identical(const Truncated& a, const Truncated& b) {
-  return (a.S.array() == b.S.array()).all() && (a.U.array() == b.U.array()).all() &&
-         (a.V.array() == b.V.array()).all();
+  const bool same =
+      (a.S.array() == b.S.array()).all() && (a.U.array() == b.U.array()).all() && (a.V.array() == b.V.array()).all();
+  if (!same)  // say where the runs part, for a failure seen only once in a while
+    WARN("runs differ: max |ΔS| " << (a.S - b.S).cwiseAbs().maxCoeff() << ", max |ΔU| "
+                                  << (a.U - b.U).cwiseAbs().maxCoeff() << ", max |ΔV| "
+                                  << (a.V - b.V).cwiseAbs().maxCoeff() << ", S₁ " << a.S(0));
+  return same;
 }
 /// max relative σ difference, and the sine of the largest principal angle between the two leading
 /// subspaces, ‖(I − U₂U₂ᵀ)U₁‖₂ (computed directly: √(1 − cos²) would lose half the digits).

@@ -67,8 +67,102 @@ class SerialScope {
   int m_saved = 0;
 };
 
+/// y += alpha·A·x, A m×k column-major with leading dimension lda, x and y contiguous. Each yᵢ is
+/// accumulated over the columns in a fixed order, whatever the buffers' alignment: Eigen's own GEMV peels
+/// to the first aligned packet, so with 32- or 64-byte packets and 16-byte-aligned heap buffers the same
+/// product could round differently from one run to the next.
+template <class S>
+void gemv_fixed_order(std::ptrdiff_t m, std::ptrdiff_t k, S alpha, const S* a, std::ptrdiff_t lda, const S* x, S* y) {
+  using Packet = typename Eigen::internal::packet_traits<S>::type;
+  constexpr std::ptrdiff_t W = Eigen::internal::unpacket_traits<Packet>::size;
+  constexpr std::ptrdiff_t kCols = 4;  // columns per pass over y: y stays in L1, A streams once
+  std::ptrdiff_t j = 0;
+  for (; j + kCols <= k; j += kCols) {
+    const S* a0 = a + j * lda;
+    const S* a1 = a0 + lda;
+    const S* a2 = a1 + lda;
+    const S* a3 = a2 + lda;
+    const S x0 = alpha * x[j], x1 = alpha * x[j + 1], x2 = alpha * x[j + 2], x3 = alpha * x[j + 3];
+    const Packet p0 = Eigen::internal::pset1<Packet>(x0), p1 = Eigen::internal::pset1<Packet>(x1);
+    const Packet p2 = Eigen::internal::pset1<Packet>(x2), p3 = Eigen::internal::pset1<Packet>(x3);
+    std::ptrdiff_t i = 0;
+    for (; i + W <= m; i += W) {
+      Packet acc = Eigen::internal::ploadu<Packet>(y + i);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a0 + i), p0, acc);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a1 + i), p1, acc);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a2 + i), p2, acc);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a3 + i), p3, acc);
+      Eigen::internal::pstoreu(y + i, acc);
+    }
+    for (; i < m; ++i) y[i] = y[i] + a0[i] * x0 + a1[i] * x1 + a2[i] * x2 + a3[i] * x3;
+  }
+  for (; j < k; ++j) {
+    const S* aj = a + j * lda;
+    const S xj = alpha * x[j];
+    const Packet pj = Eigen::internal::pset1<Packet>(xj);
+    std::ptrdiff_t i = 0;
+    for (; i + W <= m; i += W)
+      Eigen::internal::pstoreu(y + i, Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(aj + i), pj,
+                                                             Eigen::internal::ploadu<Packet>(y + i)));
+    for (; i < m; ++i) y[i] += aj[i] * xj;
+  }
+}
+
+/// y += alpha·Aᵀ·x, A k×m column-major with leading dimension lda, x and y contiguous: m dot products,
+/// each summed in a fixed order of packets and lanes, whatever the buffers' alignment (see
+/// gemv_fixed_order).
+template <class S>
+void gemv_transposed_fixed_order(std::ptrdiff_t m, std::ptrdiff_t k, S alpha, const S* a, std::ptrdiff_t lda,
+                                 const S* x, S* y) {
+  using Packet = typename Eigen::internal::packet_traits<S>::type;
+  constexpr std::ptrdiff_t W = Eigen::internal::unpacket_traits<Packet>::size;
+  constexpr std::ptrdiff_t kCols = 4;  // dot products sharing each load of x
+  const std::ptrdiff_t k_packets = k - k % (2 * W);
+  // the k − k_packets trailing terms of a dot product, in index order
+  const auto tail = [&](const S* aj) {
+    S sum(0);
+    for (std::ptrdiff_t i = k_packets; i < k; ++i) sum += aj[i] * x[i];
+    return sum;
+  };
+  std::ptrdiff_t j = 0;
+  for (; j + kCols <= m; j += kCols) {
+    const S* a0 = a + j * lda;
+    const S* a1 = a0 + lda;
+    const S* a2 = a1 + lda;
+    const S* a3 = a2 + lda;
+    const Packet zero = Eigen::internal::pset1<Packet>(S(0));
+    Packet s0 = zero, t0 = zero, s1 = zero, t1 = zero, s2 = zero, t2 = zero, s3 = zero, t3 = zero;
+    for (std::ptrdiff_t i = 0; i < k_packets; i += 2 * W) {
+      const Packet xa = Eigen::internal::ploadu<Packet>(x + i), xb = Eigen::internal::ploadu<Packet>(x + i + W);
+      s0 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a0 + i), xa, s0);
+      t0 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a0 + i + W), xb, t0);
+      s1 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a1 + i), xa, s1);
+      t1 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a1 + i + W), xb, t1);
+      s2 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a2 + i), xa, s2);
+      t2 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a2 + i + W), xb, t2);
+      s3 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a3 + i), xa, s3);
+      t3 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a3 + i + W), xb, t3);
+    }
+    y[j] += alpha * (Eigen::internal::predux(Eigen::internal::padd(s0, t0)) + tail(a0));
+    y[j + 1] += alpha * (Eigen::internal::predux(Eigen::internal::padd(s1, t1)) + tail(a1));
+    y[j + 2] += alpha * (Eigen::internal::predux(Eigen::internal::padd(s2, t2)) + tail(a2));
+    y[j + 3] += alpha * (Eigen::internal::predux(Eigen::internal::padd(s3, t3)) + tail(a3));
+  }
+  for (; j < m; ++j) {
+    const S* aj = a + j * lda;
+    Packet s = Eigen::internal::pset1<Packet>(S(0)), t = s;
+    for (std::ptrdiff_t i = 0; i < k_packets; i += 2 * W) {
+      s = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(aj + i), Eigen::internal::ploadu<Packet>(x + i), s);
+      t = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(aj + i + W),
+                                 Eigen::internal::ploadu<Packet>(x + i + W), t);
+    }
+    y[j] += alpha * (Eigen::internal::predux(Eigen::internal::padd(s, t)) + tail(aj));
+  }
+}
+
 /// C := alpha·op(A)·op(B) + beta·C, column-major, op(X) = Xᵀ when trans_x (BLAS xGEMM; beta = 0 does
-/// not read C).
+/// not read C). A single column (n = 1) runs as a GEMV in a fixed summation order, so that its result does
+/// not depend on where the buffers sit.
 template <class S>
 void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, S alpha, const S* a,
           std::ptrdiff_t lda, const S* b, std::ptrdiff_t ldb, S beta, S* c, std::ptrdiff_t ldc) {
@@ -78,6 +172,13 @@ void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::p
   else if (beta != S(1))
     C *= beta;
   if (k == 0 || alpha == S(0) || m == 0 || n == 0) return;
+  if (n == 1 && !trans_b) {
+    if (trans_a)
+      gemv_transposed_fixed_order(m, k, alpha, a, lda, b, c);
+    else
+      gemv_fixed_order(m, k, alpha, a, lda, b, c);
+    return;
+  }
   const SerialScope serial(double(m) * double(n) * double(k) < kParallelMinWork);
   const DenseConstView<S> A(a, trans_a ? k : m, trans_a ? m : k, Eigen::OuterStride<>(lda));
   const DenseConstView<S> B(b, trans_b ? n : k, trans_b ? k : n, Eigen::OuterStride<>(ldb));

@@ -64,6 +64,7 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
   const Index M = A.rows(), N = A.cols();
   X.setZero(M, nb);
   Y.setZero(N, nb);
+  Vector<Scalar> urow;
   for (Index i = 0; i < nb; ++i) {
     // update A(i:M, i) with the previous reflectors of this panel
     if (i > 0) {
@@ -82,7 +83,11 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
     auto v = A.col(i).tail(M - i);
     auto yi = Y.col(i);
     // Y(i+1:N, i) = tauq·(A(i:M, i+1:N)ᵀ v − Y(i+1:N, 0:i)·(A(i:M, 0:i)ᵀ v) − A(0:i, i+1:N)ᵀ·(X(i:M, 0:i)ᵀ v))
-    yi.segment(i + 1, nr).noalias() = A.block(i, i + 1, M - i, nr).transpose() * v;
+    // the two products with the trailing matrix stream it from memory (most of the reduction's time at
+    // n ≥ 1000): through the dispatched GEMM, which runs them as AVX2/AVX-512 GEMVs (Eigen's own product
+    // here would run at the library's SSE2 baseline)
+    kernels::gemm(true, false, nr, 1, M - i, Scalar(1), &A(i, i + 1), A.outerStride(), v.data(), M - i, Scalar(0),
+                  yi.data() + i + 1, nr);
     if (i > 0) {
       yi.head(i).noalias() = A.block(i, 0, M - i, i).transpose() * v;
       yi.segment(i + 1, nr).noalias() -= Y.block(i + 1, 0, nr, i) * yi.head(i);
@@ -100,7 +105,10 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
     auto xi = X.col(i);
     // X(i+1:M, i) = taup·(A(i+1:M, i+1:N) u − A(i+1:M, 0:i+1)·(Y(i+1:N, 0:i+1)ᵀ u) − X(i+1:M, 0:i)·(A(0:i, i+1:N) u))
     const Index mr = M - i - 1;
-    xi.segment(i + 1, mr).noalias() = A.block(i + 1, i + 1, mr, nr) * u.transpose();
+    urow = u.transpose();  // contiguous copy of the row reflector
+    if (mr > 0)
+      kernels::gemm(false, false, mr, 1, nr, Scalar(1), &A(i + 1, i + 1), A.outerStride(), urow.data(), nr, Scalar(0),
+                    xi.data() + i + 1, mr);
     xi.head(i + 1).noalias() = Y.block(i + 1, 0, nr, i + 1).transpose() * u.transpose();
     xi.segment(i + 1, mr).noalias() -= A.block(i + 1, 0, mr, i + 1) * xi.head(i + 1);
     if (i > 0) {
