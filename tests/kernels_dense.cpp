@@ -172,6 +172,46 @@ TEST_CASE("dense kernels: a one-column gemm does not depend on the buffers' alig
   });
 }
 
+// dot_axpy: dⱼ = A(:, j)ᵀv, tⱼ = pⱼ + q·dⱼ, w += A(1:rows, :)·t, against Eigen (the usual GEMV error ratio).
+template <class T>
+void check_dot_axpy(Eigen::Index rows, Eigen::Index cols) {
+  const Eigen::Index ld = rows + 5;
+  const Mat<T> A = Mat<T>::Random(ld, cols);
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  const Vec v = Vec::Random(rows), p = Vec::Random(cols), w0 = Vec::Random(std::max<Eigen::Index>(rows - 1, 0));
+  const T q = T(-0.625);
+  Vec d(cols), t(cols), w = w0;
+  k::dot_axpy(rows, cols, A.data(), ld, v.data(), p.data(), q, d.data(), t.data(), w.data());
+  const Mat<T> Ar = A.topRows(rows);
+  const Vec d_ref = Ar.transpose() * v;
+  const T eps = std::numeric_limits<T>::epsilon(), tiny = std::numeric_limits<T>::min();
+  INFO("dot_axpy rows=" << rows << " cols=" << cols);
+  if (cols == 0) {
+    REQUIRE(w == w0);
+    return;
+  }
+  const T d_scale = (Ar.cwiseAbs().transpose() * v.cwiseAbs()).maxCoeff() + tiny;
+  REQUIRE((d - d_ref).cwiseAbs().maxCoeff() <= T(rows + 2) * eps * d_scale);
+  for (Eigen::Index j = 0; j < cols; ++j)  // t from the d it returned (one rounding, or one fused multiply-add)
+    REQUIRE(std::abs(t(j) - (p(j) + q * d(j))) <= 2 * eps * (std::abs(p(j)) + std::abs(q * d(j))));
+  if (rows > 1) {
+    const Vec w_ref = w0 + Ar.bottomRows(rows - 1) * t;
+    const T w_scale = w0.cwiseAbs().maxCoeff() + (Ar.bottomRows(rows - 1).cwiseAbs() * t.cwiseAbs()).maxCoeff() + tiny;
+    REQUIRE((w - w_ref).cwiseAbs().maxCoeff() <= T(cols + 2) * eps * w_scale);
+  }
+}
+
+TEST_CASE("dense kernels: dot_axpy on every copy agrees with Eigen", "[kernels][dense]") {
+  for_each_dense_copy([] {
+    for (Eigen::Index rows : {0, 1, 2, 7, 16, 33, 301})
+      for (Eigen::Index cols : {0, 1, 2, 5}) {
+        check_dot_axpy<double>(rows, cols);
+        check_dot_axpy<float>(rows, cols);
+      }
+    check_dot_axpy<double>(1000, 37);
+  });
+}
+
 // Small products run on the calling thread (kParallelMinWork): SerialScope lowers this thread's OpenMP
 // thread count for the call and must give it back, whichever copy ran and whether or not it applied.
 TEST_CASE("dense kernels: small products run on the calling thread, and the thread count comes back",

@@ -118,6 +118,14 @@ LOWRANK_API void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const fl
 LOWRANK_API bool spd_inverse(double* a, std::ptrdiff_t n, std::ptrdiff_t lda);
 /// \overload
 LOWRANK_API bool spd_inverse(float* a, std::ptrdiff_t n, std::ptrdiff_t lda);
+/// One pass over A (rows×cols, leading dimension lda) for two dependent products: per column j,
+/// d[j] = A(:, j)ᵀ·v, t[j] = p[j] + q·d[j], w += A(1:rows, j)·t[j] (w: rows − 1 entries). The
+/// bidiagonal reduction's Aᵀv and A·u in one read of A (BLAS 2.5). Dispatched like gemm().
+LOWRANK_API void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const double* a, std::ptrdiff_t lda,
+                          const double* v, const double* p, double q, double* d, double* t, double* w);
+/// \overload
+LOWRANK_API void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const float* a, std::ptrdiff_t lda,
+                          const float* v, const float* p, float q, float* d, float* t, float* w);
 /// The instruction set gemm() and spd_inverse() run with now: "avx512", "avx2" or "generic".
 LOWRANK_API const char* dense_target();
 // clang-format on
@@ -238,6 +246,12 @@ void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const S* l, std::ptr
 /// spd_inverse() for any other Scalar, and in header-only mode.
 template <class S> bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
   return reference_dense::spd_inverse<S>(a, n, lda);
+}
+/// dot_axpy() for any other Scalar, and in header-only mode.
+template <class S>
+void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const S* a, std::ptrdiff_t lda, const S* v, const S* p, S q,
+              S* d, S* t, S* w) {
+  reference_dense::dot_axpy<S>(rows, cols, a, lda, v, p, q, d, t, w);
 }
 
 #if !LOWRANK_HEADER_ONLY

@@ -12,17 +12,19 @@
 namespace lowrank::kernels {
 
 // The instantiations each dense_<isa>.cpp provides (declared here without Eigen: only pointers cross).
-#define LOWRANK_DECLARE_DENSE_COPY(ns)                                                                          \
-  namespace ns {                                                                                                \
-  template <class S>                                                                                            \
+#define LOWRANK_DECLARE_DENSE_COPY(ns)                                                                         \
+  namespace ns {                                                                                               \
+  template <class S>                                                                                           \
   void gemm(bool, bool, std::ptrdiff_t, std::ptrdiff_t, std::ptrdiff_t, S, const S*, std::ptrdiff_t, const S*, \
-            std::ptrdiff_t, S, S*, std::ptrdiff_t);                                                             \
-  template <class S>                                                                                            \
-  void syrk(bool, std::ptrdiff_t, std::ptrdiff_t, S, const S*, std::ptrdiff_t, S, S*, std::ptrdiff_t);          \
-  template <class S>                                                                                            \
-  void trsm_right_lower_t(std::ptrdiff_t, std::ptrdiff_t, const S*, std::ptrdiff_t, S*, std::ptrdiff_t);        \
-  template <class S>                                                                                            \
-  bool spd_inverse(S*, std::ptrdiff_t, std::ptrdiff_t);                                                         \
+            std::ptrdiff_t, S, S*, std::ptrdiff_t);                                                            \
+  template <class S>                                                                                           \
+  void syrk(bool, std::ptrdiff_t, std::ptrdiff_t, S, const S*, std::ptrdiff_t, S, S*, std::ptrdiff_t);         \
+  template <class S>                                                                                           \
+  void trsm_right_lower_t(std::ptrdiff_t, std::ptrdiff_t, const S*, std::ptrdiff_t, S*, std::ptrdiff_t);       \
+  template <class S>                                                                                           \
+  bool spd_inverse(S*, std::ptrdiff_t, std::ptrdiff_t);                                                        \
+  template <class S>                                                                                           \
+  void dot_axpy(std::ptrdiff_t, std::ptrdiff_t, const S*, std::ptrdiff_t, const S*, const S*, S, S*, S*, S*);  \
   }
 LOWRANK_DECLARE_DENSE_COPY(dense_generic)
 #if LOWRANK_DENSE_X86
@@ -84,6 +86,14 @@ void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const float* l, std:
 }
 bool spd_inverse(double* a, std::ptrdiff_t n, std::ptrdiff_t lda) { LOWRANK_DENSE_DISPATCH(spd_inverse, double, a, n, lda) }
 bool spd_inverse(float* a, std::ptrdiff_t n, std::ptrdiff_t lda) { LOWRANK_DENSE_DISPATCH(spd_inverse, float, a, n, lda) }
+void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const double* a, std::ptrdiff_t lda, const double* v,
+              const double* p, double q, double* d, double* t, double* w) {
+  LOWRANK_DENSE_DISPATCH(dot_axpy, double, rows, cols, a, lda, v, p, q, d, t, w)
+}
+void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const float* a, std::ptrdiff_t lda, const float* v,
+              const float* p, float q, float* d, float* t, float* w) {
+  LOWRANK_DENSE_DISPATCH(dot_axpy, float, rows, cols, a, lda, v, p, q, d, t, w)
+}
 #undef LOWRANK_DENSE_DISPATCH
 
 const char* dense_target() {

@@ -17,6 +17,10 @@ template void trsm_right_lower_t<double>(std::ptrdiff_t, std::ptrdiff_t, const d
                                          std::ptrdiff_t);
 template void trsm_right_lower_t<float>(std::ptrdiff_t, std::ptrdiff_t, const float*, std::ptrdiff_t, float*,
                                         std::ptrdiff_t);
+template void dot_axpy<double>(std::ptrdiff_t, std::ptrdiff_t, const double*, std::ptrdiff_t, const double*,
+                               const double*, double, double*, double*, double*);
+template void dot_axpy<float>(std::ptrdiff_t, std::ptrdiff_t, const float*, std::ptrdiff_t, const float*, const float*,
+                              float, float*, float*, float*);
 template bool spd_inverse<double>(double*, std::ptrdiff_t, std::ptrdiff_t);
 template bool spd_inverse<float>(float*, std::ptrdiff_t, std::ptrdiff_t);
 }  // namespace lowrank::kernels::LOWRANK_DENSE_NAMESPACE

@@ -160,6 +160,89 @@ void gemv_transposed_fixed_order(std::ptrdiff_t m, std::ptrdiff_t k, S alpha, co
   }
 }
 
+/// One pass over the columns of A (rows×cols, leading dimension lda) for two dependent matrix–vector
+/// products: for each column j, dⱼ = A(:, j)ᵀ·v, tⱼ = pⱼ + q·dⱼ, then w += A(1:rows, j)·tⱼ (w has rows − 1
+/// entries) while the column is still in L1. A BLAS 2.5 operation (Howell et al., "Cache efficient
+/// bidiagonalization using BLAS 2.5 operators", ACM TOMS 2008): the Golub–Kahan reduction's two products
+/// with the trailing matrix, Aᵀv and then A·u with u affine in Aᵀv, read the matrix once instead of twice.
+/// Fixed summation order, like gemv_fixed_order.
+template <class S>
+void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const S* a, std::ptrdiff_t lda, const S* v, const S* p, S q,
+              S* d, S* t, S* w) {
+  using Packet = typename Eigen::internal::packet_traits<S>::type;
+  constexpr std::ptrdiff_t W = Eigen::internal::unpacket_traits<Packet>::size;
+  const std::ptrdiff_t dot_packets = rows - rows % (2 * W);
+  const std::ptrdiff_t wn = rows > 0 ? rows - 1 : 0;  // entries of w
+  const std::ptrdiff_t axpy_packets = wn - wn % W;
+  const auto dot_tail = [&](const S* aj) {
+    S sum(0);
+    for (std::ptrdiff_t i = dot_packets; i < rows; ++i) sum += aj[i] * v[i];
+    return sum;
+  };
+  const Packet zero = Eigen::internal::pset1<Packet>(S(0));
+  std::ptrdiff_t j = 0;
+  // four columns at a time: they share the loads of v and of w, and four streams from memory keep more
+  // loads in flight than one or two (two ran no faster than the separate GEMVs)
+  for (; j + 4 <= cols; j += 4) {
+    const S* a0 = a + j * lda;
+    const S* a1 = a0 + lda;
+    const S* a2 = a1 + lda;
+    const S* a3 = a2 + lda;
+    Packet s0 = zero, r0 = zero, s1 = zero, r1 = zero, s2 = zero, r2 = zero, s3 = zero, r3 = zero;
+    for (std::ptrdiff_t i = 0; i < dot_packets; i += 2 * W) {
+      const Packet va = Eigen::internal::ploadu<Packet>(v + i), vb = Eigen::internal::ploadu<Packet>(v + i + W);
+      s0 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a0 + i), va, s0);
+      r0 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a0 + i + W), vb, r0);
+      s1 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a1 + i), va, s1);
+      r1 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a1 + i + W), vb, r1);
+      s2 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a2 + i), va, s2);
+      r2 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a2 + i + W), vb, r2);
+      s3 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a3 + i), va, s3);
+      r3 = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a3 + i + W), vb, r3);
+    }
+    d[j] = Eigen::internal::predux(Eigen::internal::padd(s0, r0)) + dot_tail(a0);
+    d[j + 1] = Eigen::internal::predux(Eigen::internal::padd(s1, r1)) + dot_tail(a1);
+    d[j + 2] = Eigen::internal::predux(Eigen::internal::padd(s2, r2)) + dot_tail(a2);
+    d[j + 3] = Eigen::internal::predux(Eigen::internal::padd(s3, r3)) + dot_tail(a3);
+    const S t0 = p[j] + q * d[j], t1 = p[j + 1] + q * d[j + 1];
+    const S t2 = p[j + 2] + q * d[j + 2], t3 = p[j + 3] + q * d[j + 3];
+    t[j] = t0;
+    t[j + 1] = t1;
+    t[j + 2] = t2;
+    t[j + 3] = t3;
+    const Packet p0 = Eigen::internal::pset1<Packet>(t0), p1 = Eigen::internal::pset1<Packet>(t1);
+    const Packet p2 = Eigen::internal::pset1<Packet>(t2), p3 = Eigen::internal::pset1<Packet>(t3);
+    std::ptrdiff_t i = 0;
+    for (; i < axpy_packets; i += W) {
+      Packet acc = Eigen::internal::ploadu<Packet>(w + i);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a0 + i + 1), p0, acc);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a1 + i + 1), p1, acc);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a2 + i + 1), p2, acc);
+      acc = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(a3 + i + 1), p3, acc);
+      Eigen::internal::pstoreu(w + i, acc);
+    }
+    for (; i < wn; ++i) w[i] = w[i] + a0[i + 1] * t0 + a1[i + 1] * t1 + a2[i + 1] * t2 + a3[i + 1] * t3;
+  }
+  for (; j < cols; ++j) {
+    const S* aj = a + j * lda;
+    Packet s = zero, r = zero;
+    for (std::ptrdiff_t i = 0; i < dot_packets; i += 2 * W) {
+      s = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(aj + i), Eigen::internal::ploadu<Packet>(v + i), s);
+      r = Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(aj + i + W),
+                                 Eigen::internal::ploadu<Packet>(v + i + W), r);
+    }
+    d[j] = Eigen::internal::predux(Eigen::internal::padd(s, r)) + dot_tail(aj);
+    const S tj = p[j] + q * d[j];
+    t[j] = tj;
+    const Packet pj = Eigen::internal::pset1<Packet>(tj);
+    std::ptrdiff_t i = 0;
+    for (; i < axpy_packets; i += W)
+      Eigen::internal::pstoreu(w + i, Eigen::internal::pmadd(Eigen::internal::ploadu<Packet>(aj + i + 1), pj,
+                                                             Eigen::internal::ploadu<Packet>(w + i)));
+    for (; i < wn; ++i) w[i] += aj[i + 1] * tj;
+  }
+}
+
 /// C := alpha·op(A)·op(B) + beta·C, column-major, op(X) = Xᵀ when trans_x (BLAS xGEMM; beta = 0 does
 /// not read C). A single column (n = 1) runs as a GEMV in a fixed summation order, so that its result does
 /// not depend on where the buffers sit.

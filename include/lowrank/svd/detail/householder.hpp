@@ -64,7 +64,7 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
   const Index M = A.rows(), N = A.cols();
   X.setZero(M, nb);
   Y.setZero(N, nb);
-  Vector<Scalar> urow;
+  Vector<Scalar> c_work(N), g_work(N), d_work(N), t_work(N);
   for (Index i = 0; i < nb; ++i) {
     // update A(i:M, i) with the previous reflectors of this panel
     if (i > 0) {
@@ -82,33 +82,48 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
     const Index nr = N - i - 1;  // columns right of i
     auto v = A.col(i).tail(M - i);
     auto yi = Y.col(i);
-    // Y(i+1:N, i) = tauq·(A(i:M, i+1:N)ᵀ v − Y(i+1:N, 0:i)·(A(i:M, 0:i)ᵀ v) − A(0:i, i+1:N)ᵀ·(X(i:M, 0:i)ᵀ v))
-    // the two products with the trailing matrix stream it from memory (most of the reduction's time at
-    // n ≥ 1000): through the dispatched GEMM, which runs them as AVX2/AVX-512 GEMVs (Eigen's own product
-    // here would run at the library's SSE2 baseline)
-    kernels::gemm(true, false, nr, 1, M - i, Scalar(1), &A(i, i + 1), A.outerStride(), v.data(), M - i, Scalar(0),
-                  yi.data() + i + 1, nr);
+    const Index mr = M - i - 1;  // rows below i
+    // Y(i+1:N, i) = tauq·(A(i:M, i+1:N)ᵀ v − c), c = Y(i+1:N, 0:i)·(A(i:M, 0:i)ᵀ v) + A(0:i, i+1:N)ᵀ·(X(i:M, 0:i)ᵀ v),
+    // then row i becomes ũ = g − Y(i+1:N, i) with g = A(i, i+1:N) − Y(i+1:N, 0:i)·A(i, 0:i)ᵀ − A(0:i, i+1:N)ᵀ·X(i,
+    // 0:i)ᵀ: ũ = p + q·(Aᵀv) with p = g + tauq·c, q = −tauq. The corrections c and g cost O(nr·i); the two products
+    // with the trailing matrix (most of the reduction's time at n ≥ 1000, as they stream it from memory) are one pass
+    // of kernels::dot_axpy, which also accumulates w = A(i+1:M, i+2:N)·ũ(1:) for X below.
+    auto c = c_work.head(nr);
+    auto g = g_work.head(nr);
+    g = A.row(i).segment(i + 1, nr).transpose();
+    c.setZero();
     if (i > 0) {
       yi.head(i).noalias() = A.block(i, 0, M - i, i).transpose() * v;
-      yi.segment(i + 1, nr).noalias() -= Y.block(i + 1, 0, nr, i) * yi.head(i);
+      c.noalias() += Y.block(i + 1, 0, nr, i) * yi.head(i);
       yi.head(i).noalias() = X.block(i, 0, M - i, i).transpose() * v;
-      yi.segment(i + 1, nr).noalias() -= A.block(0, i + 1, i, nr).transpose() * yi.head(i);
+      c.noalias() += A.block(0, i + 1, i, nr).transpose() * yi.head(i);
+      g.noalias() -= Y.block(i + 1, 0, nr, i) * A.row(i).head(i).transpose();
+      g.noalias() -= A.block(0, i + 1, i, nr).transpose() * X.row(i).head(i).transpose();
     }
-    yi.segment(i + 1, nr) *= tauq[i];
-    // update row A(i, i+1:N)
-    A.row(i).segment(i + 1, nr).noalias() -= A.row(i).head(i + 1) * Y.block(i + 1, 0, nr, i + 1).transpose();
-    if (i > 0) A.row(i).segment(i + 1, nr).noalias() -= X.row(i).head(i) * A.block(0, i + 1, i, nr);
-    // reflector G(i) annihilates A(i, i+2:N)
+    auto pvec = g;  // p = g + tauq·c, in g's storage
+    pvec += tauq[i] * c;
+    auto dots = d_work.head(nr), ut = t_work.head(nr);
+    auto w = X.col(i).segment(i + 1, mr);
+    w.setZero();
+    kernels::gemm(true, false, 1, 1, M - i, Scalar(1), &A(i, i + 1), A.outerStride(), v.data(), M - i, Scalar(0),
+                  dots.data(), 1);
+    ut(0) = pvec(0) - tauq[i] * dots(0);
+    if (nr > 1)
+      kernels::dot_axpy(M - i, nr - 1, &A(i, i + 2), A.outerStride(), v.data(), pvec.data() + 1, -tauq[i],
+                        dots.data() + 1, ut.data() + 1, w.data());
+    yi.segment(i + 1, nr) = tauq[i] * (dots - c);
+    yi.head(i).setZero();
+    A.row(i).segment(i + 1, nr) = ut.transpose();
+    // reflector G(i) annihilates A(i, i+2:N): u = (1, ũ(1:)·s) with s = 1/(ũ₀ − e) (make_householder's scaling)
+    const Scalar u0 = A(i, i + 1);
     e[i] = make_householder(A.row(i).segment(i + 1, nr), taup[i]);
+    const Scalar s = taup[i] != Scalar(0) ? Scalar(1) / (u0 - e[i]) : Scalar(1);
     A(i, i + 1) = Scalar(1);
     auto u = A.row(i).segment(i + 1, nr);
     auto xi = X.col(i);
-    // X(i+1:M, i) = taup·(A(i+1:M, i+1:N) u − A(i+1:M, 0:i+1)·(Y(i+1:N, 0:i+1)ᵀ u) − X(i+1:M, 0:i)·(A(0:i, i+1:N) u))
-    const Index mr = M - i - 1;
-    urow = u.transpose();  // contiguous copy of the row reflector
-    if (mr > 0)
-      kernels::gemm(false, false, mr, 1, nr, Scalar(1), &A(i + 1, i + 1), A.outerStride(), urow.data(), nr, Scalar(0),
-                    xi.data() + i + 1, mr);
+    // X(i+1:M, i) = taup·(A(i+1:M, i+1:N) u − A(i+1:M, 0:i+1)·(Y(i+1:N, 0:i+1)ᵀ u) − X(i+1:M, 0:i)·(A(0:i, i+1:N) u)),
+    // where A(i+1:M, i+1:N) u = A(i+1:M, i+1) + s·w
+    w = s * w + A.col(i + 1).segment(i + 1, mr);
     xi.head(i + 1).noalias() = Y.block(i + 1, 0, nr, i + 1).transpose() * u.transpose();
     xi.segment(i + 1, mr).noalias() -= A.block(i + 1, 0, mr, i + 1) * xi.head(i + 1);
     if (i > 0) {
