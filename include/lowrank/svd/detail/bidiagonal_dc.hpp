@@ -41,9 +41,9 @@ constexpr Index kBidiagonalLeaf = 32;
 template <class Scalar>
 struct BidiagonalDcWork {
   explicit BidiagonalDcWork(Index n) {
-    for (Matrix<Scalar>* M : {&delta, &us, &vs, &ub, &wb, &un, &wn}) resize_advised(*M, n, n);  // ~18 % at n = 1000
+    for (Matrix<Scalar>* M : {&delta, &us, &vs, &ub, &wb}) resize_advised(*M, n, n);  // ~18 % at n = 1000
   }
-  Matrix<Scalar> delta, us, vs, ub, wb, un, wn;
+  Matrix<Scalar> delta, us, vs, ub, wb;
 };
 
 /// Leaf (dlasdq): the n × (n + sqre) block by implicit QR. With sqre = 1, n right rotations first chase
@@ -91,8 +91,12 @@ bool bidiagonal_dc_block(Eigen::Ref<Vector<Scalar>> d, Eigen::Ref<const Vector<S
   if (n <= kBidiagonalLeaf) return bidiagonal_dc_leaf<Scalar>(d, e, sqre, U, W, iterations);
   const Index k = n / 2, n2 = n - k - 1, nw = n + sqre;
   const Scalar alpha = d(k), beta = e(k);
-  U.setZero();
-  W.setZero();
+  // the children fill their diagonal blocks; the rest starts at zero
+  U.block(0, k, k, n - k).setZero();
+  U.row(k).setZero();
+  U.block(k + 1, 0, n2, k + 1).setZero();
+  W.block(0, k + 1, k + 1, nw - k - 1).setZero();
+  W.block(k + 1, 0, nw - k - 1, k + 1).setZero();
   if (!bidiagonal_dc_block<Scalar>(d.head(k), e.head(k), 1, U.topLeftCorner(k, k), W.topLeftCorner(k + 1, k + 1), work,
                                    iterations))
     return false;
@@ -231,10 +235,16 @@ bool bidiagonal_dc_block(Eigen::Ref<Vector<Scalar>> d, Eigen::Ref<const Vector<S
     }
     rowk(i) = Scalar(-1) / unorm;
   }
-  // new bases: the kept columns times the arrow's vectors, the deflated columns as they are
-  Map Ub(work.ub.data(), n, K - 1), Wb(work.wb.data(), nw, K), Un(work.un.data(), n, n), Wn(work.wn.data(), nw, nw);
+  // new bases: the kept columns times the arrow's vectors, the deflated columns as they are. Both are
+  // gathered first (kept, then deflated) so that the products can write straight into U and W.
+  const Index nd = Index(deflated.size());
+  Map Ub(work.ub.data(), n, K - 1 + nd), Wb(work.wb.data(), nw, K + nd);
   for (Index q = 0; q < K - 1; ++q) Ub.col(q) = U.col(col[std::size_t(kept[std::size_t(rows_u[std::size_t(q)])])]);
   for (Index q = 0; q < K; ++q) Wb.col(q) = W.col(col[std::size_t(kept[std::size_t(rows_w[std::size_t(q)])])]);
+  for (Index q = 0; q < nd; ++q) {
+    Ub.col(K - 1 + q) = U.col(col[std::size_t(deflated[std::size_t(q)])]);
+    Wb.col(K + q) = W.col(col[std::size_t(deflated[std::size_t(q)])]);
+  }
   // C (rows × K) = A (rows × [from, to) of the grouped columns) · S ([from, to) rows)
   const auto product = [K](const Scalar* A, Index lda, Index rows, const Scalar* S, Index lds, Index from, Index to,
                            Scalar* C, Index ldc) {
@@ -244,21 +254,19 @@ bool bidiagonal_dc_block(Eigen::Ref<Vector<Scalar>> d, Eigen::Ref<const Vector<S
     else
       for (Index i = 0; i < K; ++i) std::fill(C + i * ldc, C + i * ldc + rows, Scalar(0));
   };
-  product(Ub.data(), n, k, Us.data(), K - 1, 0, u1, Un.data(), n);
-  product(Ub.data() + k + 1, n, n2, Us.data(), K - 1, u0, K - 1, Un.data() + k + 1, n);
-  Un.row(k).head(K) = rowk.transpose();
-  product(Wb.data(), nw, k + 1, Vs.data(), K, 0, w1, Wn.data(), nw);
-  product(Wb.data() + k + 1, nw, nw - k - 1, Vs.data(), K, w0, K, Wn.data() + k + 1, nw);
+  const Index ldu = U.outerStride(), ldw = W.outerStride();
+  product(Ub.data(), n, k, Us.data(), K - 1, 0, u1, U.data(), ldu);
+  product(Ub.data() + k + 1, n, n2, Us.data(), K - 1, u0, K - 1, U.data() + k + 1, ldu);
+  U.row(k).head(K) = rowk.transpose();
+  product(Wb.data(), nw, k + 1, Vs.data(), K, 0, w1, W.data(), ldw);
+  product(Wb.data() + k + 1, nw, nw - k - 1, Vs.data(), K, w0, K, W.data() + k + 1, ldw);
   for (Index i = 0; i < K; ++i) d(i) = sigma(i) * orgnrm;
-  for (std::size_t q = 0; q < deflated.size(); ++q) {
-    const Index c = K + Index(q), src = col[std::size_t(deflated[q])];
-    Un.col(c) = U.col(src);
-    Wn.col(c) = W.col(src);
-    d(c) = pole[std::size_t(deflated[q])] * orgnrm;
+  for (Index q = 0; q < nd; ++q) {
+    U.col(K + q) = Ub.col(K - 1 + q);
+    W.col(K + q) = Wb.col(K + q);
+    d(K + q) = pole[std::size_t(deflated[std::size_t(q)])] * orgnrm;
   }
-  if (sqre == 1) Wn.col(n) = W.col(n);
-  U = Un;
-  W = Wn;
+  // with sqre = 1, W's last column (the null vector) stays where it is
   return true;
 }
 
