@@ -10,7 +10,9 @@
 /// (norms within 1e3 of each other), Rᵀ is first multiplied by the eigenvectors V₀ of its Gram matrix
 /// (SYRK, tridiagonal divide and conquer, GEMM); the sweeps then start from nearly orthogonal columns
 /// and converge quadratically in 3–4 sweeps instead of 10–12 (Gaussian n = 500…1000). Graded matrices
-/// keep dgejsv's plain sweeps, which is where relative accuracy matters (see the option's comment).
+/// keep dgejsv's plain sweeps, which is where relative accuracy matters (see the option's comment). A
+/// square-ish A with balanced row and column norms (random matrices) needs no QR for the start at all:
+/// the sweeps run on A·V₀, U is their normalized columns, and no Q is applied.
 /// Cost: QR of a tall A first (2mn² − ⅔n³, blocked), then QRCP of the n×n R (Eigen's, BLAS-2, ⁴⁄₃n³);
 /// the start ≈ n³ (SYRK) + ~⁸⁄₃n³ (eigenvectors) + 2n³ (GEMM); sweeps of n²/2 column pairs (≈ 8n flops
 /// each, plus 6n for the rotation accumulation) through the SIMD pair kernels (dot/rot_norms/rot) on
@@ -60,6 +62,9 @@ struct JacobiOptions : SvdOptions {
   /// polish: 3–4 sweeps instead of 10–12 on random matrices. The product perturbs each column x_j by
   /// ≲ n·ε·max_k‖x_k‖ ≤ n·ε·ratio·‖x_j‖, so the relative-accuracy bound O(κ(B)·ε) grows by at most
   /// this ratio; graded matrices, the ones relative accuracy is for, exceed it and get the plain sweeps.
+  /// With `col_piv_qr`, a square-ish A (m < 1.5n, after transposing a wide one) whose row norms and
+  /// column norms each lie within √ratio skips the QR: the start runs on A itself (its GEMM's error,
+  /// n·ε·‖A‖, is then within ratio·κ(B)·ε of every σ, B the row- and column-equilibrated A).
   /// 0 = never (the sweeps alone, dgejsv's path).
   double eigenvector_start_grading = 1e3;
 };
@@ -235,6 +240,19 @@ JacobiSweepReport one_sided_jacobi(Matrix<Scalar>& X, Matrix<Scalar>& V, Vector<
   return rep;
 }
 
+/// True when W has no zero row or column and its largest row norm is at most `ratio` times its
+/// smallest, and likewise its column norms (ratio ≤ 1: never).
+template <class Scalar>
+bool balanced_rows_and_columns(const Matrix<Scalar>& W, double ratio) {
+  if (!(ratio > 1) || W.size() == 0) return false;
+  const Vector<Scalar> rows = W.rowwise().norm(), cols = W.colwise().norm();
+  const auto within = [ratio](const Vector<Scalar>& v) {
+    const Scalar lo = v.minCoeff(), hi = v.maxCoeff();
+    return lo > 0 && double(hi) <= ratio * double(lo);
+  };
+  return within(rows) && within(cols);
+}
+
 /// The eigenvector start of jacobi_svd (JacobiOptions::eigenvector_start_grading): when the column norms
 /// of X (r×n) are nonzero and within `grading_limit` of each other, X ← X·V₀ with V₀ the eigenvectors
 /// of XᵀX (SYRK, tridiagonal divide and conquer, GEMM), and J ← V₀ when `with_j`. Any orthogonal V₀
@@ -330,7 +348,13 @@ SvdResult<Scalar> jacobi_svd_tall(Matrix<Scalar> W, bool wide, const JacobiOptio
   Vector<Scalar> sigma;
   Matrix<Scalar> U, V;  // of W (m ≥ n); swapped back for a wide A
   detail::JacobiSweepReport rep;
-  if (opt.precondition == Precondition::none) {
+  // A square-ish W whose row norms and column norms each lie within √ratio skips the QR when the
+  // eigenvector start may run: the start needs no preconditioner, and the error bound its GEMM adds,
+  // n·ε·‖W‖, is then within ratio·κ(B) relative of every σ, B the row- and column-equilibrated W.
+  const bool unpreconditioned = opt.precondition == Precondition::none ||
+                                (opt.precondition == Precondition::col_piv_qr && 2 * m < 3 * n &&
+                                 detail::balanced_rows_and_columns(W, std::sqrt(opt.eigenvector_start_grading)));
+  if (unpreconditioned) {
     // step 1 — no preconditioner: sweeps on W itself, V accumulates the rotations (W·J = U·Σ).
     const Scalar tol = opt.tolerance > 0 ? Scalar(opt.tolerance)
                                          : std::sqrt(Scalar(m)) * std::numeric_limits<Scalar>::epsilon();
