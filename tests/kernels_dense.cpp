@@ -1,8 +1,9 @@
-// The dense kernels (kernels::gemm, kernels::spd_inverse) on every instruction-set copy this CPU runs
+// The dense kernels (kernels::gemm, spd_inverse, dot_axpy, tridiagonalize) on every instruction-set copy this CPU runs
 // (AVX-512, AVX2+FMA, the build's own flags), against Eigen as the oracle.
 #include <catch2/catch.hpp>
 
 #include <Eigen/Dense>
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -209,6 +210,49 @@ TEST_CASE("dense kernels: dot_axpy on every copy agrees with Eigen", "[kernels][
         check_dot_axpy<float>(rows, cols);
       }
     check_dot_axpy<double>(1000, 37);
+  });
+}
+
+// tridiagonalize: Qᵀ·A·Q = T with Q from the stored reflectors — T's entries against Eigen's
+// Tridiagonalization (same algorithm: same reflectors up to rounding) and the similarity residual.
+template <class T>
+void check_tridiagonalize(Eigen::Index n) {
+  const Eigen::Index ld = n + 3;
+  Mat<T> B = Mat<T>::Random(n, n);
+  const Mat<T> A = B + B.transpose();
+  Mat<T> a = Mat<T>::Random(ld, n);  // the padding rows must stay as they are
+  const Mat<T> before = a;
+  a.topRows(n) = A;
+  a.topRows(n).template triangularView<Eigen::StrictlyUpper>().setConstant(T(7));  // never read
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  Vec d(n), e(std::max<Eigen::Index>(n - 1, 0)), tau(std::max<Eigen::Index>(n - 1, 0));
+  k::tridiagonalize(a.data(), n, ld, d.data(), e.data(), tau.data());
+  INFO("tridiagonalize n=" << n);
+  REQUIRE(a.bottomRows(ld - n) == before.bottomRows(ld - n));
+  if (n == 0) return;
+  const Eigen::Tridiagonalization<Mat<T>> ref(A);
+  const T eps = std::numeric_limits<T>::epsilon(), scale = A.cwiseAbs().maxCoeff() * T(n);
+  REQUIRE((d - ref.diagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
+  if (n > 1) REQUIRE((e - ref.subDiagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
+  // Q from the packed reflectors, then ‖QᵀAQ − T‖ and ‖QᵀQ − I‖
+  Mat<T> packed = a.topRows(n);
+  const Mat<T> Q = Eigen::HouseholderSequence<Mat<T>, Vec>(packed, tau).setLength(n - 1).setShift(1);
+  Mat<T> Tm = Mat<T>::Zero(n, n);
+  Tm.diagonal() = d;
+  if (n > 1) {
+    Tm.diagonal(1) = e;
+    Tm.diagonal(-1) = e;
+  }
+  REQUIRE((Q.transpose() * A * Q - Tm).cwiseAbs().maxCoeff() <= 50 * eps * scale);
+  REQUIRE((Q.transpose() * Q - Mat<T>::Identity(n, n)).cwiseAbs().maxCoeff() <= 50 * eps * T(n));
+}
+
+TEST_CASE("dense kernels: tridiagonalize on every copy agrees with Eigen", "[kernels][dense]") {
+  for_each_dense_copy([] {
+    for (Eigen::Index n : {0, 1, 2, 3, 17, 64, 130}) {
+      check_tridiagonalize<double>(n);
+      check_tridiagonalize<float>(n);
+    }
   });
 }
 

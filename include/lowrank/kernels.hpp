@@ -126,6 +126,13 @@ LOWRANK_API void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const double
 /// \overload
 LOWRANK_API void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const float* a, std::ptrdiff_t lda,
                           const float* v, const float* p, float q, float* d, float* t, float* w);
+/// In place: Householder tridiagonalization of the symmetric n×n array `a` (lower triangle read) as
+/// LAPACK dsytrd ('L') leaves it — T's diagonal in diag (n) and subdiagonal in sub (n − 1), the
+/// reflectors' tails below the subdiagonal of `a`, their coefficients in tau (n − 1). Dispatched like gemm().
+LOWRANK_API void tridiagonalize(double* a, std::ptrdiff_t n, std::ptrdiff_t lda, double* diag, double* sub,
+                                double* tau);
+/// \overload
+LOWRANK_API void tridiagonalize(float* a, std::ptrdiff_t n, std::ptrdiff_t lda, float* diag, float* sub, float* tau);
 /// The instruction set gemm() and spd_inverse() run with now: "avx512", "avx2" or "generic".
 LOWRANK_API const char* dense_target();
 // clang-format on
@@ -246,6 +253,11 @@ void trsm_right_lower_t(std::ptrdiff_t m, std::ptrdiff_t n, const S* l, std::ptr
 /// spd_inverse() for any other Scalar, and in header-only mode.
 template <class S> bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
   return reference_dense::spd_inverse<S>(a, n, lda);
+}
+/// tridiagonalize() for any other Scalar, and in header-only mode.
+template <class S>
+void tridiagonalize(S* a, std::ptrdiff_t n, std::ptrdiff_t lda, S* diag, S* sub, S* tau) {
+  reference_dense::tridiagonalize<S>(a, n, lda, diag, sub, tau);
 }
 /// dot_axpy() for any other Scalar, and in header-only mode.
 template <class S>

@@ -25,6 +25,8 @@ namespace lowrank::kernels {
   bool spd_inverse(S*, std::ptrdiff_t, std::ptrdiff_t);                                                        \
   template <class S>                                                                                           \
   void dot_axpy(std::ptrdiff_t, std::ptrdiff_t, const S*, std::ptrdiff_t, const S*, const S*, S, S*, S*, S*);  \
+  template <class S>                                                                                           \
+  void tridiagonalize(S*, std::ptrdiff_t, std::ptrdiff_t, S*, S*, S*);                                         \
   }
 LOWRANK_DECLARE_DENSE_COPY(dense_generic)
 #if LOWRANK_DENSE_X86
@@ -93,6 +95,12 @@ void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const double* a, std::pt
 void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const float* a, std::ptrdiff_t lda, const float* v,
               const float* p, float q, float* d, float* t, float* w) {
   LOWRANK_DENSE_DISPATCH(dot_axpy, float, rows, cols, a, lda, v, p, q, d, t, w)
+}
+void tridiagonalize(double* a, std::ptrdiff_t n, std::ptrdiff_t lda, double* diag, double* sub, double* tau) {
+  LOWRANK_DENSE_DISPATCH(tridiagonalize, double, a, n, lda, diag, sub, tau)
+}
+void tridiagonalize(float* a, std::ptrdiff_t n, std::ptrdiff_t lda, float* diag, float* sub, float* tau) {
+  LOWRANK_DENSE_DISPATCH(tridiagonalize, float, a, n, lda, diag, sub, tau)
 }
 #undef LOWRANK_DENSE_DISPATCH
 

@@ -23,4 +23,6 @@ template void dot_axpy<float>(std::ptrdiff_t, std::ptrdiff_t, const float*, std:
                               float, float*, float*, float*);
 template bool spd_inverse<double>(double*, std::ptrdiff_t, std::ptrdiff_t);
 template bool spd_inverse<float>(float*, std::ptrdiff_t, std::ptrdiff_t);
+template void tridiagonalize<double>(double*, std::ptrdiff_t, std::ptrdiff_t, double*, double*, double*);
+template void tridiagonalize<float>(float*, std::ptrdiff_t, std::ptrdiff_t, float*, float*, float*);
 }  // namespace lowrank::kernels::LOWRANK_DENSE_NAMESPACE

@@ -329,21 +329,22 @@ bool tridiagonal_eigen_dc(Eigen::Ref<Vector<Scalar>> d, Eigen::Ref<const Vector<
 }
 
 /// Eigendecomposition of a symmetric matrix given by its lower triangle: G = V·diag(w)·Vᵀ with w
-/// ascending. Householder tridiagonalization (Eigen), divide and conquer on the tridiagonal, then
+/// ascending. Householder tridiagonalization (kernels::tridiagonalize), divide and conquer on the tridiagonal, then
 /// V = Q·Z with Q's reflectors applied blocked (dormtr), never formed: forming Q with Eigen at the
 /// library's baseline ISA and multiplying took 3× as long (n = 1000). Returns false when divide and
 /// conquer did not converge (use the QL solver then).
 template <class Scalar>
 bool symmetric_eigen_dc(const Matrix<Scalar>& G, Vector<Scalar>& w, Matrix<Scalar>& V) {
   const Index n = G.rows();
-  Eigen::Tridiagonalization<Matrix<Scalar>> tri(G);
-  w = tri.diagonal();
-  const Vector<Scalar> e = tri.subDiagonal();
+  if (n == 0) return true;
+  Matrix<Scalar> packed = G;  // dsytrd on the dispatched kernel (Eigen's code at the best ISA)
+  Vector<Scalar> e(n - 1), tau(n - 1);
+  w.resize(n);
+  kernels::tridiagonalize(packed.data(), n, n, w.data(), e.data(), tau.data());
   V.resize(n, n);
   if (!tridiagonal_eigen_dc<Scalar>(w, e, V)) return false;
   // Q = H(0)…H(n−2), H(i) acting on rows i+1… with its tail stored below the subdiagonal (dsytrd)
-  const Vector<Scalar> tau = tri.householderCoefficients();
-  if (n > 1) apply_reflectors_left(tri.packedMatrix(), tau, n - 1, 1, V);
+  if (n > 1) apply_reflectors_left(packed, tau, n - 1, 1, V);
   return true;
 }
 
