@@ -17,8 +17,8 @@
 /// the start ≈ n³ (SYRK) + ~⁸⁄₃n³ (eigenvectors) + 2n³ (GEMM); sweeps of n²/2 column pairs (≈ 8n flops
 /// each, plus 6n for the rotation accumulation) through the SIMD pair kernels (dot/rot_norms/rot) on
 /// contiguous columns, ordered in cache-sized panel pairs (dgesvj's blocking); U = Q·J by blocked
-/// reflectors (4mn² − 2n³). Measured (Gaussian, thin vectors): 0.35–0.38× LAPACK dgejsv's time at
-/// n = 500 and 1000, 0.54× at 4000×500, where the QR and forming U are most of the time.
+/// reflectors (4mn² − 2n³). Measured (Gaussian, thin vectors): 0.24–0.29× LAPACK dgejsv's time at
+/// n = 500 and 1000, 0.48–0.51× at 4000×500, where the QR and forming U are most of the time.
 /// Accuracy: high *relative* accuracy — for A = B·D with B well conditioned and D diagonal, every σ,
 /// also the smallest, is computed with relative error O(κ(B)·ε) (Demmel–Veselić 1992), which Eigen's
 /// two-sided JacobiSVD and every bidiagonalization-based method do not guarantee. Where the eigenvector
