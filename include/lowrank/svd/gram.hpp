@@ -152,14 +152,7 @@ SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& 
   // (O(n²) after the reduction), or if a secular equation failed to converge.
   Vector<Scalar> lambda;
   Matrix<Scalar> eigvec;
-  bool converged = want_vectors && n > detail::kTridiagonalLeaf && detail::symmetric_eigen_dc(G, lambda, eigvec);
-  if (!converged) {
-    Eigen::SelfAdjointEigenSolver<Matrix<Scalar>> es(
-        G, want_vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
-    converged = es.info() == Eigen::Success;
-    lambda = es.eigenvalues();
-    if (want_vectors) eigvec = es.eigenvectors();
-  }
+  const bool converged = detail::symmetric_eigen(G, want_vectors, lambda, eigvec);
   SvdResult<Scalar> res;
   res.info.method = "gram";
   res.info.iterations = 1;

@@ -25,7 +25,6 @@
 /// start ran, the bound is O(κ(B)·ε·r) with r ≤ 1e3 the ratio of Rᵀ's largest to smallest column norm.
 /// When not to use it: large well-conditioned matrices where only absolute accuracy matters —
 /// golub_kahan_svd is faster there; for a few leading triplets use randomized/lanczos.
-#include <Eigen/Eigenvalues>
 #include <Eigen/Householder>
 #include <Eigen/QR>
 #include <algorithm>
@@ -273,11 +272,7 @@ bool eigenvector_start(Matrix<Scalar>& X, Matrix<Scalar>& J, bool with_j, double
   Matrix<Scalar> G, V0;
   gram_lower(X, G);
   Vector<Scalar> lambda;
-  if (!(n > kTridiagonalLeaf && symmetric_eigen_dc(G, lambda, V0))) {
-    Eigen::SelfAdjointEigenSolver<Matrix<Scalar>> es(G);  // reads the lower triangle
-    if (es.info() != Eigen::Success) return false;
-    V0 = es.eigenvectors();
-  }
+  if (!symmetric_eigen(G, true, lambda, V0)) return false;
   Matrix<Scalar> Y(r, n);
   kernels::gemm(false, false, r, n, n, Scalar(1), X.data(), r, V0.data(), n, Scalar(0), Y.data(), r);
   X.swap(Y);

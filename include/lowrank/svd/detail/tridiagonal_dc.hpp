@@ -348,4 +348,18 @@ bool symmetric_eigen_dc(const Matrix<Scalar>& G, Vector<Scalar>& w, Matrix<Scala
   return true;
 }
 
+/// G = V·diag(w)·Vᵀ (w ascending) for the symmetric G given by its lower triangle: divide and conquer
+/// (symmetric_eigen_dc) with vectors above the leaf size; Eigen's implicit QL (dsteqr) for small n, for
+/// values only (O(n²) after the reduction), or when a secular equation did not converge. Returns false
+/// when the QL iteration did not converge either (w and V are then its unconverged output).
+template <class Scalar>
+bool symmetric_eigen(const Matrix<Scalar>& G, bool want_vectors, Vector<Scalar>& w, Matrix<Scalar>& V) {
+  if (want_vectors && G.rows() > kTridiagonalLeaf && symmetric_eigen_dc(G, w, V)) return true;
+  Eigen::SelfAdjointEigenSolver<Matrix<Scalar>> es(G,
+                                                   want_vectors ? Eigen::ComputeEigenvectors : Eigen::EigenvaluesOnly);
+  w = es.eigenvalues();
+  if (want_vectors) V = es.eigenvectors();
+  return es.info() == Eigen::Success;
+}
+
 }  // namespace lowrank::detail
