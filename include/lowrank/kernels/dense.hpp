@@ -303,7 +303,9 @@ void syrk_lower(CRef C, const ARef& A, S alpha) {
   const Eigen::Index n = C.rows();
   for_each_panel(n, n * A.cols() * kDensePanel / 2, [&](Eigen::Index c0, Eigen::Index w) {
     const auto Aw = A.middleRows(c0, w);
-    C.block(c0, c0, w, w).template triangularView<Eigen::Lower>() += alpha * (Aw * Aw.transpose());
+    // rankUpdate, not triangularView() += alpha·(Aw·Awᵀ): Eigen evaluates that scaled product through a
+    // slower path (4000×500 SYRK: 29-30 against 25 ms, one run, AVX2).
+    C.block(c0, c0, w, w).template selfadjointView<Eigen::Lower>().rankUpdate(Aw, alpha);
     const Eigen::Index below = n - c0 - w;
     if (below > 0) C.block(c0 + w, c0, below, w).noalias() += alpha * (A.middleRows(c0 + w, below) * Aw.transpose());
   });
