@@ -21,6 +21,7 @@
 #include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <sstream>
 
@@ -91,14 +92,16 @@ Scalar predicted_orthogonality_loss(Matrix<Scalar>& G, const Matrix<Scalar>& V, 
 }
 
 template <class Scalar>
-SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& opt);  // below
+SvdResult<Scalar> gram_svd_array(const Scalar* a, Index lda, Index rows, Index cols, const GramOptions& opt);  // below
 
 }  // namespace detail
 
 /// Singular value decomposition from the eigendecomposition of AᵀA (AAᵀ for a wide A).
 ///
-/// Copies A once (scaled by a power of two, so AᵀA cannot overflow or underflow). Squares κ(A): see
-/// the file comment; `info.warning` is set when σ_min/σ_max < 32·√ε.
+/// Reads A in place when it is a column-major array (Matrix, Map, Ref, a block of columns); any other
+/// expression is evaluated once. A copy scaled by a power of two is made only when A's largest entry is
+/// so large or small that AᵀA could overflow or underflow. Squares κ(A): see the file comment;
+/// `info.warning` is set when σ_min/σ_max < 32·√ε.
 /// \param A    m×n dense matrix (any Eigen expression), finite entries
 /// \param opt  vectors: none / thin / full
 /// \returns    S descending ≥ 0 (min(m,n) values), U, V thin or full; info.iterations = 1,
@@ -109,42 +112,54 @@ template <class Derived>
 SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A, const GramOptions& opt = {}) {
   using Scalar = typename Derived::Scalar;
   const char* who = "gram_svd";
-  // step 0 — validate; work on W = Aᵀ when wide (so that W is m×n with m ≥ n and the Gram matrix is
-  // the small n×n one). gram_svd_tall then scales W by a power of two near max|a_ij| (exact), so that
-  // WᵀW neither overflows nor underflows.
   validate_dense(A, who);
   validate_options(opt, who);
-  const bool wide = A.rows() < A.cols();
-  Matrix<Scalar> W;  // becomes U (V when wide): huge pages spare its first touch most page faults
-  detail::resize_advised(W, wide ? A.cols() : A.rows(), wide ? A.rows() : A.cols());
-  if (wide)
-    W = A.transpose();
-  else
-    W = A;
-  return detail::gram_svd_tall(std::move(W), wide, opt);
+  constexpr bool column_major_array = (int(Derived::Flags) & Eigen::DirectAccessBit) &&
+                                      !(int(Derived::Flags) & Eigen::RowMajorBit) && Derived::InnerStrideAtCompileTime == 1;
+  if constexpr (column_major_array) {
+    return detail::gram_svd_array<Scalar>(A.derived().data(), A.derived().outerStride(), A.rows(), A.cols(), opt);
+  } else {
+    const Matrix<Scalar> evaluated = A;
+    return detail::gram_svd_array<Scalar>(evaluated.data(), evaluated.rows(), A.rows(), A.cols(), opt);
+  }
 }
 
 namespace detail {
-/// gram_svd after validation, on W = A (or Aᵀ when `wide`, so that W is tall): one compiled body per
-/// scalar type whatever the caller's matrix type (a Map, a Block, an expression).
+/// gram_svd after validation, on the column-major rows×cols array `a` (leading dimension lda): one
+/// compiled body per scalar type whatever the caller's matrix type. W below is A, or Aᵀ when wide, so
+/// that W is m×n with m ≥ n and the Gram matrix G = WᵀW is the small n×n one; W is never formed.
 template <class Scalar>
-SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& opt) {
+SvdResult<Scalar> gram_svd_array(const Scalar* a, Index lda, Index rows, Index cols, const GramOptions& opt) {
   const char* who = "gram_svd";
-  const Index m = W.rows(), n = W.cols();
+  const bool wide = rows < cols;
+  const Index m = wide ? cols : rows, n = wide ? rows : cols;
   const bool want_vectors = opt.vectors != Vectors::none, full = opt.vectors == Vectors::full;
-  const Scalar mx = W.cwiseAbs().maxCoeff();
+
+  // step 0 — scale. Where max|a_ij| = 2^e lies far from 1, G's entries (up to m·2^2e) could overflow and
+  // its small ones (down to ε·2^2e) underflow: then the steps below run on a copy scaled by 2^(−e), which
+  // is exact. Within 2^±(max_exponent/8) neither can happen (m < 2^63) and no copy is made.
+  const Eigen::Map<const Matrix<Scalar>, 0, Eigen::OuterStride<>> A(a, rows, cols, Eigen::OuterStride<>(lda));
+  const Scalar mx = A.cwiseAbs().maxCoeff();
   int e = 0;
   if (mx > 0) std::frexp(mx, &e);
-  for (int left = -e; left != 0;) {  // W *= 2^(−e), in two steps if 2^(−e) is out of range
-    const int lim = std::numeric_limits<Scalar>::max_exponent - 2;
-    const int step = std::max(-lim, std::min(lim, left));
-    W *= std::ldexp(Scalar(1), step);
-    left -= step;
+  Matrix<Scalar> scaled;
+  if (std::abs(e) > std::numeric_limits<Scalar>::max_exponent / 8) {
+    scaled = A;
+    for (int left = -e; left != 0;) {  // scaled *= 2^(−e), in two steps if 2^(−e) is out of range
+      const int lim = std::numeric_limits<Scalar>::max_exponent - 2;
+      const int step = std::max(-lim, std::min(lim, left));
+      scaled *= std::ldexp(Scalar(1), step);
+      left -= step;
+    }
+    a = scaled.data();
+    lda = rows;
+  } else {
+    e = 0;
   }
 
   // step 1 — the Gram matrix G = WᵀW (lower triangle, symmetric rank-k update = SYRK).
-  Matrix<Scalar> G;
-  detail::gram_lower(W, G);
+  Matrix<Scalar> G = Matrix<Scalar>::Zero(n, n);
+  kernels::syrk(!wide, n, m, Scalar(1), a, lda, Scalar(0), G.data(), n);
 
   // step 2 — G = V·Λ·Vᵀ, σ = √max(λ, 0), reordered descending. With vectors: Householder
   // tridiagonalization and divide and conquer (svd/detail/tridiagonal_dc.hpp, dstedc), which spends its
@@ -168,9 +183,11 @@ SvdResult<Scalar> gram_svd_tall(Matrix<Scalar> W, bool wide, const GramOptions& 
   // with σ ≈ 0 have no direction of their own; Householder QR completes the basis there).
   if (want_vectors) {
     Matrix<Scalar> V = eigvec.rowwise().reverse();
-    // B = W·V written over W (W is not needed afterwards): no second m×n array
-    Matrix<Scalar> B = std::move(W);
-    detail::multiply_right_in_place<Scalar>(B, V);
+    // B = W·V, straight from A into the array that becomes U (huge pages spare its first touch most
+    // page faults)
+    Matrix<Scalar> B;
+    detail::resize_advised(B, m, n);
+    kernels::gemm(wide, false, m, n, n, Scalar(1), a, lda, V.data(), n, Scalar(0), B.data(), m);
     Vector<Scalar> norms(n);
     for (Index j = 0; j < n; ++j) {
       norms(j) = B.col(j).norm();
@@ -231,7 +248,9 @@ LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd<Eigen::MatrixXf>(const 
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
                                                                             const GramOptions&))
 namespace detail {
-LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd_tall<float>(Matrix<float>, bool, const GramOptions&))
-LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd_tall<double>(Matrix<double>, bool, const GramOptions&))
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd_array<float>(const float*, Index, Index, Index,
+                                                                       const GramOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd_array<double>(const double*, Index, Index, Index,
+                                                                         const GramOptions&))
 }  // namespace detail
 }  // namespace lowrank
