@@ -134,6 +134,44 @@ TEST_CASE("gram_svd: well-conditioned tall-skinny input meets the LAPACK ratios 
   lowrank_test::check_svd(At, r, t.sigma, Vectors::thin);
 }
 
+TEST_CASE("gram_svd reads views in place (a leading dimension, tall and wide), evaluates other expressions, "
+          "and scales only far from 1",
+          "[svd][gram]") {
+  const auto t = lowrank_test::make_test_matrix<double>(MatrixKind::random_kappa_1e2, 300, 40, 5);
+  const auto reference = lowrank::gram_svd(t.A);
+  lowrank_test::check_svd(t.A, reference, t.sigma, Vectors::thin);
+  // The same matrix inside a larger array: a column-major block with outer stride 307 (read in place).
+  Eigen::MatrixXd big = Eigen::MatrixXd::Constant(307, 45, std::numeric_limits<double>::quiet_NaN());
+  big.block(4, 2, 300, 40) = t.A;
+  const auto block = big.block(4, 2, 300, 40);
+  const auto from_block = lowrank::gram_svd(block);
+  lowrank_test::check_svd(t.A, from_block, t.sigma, Vectors::thin);
+  CHECK((from_block.S - reference.S).cwiseAbs().maxCoeff() == 0.0);  // same arithmetic on the same numbers
+  // Wide, from a block of the transposed array (A·Aᵀ through the kernels' transpose flag).
+  Eigen::MatrixXd bigt = Eigen::MatrixXd::Constant(43, 310, std::numeric_limits<double>::quiet_NaN());
+  bigt.block(1, 7, 40, 300) = t.A.transpose();
+  const Eigen::MatrixXd At = t.A.transpose();
+  const auto wide = lowrank::gram_svd(bigt.block(1, 7, 40, 300));
+  lowrank_test::check_svd(At, wide, t.sigma, Vectors::thin);
+  // Row-major storage and a lazy expression: evaluated once, same singular values.
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = t.A;
+  const auto from_row_major = lowrank::gram_svd(row_major);
+  lowrank_test::check_svd(t.A, from_row_major, t.sigma, Vectors::thin);
+  const auto from_expression = lowrank::gram_svd(t.A * 1.0);
+  CHECK((from_expression.S - reference.S).cwiseAbs().maxCoeff() == 0.0);
+  // Far from 1 (2^±600: AᵀA would overflow or underflow) a copy scaled by a power of two is used; power-of-two
+  // scaling is exact, so σ scale exactly and the vectors are the same.
+  for (const int p : {600, -600}) {
+    INFO("A scaled by 2^" << p);
+    const Eigen::MatrixXd scaled = t.A * std::ldexp(1.0, p);
+    const auto r = lowrank::gram_svd(scaled);
+    REQUIRE(r.S.allFinite());
+    CHECK((r.S / std::ldexp(1.0, p) - reference.S).cwiseAbs().maxCoeff() <= 1e-14 * reference.S(0));
+    CHECK((r.U - reference.U).cwiseAbs().maxCoeff() <= 1e-12);
+    CHECK((r.V - reference.V).cwiseAbs().maxCoeff() <= 1e-12);
+  }
+}
+
 TEST_CASE(
     "gram_svd: the O(n^3) prediction of U's orthogonality matches the explicit one, and skipping the "
     "QR pass on its word keeps U orthonormal to 2.5*m*eps",
