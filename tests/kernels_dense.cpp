@@ -230,10 +230,16 @@ void check_tridiagonalize(Eigen::Index n) {
   INFO("tridiagonalize n=" << n);
   REQUIRE(a.bottomRows(ld - n) == before.bottomRows(ld - n));
   if (n == 0) return;
-  const Eigen::Tridiagonalization<Mat<T>> ref(A);
   const T eps = std::numeric_limits<T>::epsilon(), scale = A.cwiseAbs().maxCoeff() * T(n);
-  REQUIRE((d - ref.diagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
-  if (n > 1) REQUIRE((e - ref.subDiagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
+  // Up to n = 96 the kernel runs Eigen's own unblocked reduction: the same entries up to rounding. The
+  // blocked panels beyond that round differently, and T's entries are not well conditioned (n = 97: the
+  // last diagonal entry 2e-10 from Eigen's, the others ≤ 1e-13), so there T's eigenvalues are compared
+  // with A's, which a similarity keeps to within its backward error.
+  if (n <= 96) {
+    const Eigen::Tridiagonalization<Mat<T>> ref(A);
+    REQUIRE((d - ref.diagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
+    if (n > 1) REQUIRE((e - ref.subDiagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
+  }
   // Q from the packed reflectors, then ‖QᵀAQ − T‖ and ‖QᵀQ − I‖
   Mat<T> packed = a.topRows(n);
   const Mat<T> Q = Eigen::HouseholderSequence<Mat<T>, Vec>(packed, tau).setLength(n - 1).setShift(1);
@@ -245,11 +251,14 @@ void check_tridiagonalize(Eigen::Index n) {
   }
   REQUIRE((Q.transpose() * A * Q - Tm).cwiseAbs().maxCoeff() <= 50 * eps * scale);
   REQUIRE((Q.transpose() * Q - Mat<T>::Identity(n, n)).cwiseAbs().maxCoeff() <= 50 * eps * T(n));
+  const Vec lambda_t = Eigen::SelfAdjointEigenSolver<Mat<T>>(Tm, Eigen::EigenvaluesOnly).eigenvalues();
+  const Vec lambda_a = Eigen::SelfAdjointEigenSolver<Mat<T>>(A, Eigen::EigenvaluesOnly).eigenvalues();
+  REQUIRE((lambda_t - lambda_a).cwiseAbs().maxCoeff() <= 50 * eps * scale);
 }
 
-TEST_CASE("dense kernels: tridiagonalize on every copy agrees with Eigen", "[kernels][dense]") {
+TEST_CASE("dense kernels: tridiagonalize on every copy agrees with Eigen, blocked or not", "[kernels][dense]") {
   for_each_dense_copy([] {
-    for (Eigen::Index n : {0, 1, 2, 3, 17, 64, 130}) {
+    for (Eigen::Index n : {0, 1, 2, 3, 17, 64, 96, 97, 130, 161, 260}) {  // blocked from n = 97 on
       check_tridiagonalize<double>(n);
       check_tridiagonalize<float>(n);
     }

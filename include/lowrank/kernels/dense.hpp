@@ -14,7 +14,9 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <limits>
 
 #if defined(_OPENMP)
 #include <omp.h>
@@ -435,6 +437,84 @@ bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
 /// Householder tridiagonalization of the symmetric n×n array `a` (leading dimension lda, lower triangle
 /// read), in place as LAPACK dsytrd ('L') leaves it: diag (n) and sub (n − 1) receive T, the tails of
 /// the reflectors H(i) = I − tau[i]·v·vᵀ (v(i+1) = 1) go below the subdiagonal of `a`. Eigen's
+/// Reduces the lower triangle of A (n×n) to tridiagonal form in place, blocked (LAPACK dsytrd with
+/// dlatrd, lower): each panel of nb columns gathers its reflectors' effect in W (n×nb) so that the
+/// trailing matrix takes it in one symmetric rank-2nb update, A −= V·Wᵀ + W·Vᵀ (SYR2K, GEMM-shaped),
+/// instead of a rank-2 update per column that reads and writes all of it. The symmetric matrix-vector
+/// product of each column stays (half the flops, as in LAPACK). The last columns go through Eigen's
+/// unblocked tridiagonalization_inplace (dsytd2), whose Householder convention this follows, so the
+/// output is the same as Eigen's up to rounding: diagonal and subdiagonal in place, reflector tails
+/// below the subdiagonal, coefficients in h.
+template <class S>
+void tridiagonalize_blocked(DenseMatrix<S>& A, Eigen::Matrix<S, Eigen::Dynamic, 1>& h) {
+  using Index = Eigen::Index;
+  using Vec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+  constexpr Index nb = 32, unblocked_below = 3 * nb;
+  const Index n = A.rows();
+  h.resize(std::max<Index>(n - 1, 0));
+  DenseMatrix<S> W, Left, Right;
+  Vec t(nb), e(nb);
+  Index p = 0;
+  for (; n - p > unblocked_below; p += nb) {
+    const Index N = n - p;
+    auto T = A.bottomRightCorner(N, N);
+    W.setZero(N, nb);
+    for (Index j = 0; j < nb; ++j) {
+      const Index r = N - j - 1;  // rows below the diagonal in column j
+      if (j > 0) {  // column j with the panel's earlier reflectors applied: −= V·W(j, :)ᵀ + W·V(j, :)ᵀ
+        T.col(j).tail(N - j).noalias() -= T.block(j, 0, N - j, j) * W.row(j).head(j).transpose();
+        T.col(j).tail(N - j).noalias() -= W.block(j, 0, N - j, j) * T.row(j).head(j).transpose();
+      }
+      // reflector H = I − h·v·vᵀ, v = [1; tail], with H·x = [β; 0] (Eigen's makeHouseholderInPlace)
+      auto x = T.col(j).tail(r);
+      const S c0 = x(0);
+      const S tail_norm2 = x.tail(r - 1).squaredNorm();
+      S beta = c0, coef = S(0);
+      if (tail_norm2 <= (std::numeric_limits<S>::min)()) {
+        x.tail(r - 1).setZero();
+      } else {
+        beta = std::sqrt(c0 * c0 + tail_norm2);
+        if (c0 >= S(0)) beta = -beta;
+        x.tail(r - 1) /= (c0 - beta);
+        coef = (beta - c0) / beta;
+      }
+      e(j) = beta;
+      h(p + j) = coef;
+      x(0) = S(1);
+      // w = h·(Â·v) − ½h²(vᵀÂv)·v for the trailing Â as the panel's reflectors so far left it, from the
+      // original trailing matrix and the corrections V·(Wᵀv) + W·(Vᵀv)
+      auto w = W.col(j).tail(r);
+      w.noalias() = T.bottomRightCorner(r, r).template selfadjointView<Eigen::Lower>() * x;
+      if (j > 0) {
+        t.head(j).noalias() = W.block(j + 1, 0, r, j).transpose() * x;
+        w.noalias() -= T.block(j + 1, 0, r, j) * t.head(j);
+        t.head(j).noalias() = T.block(j + 1, 0, r, j).transpose() * x;
+        w.noalias() -= W.block(j + 1, 0, r, j) * t.head(j);
+      }
+      w *= coef;
+      const S alpha = S(-0.5) * coef * w.dot(x);
+      w += alpha * x;
+    }
+    // the trailing matrix below the panel: lower triangle −= [V, W]·[W, V]ᵀ, one product of depth 2nb
+    const Index M = N - nb;
+    Left.resize(M, 2 * nb);
+    Right.resize(M, 2 * nb);
+    Left.leftCols(nb) = T.block(nb, 0, M, nb);
+    Left.rightCols(nb) = W.bottomRows(M);
+    Right.leftCols(nb) = W.bottomRows(M);
+    Right.rightCols(nb) = T.block(nb, 0, M, nb);
+    T.bottomRightCorner(M, M).template triangularView<Eigen::Lower>() -= Left * Right.transpose();
+    for (Index j = 0; j < nb; ++j) T(j + 1, j) = e(j);
+  }
+  if (n - p > 0) {
+    DenseMatrix<S> rest = A.bottomRightCorner(n - p, n - p);
+    Vec hrest(std::max<Index>(n - p - 1, 0));
+    Eigen::internal::tridiagonalization_inplace(rest, hrest);
+    A.bottomRightCorner(n - p, n - p) = rest;
+    h.tail(hrest.size()) = hrest;
+  }
+}
+
 /// Tridiagonalization compiled for this copy's instruction set: at the library's baseline ISA its
 /// symmetric matrix-vector products and rank-2 updates ran ~1.4× slower (n = 500…1000).
 template <class S>
@@ -442,8 +522,8 @@ void tridiagonalize(S* a, std::ptrdiff_t n, std::ptrdiff_t lda, S* diag, S* sub,
   if (n <= 0) return;
   DenseView<S> view(a, n, n, Eigen::OuterStride<>(lda));
   DenseMatrix<S> packed = view;
-  Eigen::Matrix<S, Eigen::Dynamic, 1> h(n - 1);
-  Eigen::internal::tridiagonalization_inplace(packed, h);
+  Eigen::Matrix<S, Eigen::Dynamic, 1> h;
+  tridiagonalize_blocked(packed, h);
   view = packed;
   for (std::ptrdiff_t i = 0; i < n; ++i) diag[i] = packed(i, i);
   for (std::ptrdiff_t i = 0; i + 1 < n; ++i) {
