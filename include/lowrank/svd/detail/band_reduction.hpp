@@ -28,11 +28,12 @@ void apply_block_reflector_right(const Matrix<Scalar>& V, const Matrix<Scalar>& 
                                  Matrix<Scalar>& W) {
   const Index rows = C.rows(), h = V.rows(), kb = V.cols();
   if (rows == 0) return;
-  W.resize(rows, kb);
+  W.resize(rows, 2 * kb);  // C·V in the left kb columns, (C·V)·T in the right ones (see apply_block_reflector)
   kernels::gemm(false, false, rows, kb, h, Scalar(1), C.data(), C.outerStride(), V.data(), h, Scalar(0), W.data(),
                 rows);
-  W = W * T.template triangularView<Eigen::Upper>();
-  kernels::gemm(false, true, rows, h, kb, Scalar(-1), W.data(), rows, V.data(), h, Scalar(1), C.data(),
+  kernels::gemm(false, false, rows, kb, kb, Scalar(1), W.data(), rows, T.data(), kb, Scalar(0), W.data() + rows * kb,
+                rows);
+  kernels::gemm(false, true, rows, h, kb, Scalar(-1), W.data() + rows * kb, rows, V.data(), h, Scalar(1), C.data(),
                 C.outerStride());
 }
 
