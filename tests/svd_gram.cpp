@@ -134,9 +134,10 @@ TEST_CASE("gram_svd: well-conditioned tall-skinny input meets the LAPACK ratios 
   lowrank_test::check_svd(At, r, t.sigma, Vectors::thin);
 }
 
-TEST_CASE("gram_svd reads views in place (a leading dimension, tall and wide), evaluates other expressions, "
-          "and scales only far from 1",
-          "[svd][gram]") {
+TEST_CASE(
+    "gram_svd reads views in place (a leading dimension, tall and wide), evaluates other expressions, "
+    "and scales only far from 1",
+    "[svd][gram]") {
   const auto t = lowrank_test::make_test_matrix<double>(MatrixKind::random_kappa_1e2, 300, 40, 5);
   const auto reference = lowrank::gram_svd(t.A);
   lowrank_test::check_svd(t.A, reference, t.sigma, Vectors::thin);

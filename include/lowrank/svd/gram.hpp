@@ -115,7 +115,8 @@ SvdResult<typename Derived::Scalar> gram_svd(const Eigen::MatrixBase<Derived>& A
   validate_dense(A, who);
   validate_options(opt, who);
   constexpr bool column_major_array = (int(Derived::Flags) & Eigen::DirectAccessBit) &&
-                                      !(int(Derived::Flags) & Eigen::RowMajorBit) && Derived::InnerStrideAtCompileTime == 1;
+                                      !(int(Derived::Flags) & Eigen::RowMajorBit) &&
+                                      Derived::InnerStrideAtCompileTime == 1;
   if constexpr (column_major_array) {
     return detail::gram_svd_array<Scalar>(A.derived().data(), A.derived().outerStride(), A.rows(), A.cols(), opt);
   } else {
@@ -248,8 +249,8 @@ LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd<Eigen::MatrixXf>(const 
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd<Eigen::MatrixXd>(const Eigen::MatrixBase<Eigen::MatrixXd>&,
                                                                             const GramOptions&))
 namespace detail {
-LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> gram_svd_array<float>(const float*, Index, Index, Index,
-                                                                       const GramOptions&))
+LOWRANK_EXTERN_TEMPLATE(float,
+                        SvdResult<float> gram_svd_array<float>(const float*, Index, Index, Index, const GramOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> gram_svd_array<double>(const double*, Index, Index, Index,
                                                                          const GramOptions&))
 }  // namespace detail
