@@ -213,8 +213,8 @@ TEST_CASE("dense kernels: dot_axpy on every copy agrees with Eigen", "[kernels][
   });
 }
 
-// tridiagonalize: Qᵀ·A·Q = T with Q from the stored reflectors — T's entries against Eigen's
-// Tridiagonalization (same algorithm: same reflectors up to rounding) and the similarity residual.
+// tridiagonalize: Qᵀ·A·Q = T with Q from the stored reflectors (the similarity residual, Q's
+// orthogonality, T's eigenvalues against A's from Eigen's solver), the padding and upper triangle untouched.
 template <class T>
 void check_tridiagonalize(Eigen::Index n) {
   const Eigen::Index ld = n + 3;
@@ -231,15 +231,12 @@ void check_tridiagonalize(Eigen::Index n) {
   REQUIRE(a.bottomRows(ld - n) == before.bottomRows(ld - n));
   if (n == 0) return;
   const T eps = std::numeric_limits<T>::epsilon(), scale = A.cwiseAbs().maxCoeff() * T(n);
-  // Up to n = 96 the kernel runs Eigen's own unblocked reduction: the same entries up to rounding. The
-  // blocked panels beyond that round differently, and T's entries are not well conditioned (n = 97: the
-  // last diagonal entry 2e-10 from Eigen's, the others ≤ 1e-13), so there T's eigenvalues are compared
-  // with A's, which a similarity keeps to within its backward error.
-  if (n <= 96) {
-    const Eigen::Tridiagonalization<Mat<T>> ref(A);
-    REQUIRE((d - ref.diagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
-    if (n > 1) REQUIRE((e - ref.subDiagonal()).cwiseAbs().maxCoeff() <= 50 * eps * scale);
-  }
+  // T's entries are not compared with Eigen's: they are not well conditioned, so any change of rounding
+  // moves them far beyond the backward error (the blocked panels: the last diagonal entry 2e-10 from
+  // Eigen's at n = 97 in double; even Eigen's own unblocked code, compiled with FMA here and without it
+  // in Eigen's reference, differed beyond 50·ε·n·max|A| on one float matrix at n = 96). What a reduction
+  // must get right is checked instead: QᵀAQ = T to the backward error, Q orthogonal, and T's eigenvalues
+  // equal to A's (a similarity keeps them to within that backward error).
   // Q from the packed reflectors, then ‖QᵀAQ − T‖ and ‖QᵀQ − I‖
   Mat<T> packed = a.topRows(n);
   const Mat<T> Q = Eigen::HouseholderSequence<Mat<T>, Vec>(packed, tau).setLength(n - 1).setShift(1);
@@ -256,7 +253,7 @@ void check_tridiagonalize(Eigen::Index n) {
   REQUIRE((lambda_t - lambda_a).cwiseAbs().maxCoeff() <= 50 * eps * scale);
 }
 
-TEST_CASE("dense kernels: tridiagonalize on every copy agrees with Eigen, blocked or not", "[kernels][dense]") {
+TEST_CASE("dense kernels: tridiagonalize on every copy is a similarity to T, blocked or not", "[kernels][dense]") {
   for_each_dense_copy([] {
     for (Eigen::Index n : {0, 1, 2, 3, 17, 64, 96, 97, 130, 161, 260}) {  // blocked from n = 97 on
       check_tridiagonalize<double>(n);

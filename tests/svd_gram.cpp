@@ -171,6 +171,18 @@ TEST_CASE(
     CHECK((r.U - reference.U).cwiseAbs().maxCoeff() <= 1e-12);
     CHECK((r.V - reference.V).cwiseAbs().maxCoeff() <= 1e-12);
   }
+  // Float: copied and scaled beyond 2^±8 (where n·m²·2^(4e) could overflow the eigensolver's norms).
+  const Eigen::MatrixXf Af = t.A.cast<float>();
+  const auto reference_f = lowrank::gram_svd(Af);
+  for (const int p : {20, -20}) {
+    INFO("float A scaled by 2^" << p);
+    const Eigen::MatrixXf scaled = Af * std::ldexp(1.0f, p);
+    const auto r = lowrank::gram_svd(scaled);
+    REQUIRE(r.S.allFinite());
+    CHECK((r.S / std::ldexp(1.0f, p) - reference_f.S).cwiseAbs().maxCoeff() <= 1e-6f * reference_f.S(0));
+    CHECK((r.U - reference_f.U).cwiseAbs().maxCoeff() <= 1e-4f);
+    CHECK((r.V - reference_f.V).cwiseAbs().maxCoeff() <= 1e-4f);
+  }
 }
 
 TEST_CASE(

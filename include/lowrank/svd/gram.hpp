@@ -99,8 +99,9 @@ SvdResult<Scalar> gram_svd_array(const Scalar* a, Index lda, Index rows, Index c
 /// Singular value decomposition from the eigendecomposition of AᵀA (AAᵀ for a wide A).
 ///
 /// Reads A in place when it is a column-major array (Matrix, Map, Ref, a block of columns); any other
-/// expression is evaluated once. A copy scaled by a power of two is made only when A's largest entry is
-/// so large or small that AᵀA could overflow or underflow. Squares κ(A): see the file comment;
+/// expression is evaluated once (then two m×n arrays are held: the copy and U). A copy scaled by a
+/// power of two is made only when A's largest entry is so large or small that AᵀA or the squared norms
+/// formed from it could overflow or underflow. Squares κ(A): see the file comment;
 /// `info.warning` is set when σ_min/σ_max < 32·√ε.
 /// \param A    m×n dense matrix (any Eigen expression), finite entries
 /// \param opt  vectors: none / thin / full
@@ -136,15 +137,17 @@ SvdResult<Scalar> gram_svd_array(const Scalar* a, Index lda, Index rows, Index c
   const Index m = wide ? cols : rows, n = wide ? rows : cols;
   const bool want_vectors = opt.vectors != Vectors::none, full = opt.vectors == Vectors::full;
 
-  // step 0 — scale. Where max|a_ij| = 2^e lies far from 1, G's entries (up to m·2^2e) could overflow and
-  // its small ones (down to ε·2^2e) underflow: then the steps below run on a copy scaled by 2^(−e), which
-  // is exact. Within 2^±(max_exponent/8) neither can happen (m < 2^63) and no copy is made.
+  // step 0 — scale. Where max|a_ij| = 2^e lies far from 1, G's entries (up to m·2^2e) could overflow, and
+  // so could the squared norms the eigensolver forms from them (up to n·m²·2^4e), or its small ones (down
+  // to ε·2^2e) underflow: then the steps below run on a copy scaled by 2^(−e), which is exact. Within
+  // 2^±(max_exponent/16) (2^±64 in double, 2^±8 in float) none of that can happen for m, n < 2^30 and no
+  // copy is made.
   const Eigen::Map<const Matrix<Scalar>, 0, Eigen::OuterStride<>> A(a, rows, cols, Eigen::OuterStride<>(lda));
   const Scalar mx = A.cwiseAbs().maxCoeff();
   int e = 0;
   if (mx > 0) std::frexp(mx, &e);
   Matrix<Scalar> scaled;
-  if (std::abs(e) > std::numeric_limits<Scalar>::max_exponent / 8) {
+  if (std::abs(e) > std::numeric_limits<Scalar>::max_exponent / 16) {
     scaled = A;
     for (int left = -e; left != 0;) {  // scaled *= 2^(−e), in two steps if 2^(−e) is out of range
       const int lim = std::numeric_limits<Scalar>::max_exponent - 2;
