@@ -462,19 +462,10 @@ void tridiagonalize_blocked(DenseMatrix<S>& A, Eigen::Matrix<S, Eigen::Dynamic, 
         T.col(j).tail(N - j).noalias() -= T.block(j, 0, N - j, j) * W.row(j).head(j).transpose();
         T.col(j).tail(N - j).noalias() -= W.block(j, 0, N - j, j) * T.row(j).head(j).transpose();
       }
-      // reflector H = I − h·v·vᵀ, v = [1; tail], with H·x = [β; 0] (Eigen's makeHouseholderInPlace)
+      // reflector H = I − h·v·vᵀ, v = [1; tail], with H·x = [β; 0]: the tail is written in place
       auto x = T.col(j).tail(r);
-      const S c0 = x(0);
-      const S tail_norm2 = x.tail(r - 1).squaredNorm();
-      S beta = c0, coef = S(0);
-      if (tail_norm2 <= (std::numeric_limits<S>::min)()) {
-        x.tail(r - 1).setZero();
-      } else {
-        beta = std::sqrt(c0 * c0 + tail_norm2);
-        if (c0 >= S(0)) beta = -beta;
-        x.tail(r - 1) /= (c0 - beta);
-        coef = (beta - c0) / beta;
-      }
+      S beta, coef;
+      x.makeHouseholderInPlace(coef, beta);
       e(j) = beta;
       h(p + j) = coef;
       x(0) = S(1);
