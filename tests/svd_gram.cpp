@@ -186,7 +186,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "gram_svd: the O(n^3) prediction of U's orthogonality matches the explicit one, and skipping the "
+    "gram_svd: the O(n^2) estimate of U's orthogonality matches the explicit one, and skipping the "
     "QR pass on its word keeps U orthonormal to 2.5*m*eps",
     "[svd][gram]") {
   // B = W·V·D⁻¹ before any QR pass; the prediction is a block 1-norm estimate of ‖I − D⁻¹·VᵀGV·D⁻¹‖₁ (a

@@ -21,9 +21,9 @@
 #include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <cstdlib>
 #include <limits>
+#include <numeric>
 #include <sstream>
 #include <vector>
 
@@ -32,6 +32,7 @@
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
+#include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/svd/detail/tridiagonal_dc.hpp"
 
 namespace lowrank {
@@ -89,7 +90,7 @@ template <class Scalar>
 Scalar predicted_orthogonality_loss(Matrix<Scalar>& G, const Matrix<Scalar>& V, const Vector<Scalar>& d) {
   const Index n = V.cols(), t = std::min<Index>(4, n);
   G.template triangularView<Eigen::StrictlyUpper>() = G.transpose();
-  Matrix<Scalar> Y(n, t), Z(n, t), S(n, t), X(n, t);
+  Matrix<Scalar> Y(n, t), Z(n, t), X(n, t);
   const auto apply = [&](Matrix<Scalar>& in, Index k) {  // in(:, 0:k) ← E·in(:, 0:k) (= Eᵀ·in)
     Y.leftCols(k) = d.asDiagonal().inverse() * in.leftCols(k);
     kernels::gemm(false, false, n, k, n, Scalar(1), V.data(), n, Y.data(), n, Scalar(0), Z.data(), n);
@@ -97,13 +98,14 @@ Scalar predicted_orthogonality_loss(Matrix<Scalar>& G, const Matrix<Scalar>& V, 
     kernels::gemm(true, false, n, k, n, Scalar(1), V.data(), n, Y.data(), n, Scalar(0), Z.data(), n);
     in.leftCols(k) -= d.asDiagonal().inverse() * Z.leftCols(k);
   };
+  const auto signs = [](Matrix<Scalar>& M) {
+    M = M.unaryExpr([](Scalar v) { return v >= 0 ? Scalar(1) : Scalar(-1); });
+  };
   // start: the mean vector and t − 1 fixed pseudo-random sign vectors, each of 1-norm 1
-  std::uint32_t state = 12345u;
-  for (Index j = 0; j < t; ++j)
-    for (Index i = 0; i < n; ++i) {
-      state = state * 1664525u + 1013904223u;
-      X(i, j) = (j == 0 || (state >> 31) != 0 ? Scalar(1) : Scalar(-1)) / Scalar(n);
-    }
+  fill_gaussian<Scalar>(X, 0x6f7274686fULL, 0);
+  signs(X);
+  X.col(0).setOnes();
+  X /= Scalar(n);
   std::vector<char> visited(static_cast<std::size_t>(n), 0);
   std::vector<Index> order(static_cast<std::size_t>(n));
   Vector<Scalar> h(n);
@@ -118,14 +120,12 @@ Scalar predicted_orthogonality_loss(Matrix<Scalar>& G, const Matrix<Scalar>& V, 
     if (pass >= 2 && est <= estimate) break;  // no progress
     estimate = est;
     if (!probed.empty()) best_column = probed[static_cast<std::size_t>(j_best)];
-    for (Index j = 0; j < t; ++j)
-      for (Index i = 0; i < n; ++i) S(i, j) = X(i, j) >= 0 ? Scalar(1) : Scalar(-1);
-    X = S;
+    signs(X);
     apply(X, t);  // E is symmetric: Eᵀ·S = E·S
     for (Index i = 0; i < n; ++i) h(i) = X.row(i).cwiseAbs().maxCoeff();
     if (pass >= 2 && best_column >= 0 && h(best_column) >= h.maxCoeff()) break;  // no better column in sight
     // the next probes: the t unvisited columns with the largest h
-    for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+    std::iota(order.begin(), order.end(), Index(0));
     std::stable_sort(order.begin(), order.end(), [&h](Index a, Index b) { return h(a) > h(b); });
     probed.clear();
     for (Index i : order) {
