@@ -110,9 +110,13 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
   const Index wrows = W.rows();  // n with QR, m without
   const Index ucols = full ? m : n;
   Matrix<Scalar> Uw;
-  resize_advised(Uw, wrows, use_qr ? n : ucols);
-  Uw.setIdentity();
-  Uw.topLeftCorner(n, n) = UB;
+  if (!use_qr && m == n) {
+    Uw.swap(UB);  // square: Q_B·U_B in U_B's own storage (no fresh m×n array to fault in)
+  } else {
+    resize_advised(Uw, wrows, use_qr ? n : ucols);
+    Uw.setIdentity();
+    Uw.topLeftCorner(n, n) = UB;
+  }
   apply_q(W, tauq, Uw);
   if (use_qr) {
     resize_advised(res.U, m, ucols);
@@ -122,7 +126,7 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
   } else {
     res.U.swap(Uw);
   }
-  apply_p(W, taup, VB);
+  apply_p_destroying(W, taup, VB);  // W's last use: its storage is the scratch
   res.V.swap(VB);
   return res;
 }
