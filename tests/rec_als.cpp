@@ -2,6 +2,7 @@
 // counts, HKV §5 explanations, fold-in, partial fits, cancellation, option errors; [data] ML-100K top-N.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -144,6 +145,60 @@ TEST_CASE("als: same seed gives identical factors for 1 and 2 threads", "[als]")
   ImplicitALS c(o);
   c.fit(data);
   REQUIRE((a.item_factors() - c.item_factors()).norm() > 0);
+}
+
+TEST_CASE("als: initial factors are one SplitMix64 sequence for any thread count; the parallel Gram too", "[als]") {
+  // 5000 users × 16 factors: past the thresholds where the fill (65 536 entries) and the Gram (one block
+  // of 2048 rows) go parallel
+  const Interactions data = rec_toy::random_implicit(5000, 300, 0.01, 3);
+  ImplicitALSOptions o;
+  o.factors = 16;
+  o.iterations = 0;  // the fit stops at the initial factors
+  o.seed = 4;
+  ImplicitALS init(o);
+  init.fit(data);
+  const Eigen::MatrixXf X = init.user_factors(), Y = init.item_factors();
+  rec::detail::SplitMix64 rng(o.seed ^ 0x5a17a15ull);  // als_fit's stream: X row by row, then Y
+  float worst = 0;
+  for (Index r = 0; r < X.rows(); ++r)
+    for (Index l = 0; l < X.cols(); ++l) worst = std::max(worst, std::abs(X(r, l) - float(rng.uniform() * 0.01)));
+  for (Index r = 0; r < Y.rows(); ++r)
+    for (Index l = 0; l < Y.cols(); ++l) worst = std::max(worst, std::abs(Y(r, l) - float(rng.uniform() * 0.01)));
+  REQUIRE(worst == 0.0f);
+  o.iterations = 1;
+#if defined(_OPENMP)
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+#endif
+  ImplicitALS a(o);
+  a.fit(data);
+#if defined(_OPENMP)
+  omp_set_num_threads(2);
+#endif
+  ImplicitALS b(o);
+  b.fit(data);
+#if defined(_OPENMP)
+  omp_set_num_threads(before);
+#endif
+  REQUIRE((a.user_factors() - b.user_factors()).cwiseAbs().maxCoeff() == 0.0f);
+  REQUIRE((a.item_factors() - b.item_factors()).cwiseAbs().maxCoeff() == 0.0f);
+  // the Gram itself: 1 and 2 threads give the same bits, and it matches a double-precision reference
+  const rec::detail::RowMat<float> Xr = a.user_factors();
+#if defined(_OPENMP)
+  omp_set_num_threads(1);
+#endif
+  const Eigen::MatrixXd G1 = rec::detail::als_gram<float>(Xr);
+#if defined(_OPENMP)
+  omp_set_num_threads(2);
+#endif
+  const Eigen::MatrixXd G2 = rec::detail::als_gram<float>(Xr);
+#if defined(_OPENMP)
+  omp_set_num_threads(before);
+#endif
+  REQUIRE((G1 - G2).cwiseAbs().maxCoeff() == 0.0);
+  const Eigen::MatrixXd Xd = Xr.cast<double>();
+  const Eigen::MatrixXd ref = Xd.transpose() * Xd;
+  REQUIRE((G1 - ref).norm() <= 1e-5 * ref.norm());
 }
 
 TEST_CASE("als: a half-epoch on gathered neighbour rows equals the in-place solve bit for bit", "[als]") {

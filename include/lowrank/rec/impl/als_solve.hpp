@@ -87,22 +87,35 @@ using RowMat = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
 /// Σ_r Y(r, l)·y_r, one dispatched axpy_rows call over the block's rows (entries summed in row order).
 /// No Eigen GEMM here: with OpenMP, Eigen's GEMM blocking depends on the thread count, which would
 /// break "same seed, same factors for any thread count".
+/// The rows l of a block's Gram are independent: threads share them out, each row summed as in a serial
+/// run, so the result is the same for any thread count (a serial Gram of the 1 M × 64 user table took
+/// 0.2 s of a 5 s epoch on two threads, bench/scale).
 template <class S>
 Eigen::MatrixXd als_gram(const RowMat<S>& Y) {
   const Index k = Y.cols();
   const std::size_t kk = std::size_t(k);
   Eigen::MatrixXd G = Eigen::MatrixXd::Zero(k, k);
   RowMat<S> g(k, k);
-  std::vector<S> column;
-  for (Index b = 0; b < Y.rows(); b += 2048) {
-    const Index len = std::min<Index>(2048, Y.rows() - b);
-    column.resize(std::size_t(len));
-    g.setZero();
-    for (Index l = 0; l < k; ++l) {
-      for (Index r = 0; r < len; ++r) column[std::size_t(r)] = Y(b + r, l);
-      kernels::axpy_rows(Y.row(b).data(), kk, column.data(), std::size_t(len), g.row(l).data(), kk);
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel if (Y.rows() > 2048)
+#endif
+  {
+    std::vector<S> column(2048);
+    for (Index b = 0; b < Y.rows(); b += 2048) {
+      const Index len = std::min<Index>(2048, Y.rows() - b);
+#if LOWRANK_HAS_OPENMP
+#pragma omp for schedule(static)
+#endif
+      for (Index l = 0; l < k; ++l) {
+        for (Index r = 0; r < len; ++r) column[std::size_t(r)] = Y(b + r, l);
+        g.row(l).setZero();
+        kernels::axpy_rows(Y.row(b).data(), kk, column.data(), std::size_t(len), g.row(l).data(), kk);
+      }
+#if LOWRANK_HAS_OPENMP
+#pragma omp single
+#endif
+      G += g.template cast<double>();
     }
-    G += g.template cast<double>();
   }
   return G;
 }
@@ -288,15 +301,29 @@ void als_fit(const ImplicitALSOptions& o, const Interactions& data, RowMat<S>& X
       als_rows<S>(csr.outerIndexPtr(), csr.innerIndexPtr(), csr.valuePtr(), csr.innerNonZeroPtr(), nu, o.alpha);
   const AlsRows<S> by_item =
       als_rows<S>(csc.outerIndexPtr(), csc.innerIndexPtr(), csc.valuePtr(), csc.innerNonZeroPtr(), ni, o.alpha);
-  // step 2 — seeded initial factors, uniform in [0, 0.01) as in implicit (serial: thread-count independent)
-  SplitMix64 rng(o.seed ^ 0x5a17a15ull);
+  // step 2 — seeded initial factors, uniform in [0, 0.01) as in implicit: X then Y, row by row, take
+  // consecutive draws of one SplitMix64 sequence. Rows are filled in parallel, each thread jumping the
+  // sequence ahead to its row, so the values are those of a serial fill for any thread count.
   X.resize(nu, k);
   Y.resize(ni, k);
-  for (Index i = 0; i < X.size(); ++i) X.data()[i] = S(rng.uniform() * 0.01);
-  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = S(rng.uniform() * 0.01);
-  double conf_total = 0;
-  for (std::int64_t p = 0; p < by_user.ptr.back(); ++p) conf_total += double(by_user.confidence(p));
-  const double norm = conf_total + o.unobserved_weight * (double(nu) * double(ni) - double(data.nnz()));
+  const auto fill_uniform = [&](RowMat<S>& M, std::uint64_t first_draw) {
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(static) if (M.size() > 65536)
+#endif
+    for (Index r = 0; r < M.rows(); ++r) {
+      SplitMix64 rng(o.seed ^ 0x5a17a15ull);
+      rng.skip(first_draw + std::uint64_t(r) * std::uint64_t(k));
+      for (Index l = 0; l < k; ++l) M(r, l) = S(rng.uniform() * 0.01);
+    }
+  };
+  fill_uniform(X, 0);
+  fill_uniform(Y, std::uint64_t(X.size()));
+  double norm = 1;  // the loss's normalization: Σ confidences over all user-item pairs (only for the loss)
+  if (o.compute_loss) {
+    double conf_total = 0;
+    for (std::int64_t p = 0; p < by_user.ptr.back(); ++p) conf_total += double(by_user.confidence(p));
+    norm = conf_total + o.unobserved_weight * (double(nu) * double(ni) - double(data.nnz()));
+  }
   // step 3 — alternate: users from items, items from users; YᵀY computed once per half-epoch
   Eigen::MatrixXd YtY = als_gram<S>(Y);
   for (int epoch = 0; epoch < o.iterations; ++epoch) {

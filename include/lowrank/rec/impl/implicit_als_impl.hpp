@@ -32,7 +32,9 @@ LOWRANK_IMPL_INLINE void ImplicitALS::fit(const Interactions& data) {
   LOWRANK_CHECK(data.num_users() > 0 && data.num_items() > 0, shape_mismatch,
                 "ImplicitALS::fit: empty interaction matrix (", data.num_users(), "x", data.num_items(), ")");
   const auto& m = data.matrix();
-  for (Index p = 0; p < m.nonZeros(); ++p)
+  bool nonnegative = true;  // a branch-free pass (it vectorizes); the first offender is looked up after
+  for (Index p = 0; p < m.nonZeros(); ++p) nonnegative &= m.valuePtr()[p] >= 0;
+  for (Index p = 0; !nonnegative && p < m.nonZeros(); ++p)
     LOWRANK_CHECK(m.valuePtr()[p] >= 0, invalid_argument, "ImplicitALS::fit: negative value ", m.valuePtr()[p],
                   " (confidence c = 1 + alpha*r needs r >= 0)");
   // step 1 — fit on temporaries so that a cancel or an error keeps the previous state

@@ -31,6 +31,9 @@ class SplitMix64 {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
   }
+  /// Moves the sequence n draws ahead, as n calls of next() would (the state only advances by a constant):
+  /// lets threads fill disjoint parts of one sequence.
+  void skip(std::uint64_t n) { m_s += n * 0x9e3779b97f4a7c15ull; }
   /// Uniform in [0, 1).
   double uniform() { return double(next() >> 11) * 0x1.0p-53; }
   /// Standard normal (Box–Muller, one value per call).
