@@ -20,6 +20,23 @@
 using namespace lowrank;
 using namespace lowrank::rec;
 
+namespace {
+/// Runs f() on `threads` OpenMP threads, then restores the previous count.
+template <class F>
+void on_threads(int threads, F&& f) {
+#if defined(_OPENMP)
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(threads);
+#else
+  (void)threads;
+#endif
+  f();
+#if defined(_OPENMP)
+  omp_set_num_threads(before);
+#endif
+}
+}  // namespace
+
 TEST_CASE("als: toy blocks — recommends the held-out item of the user's own block", "[als]") {
   const Interactions data = rec_toy::blocks(40, 30, 4);
   for (bool chol : {false, true}) {
@@ -125,20 +142,9 @@ TEST_CASE("als: same seed gives identical factors for 1 and 2 threads", "[als]")
   o.factors = 16;
   o.iterations = 4;
   o.seed = 9;
-#if defined(_OPENMP)
-  const int before = omp_get_max_threads();
-  omp_set_num_threads(1);
-#endif
-  ImplicitALS a(o);
-  a.fit(data);
-#if defined(_OPENMP)
-  omp_set_num_threads(2);
-#endif
-  ImplicitALS b(o);
-  b.fit(data);
-#if defined(_OPENMP)
-  omp_set_num_threads(before);
-#endif
+  ImplicitALS a(o), b(o);
+  on_threads(1, [&] { a.fit(data); });
+  on_threads(2, [&] { b.fit(data); });
   REQUIRE((a.user_factors() - b.user_factors()).cwiseAbs().maxCoeff() == 0.0f);
   REQUIRE((a.item_factors() - b.item_factors()).cwiseAbs().maxCoeff() == 0.0f);
   o.seed = 10;
@@ -166,35 +172,16 @@ TEST_CASE("als: initial factors are one SplitMix64 sequence for any thread count
     for (Index l = 0; l < Y.cols(); ++l) worst = std::max(worst, std::abs(Y(r, l) - float(rng.uniform() * 0.01)));
   REQUIRE(worst == 0.0f);
   o.iterations = 1;
-#if defined(_OPENMP)
-  const int before = omp_get_max_threads();
-  omp_set_num_threads(1);
-#endif
-  ImplicitALS a(o);
-  a.fit(data);
-#if defined(_OPENMP)
-  omp_set_num_threads(2);
-#endif
-  ImplicitALS b(o);
-  b.fit(data);
-#if defined(_OPENMP)
-  omp_set_num_threads(before);
-#endif
+  ImplicitALS a(o), b(o);
+  on_threads(1, [&] { a.fit(data); });
+  on_threads(2, [&] { b.fit(data); });
   REQUIRE((a.user_factors() - b.user_factors()).cwiseAbs().maxCoeff() == 0.0f);
   REQUIRE((a.item_factors() - b.item_factors()).cwiseAbs().maxCoeff() == 0.0f);
   // the Gram itself: 1 and 2 threads give the same bits, and it matches a double-precision reference
   const rec::detail::RowMat<float> Xr = a.user_factors();
-#if defined(_OPENMP)
-  omp_set_num_threads(1);
-#endif
-  const Eigen::MatrixXd G1 = rec::detail::als_gram<float>(Xr);
-#if defined(_OPENMP)
-  omp_set_num_threads(2);
-#endif
-  const Eigen::MatrixXd G2 = rec::detail::als_gram<float>(Xr);
-#if defined(_OPENMP)
-  omp_set_num_threads(before);
-#endif
+  Eigen::MatrixXd G1, G2;
+  on_threads(1, [&] { G1 = rec::detail::als_gram<float>(Xr); });
+  on_threads(2, [&] { G2 = rec::detail::als_gram<float>(Xr); });
   REQUIRE((G1 - G2).cwiseAbs().maxCoeff() == 0.0);
   const Eigen::MatrixXd Xd = Xr.cast<double>();
   const Eigen::MatrixXd ref = Xd.transpose() * Xd;
