@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "lowrank/svd/golub_kahan.hpp"
+#include "lowrank/svd/detail/cholesky_qr.hpp"
 #include "support/matrices.hpp"
 #include "support/svd_checks.hpp"
 
@@ -337,6 +338,70 @@ TEST_CASE("golub_kahan_svd: subnormal and mixed-magnitude entries", "[svd][golub
   INFO("mixed: S(0) " << r2.S(0) << ", S(last) " << r2.S(5));
   REQUIRE(std::isfinite(r2.S(0)));
   check_svd(mixed, r2, Vector<double>(), Vectors::thin);
+}
+
+namespace {
+
+// Tall thin SVDs through CholeskyQR2 (the default for m ≥ 4n) and through Householder QR
+// (cholesky_qr_ratio = 0), every LAPACK type: both meet the ratios and agree on σ. The ill-conditioned
+// types (κ ≥ 1/(2√ε)) fall back to Householder inside the first; the dense well-conditioned ones must take
+// the Cholesky route, which shows as U differing from Householder's in the last bits.
+template <class S>
+void check_cholesky_route() {
+  for (auto kind : all_matrix_kinds())
+    for (auto [m, n] : {std::pair<Index, Index>{200, 50}, {97, 20}, {64, 16}, {300, 40}}) {
+      const auto t = make_test_matrix<S>(kind, m, n, 5);
+      INFO(t.name);
+      GolubKahanOptions chol, house;
+      chol.vectors = house.vectors = Vectors::thin;
+      house.cholesky_qr_ratio = 0;
+      const auto a = lowrank::golub_kahan_svd(t.A, chol), b = lowrank::golub_kahan_svd(t.A, house);
+      REQUIRE(a.info.converged);
+      check_svd(t.A, a, t.sigma_known ? t.sigma : Vector<double>(), Vectors::thin);
+      check_svd(t.A, b, t.sigma_known ? t.sigma : Vector<double>(), Vectors::thin);
+      const double eps = double(std::numeric_limits<S>::epsilon());
+      const double sigma_gap = (a.S - b.S).template cast<double>().cwiseAbs().maxCoeff();
+      INFO("max |σ_chol − σ_householder| " << sigma_gap << ", σ₁ " << double(a.S(0)));
+      CHECK(sigma_gap <= 30 * double(m) * eps * double(a.S(0)));
+      // dense and well conditioned (the diagonal types come out exact either way)
+      const bool dense_conditioned = kind == MatrixKind::random_kappa_1e2 || kind == MatrixKind::scaled_overflow ||
+                                     kind == MatrixKind::scaled_underflow;
+      if (dense_conditioned) CHECK((a.U - b.U).cwiseAbs().maxCoeff() > 0);  // a different route ran
+    }
+}
+
+}  // namespace
+
+TEST_CASE("golub_kahan_svd: tall thin vectors by CholeskyQR2 and by Householder QR, LAPACK types",
+          "[svd][golub_kahan]") {
+  check_cholesky_route<double>();
+  check_cholesky_route<float>();
+}
+
+TEST_CASE("cholesky_qr2 with R2_inverse: Q = Y·R₂⁻¹ is orthonormal and Q·R reproduces the input",
+          "[svd][golub_kahan]") {
+  for (auto [m, n] : {std::pair<Index, Index>{500, 60}, {64, 64}, {33, 1}}) {
+    const auto t = make_test_matrix<double>(MatrixKind::random_kappa_1e2, m, n, 11);
+    Matrix<double> Y = t.A, R, R2inv;
+    REQUIRE(lowrank::detail::cholesky_qr2(Y, R, 2, &R2inv) == lowrank::detail::CholeskyQr::done);
+    const Matrix<double> Q = Y * R2inv;
+    const double eps = std::numeric_limits<double>::epsilon();
+    const double res = (t.A - Q * R).norm() / (t.A.norm() * double(m) * eps);
+    const double orth = (Q.transpose() * Q - Matrix<double>::Identity(n, n)).norm() / (double(m) * eps);
+    INFO(m << "x" << n << ": residual " << res << ", orthogonality " << orth);
+    CHECK(res < 30);
+    CHECK(orth < 30);
+    CHECK(R.isUpperTriangular(0));
+    CHECK(R2inv.isUpperTriangular(0));
+  }
+  // κ = 1e8 and 1/ε are beyond its range (1/(2√ε) ≈ 3.4e7): refused before anything is written
+  for (auto kind : {MatrixKind::random_kappa_1e8, MatrixKind::random_kappa_inv_eps}) {
+    const auto t = make_test_matrix<double>(kind, 120, 30, 11);
+    INFO(t.name);
+    Matrix<double> Y = t.A, R, R2inv;
+    CHECK(lowrank::detail::cholesky_qr2(Y, R, 2, &R2inv) == lowrank::detail::CholeskyQr::untouched);
+    CHECK(Y == t.A);
+  }
 }
 
 TEST_CASE("householder_qr: the blocked dispatched QR reproduces A and matches Eigen's R up to row signs",

@@ -32,6 +32,7 @@
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
+#include "lowrank/svd/golub_kahan.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/svd/detail/tridiagonal_dc.hpp"
 

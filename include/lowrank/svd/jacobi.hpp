@@ -37,6 +37,7 @@
 #include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/householder.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
+#include "lowrank/svd/golub_kahan.hpp"
 #include "lowrank/svd/detail/tridiagonal_dc.hpp"
 
 namespace lowrank {

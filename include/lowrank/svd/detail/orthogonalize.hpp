@@ -1,11 +1,10 @@
 #pragma once
 /// \file svd/detail/orthogonalize.hpp  Orthonormalization used by the truncated solvers. Not stable API.
 ///
-/// - `cholesky_qr2(Y, R)`: Y = Q·R by two Cholesky-QR passes (Fukaya et al. 2014), all BLAS-3,
-///   backward stable and orthogonal to O(ε) when κ(Y) ≲ ε^{-1/2}; refuses (Y untouched) otherwise.
-/// - `orthonormalize(Y)`: thin orthonormal basis of a tall block: cholesky_qr2 in place; when the first
-///   Cholesky fails or κ(R) ≥ 1/(2√ε) (ill-conditioned or rank-deficient Y) it uses Householder QR
-///   (LAPACK geqrf + orgqr via Eigen) on the untouched Y, which always returns orthonormal columns.
+/// - `orthonormalize(Y)`: thin orthonormal basis of a tall block: cholesky_qr2 (cholesky_qr.hpp) in place;
+///   when the first Cholesky fails or κ(R) ≥ 1/(2√ε) (ill-conditioned or rank-deficient Y) it uses
+///   Householder QR (LAPACK geqrf + orgqr via Eigen) on the untouched Y, which always returns orthonormal
+///   columns.
 /// - `orthogonalize_against(Q, v)`: classical Gram–Schmidt repeated while the norm drops by more than
 ///   1/√2 ("twice is enough", Giraud et al. 2005; Kahan–Parlett), at most 3 passes.
 #include <Eigen/Cholesky>
@@ -18,7 +17,7 @@
 
 #include "lowrank/error.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
-#include "lowrank/svd/golub_kahan.hpp"
+#include "lowrank/svd/detail/cholesky_qr.hpp"
 #include "lowrank/kernels.hpp"
 #include "lowrank/svd/detail/rng.hpp"
 #include "lowrank/types.hpp"
@@ -55,106 +54,12 @@ void gemm_dispatched(bool trans_a, bool trans_b, Scalar alpha, const Eigen::Ref<
 }
 
 /// Householder thin Q of Y (m×l, m >= l), written over Y.
-/// G := YᵀY (l×l, the lower triangle computed, the upper zero): the run-time-dispatched SYRK kernel.
-template <class Scalar>
-void gram_lower(const Matrix<Scalar>& Y, Matrix<Scalar>& G) {
-  const Index l = Y.cols();
-  G.setZero(l, l);
-  kernels::syrk(true, l, Y.rows(), Scalar(1), Y.data(), Y.rows(), Scalar(1), G.data(), l);
-}
-
-/// Y := Y·R⁻¹ for the Cholesky factor R = Lᵀ of a factorization LLᵀ (lower L in `llt`), through the
-/// run-time-dispatched TRSM kernel.
-template <class Scalar>
-void solve_right_cholesky(Matrix<Scalar>& Y, const Eigen::LLT<Matrix<Scalar>, Eigen::Lower>& llt) {
-  const Matrix<Scalar>& L = llt.matrixLLT();
-  kernels::trsm_right_lower_t(Y.rows(), Y.cols(), L.data(), L.rows(), Y.data(), Y.rows());
-}
-
-/// Y.leftCols(r) := Y·M for M (Y.cols() × r, r ≤ Y.cols()), in place by row blocks through the
-/// run-time-dispatched GEMM: no second tall array beside Y (at scale that array was a solver's peak,
-/// and on a virtual machine its fresh pages cost as much as the product).
-template <class Scalar>
-void multiply_right_in_place(Matrix<Scalar>& Y, const Eigen::Ref<const Matrix<Scalar>>& M) {
-  const Index m = Y.rows(), k = Y.cols(), r = M.cols();
-  constexpr Index kRows = 512;
-  Matrix<Scalar> rows(std::min(kRows, m), r);
-  for (Index r0 = 0; r0 < m; r0 += kRows) {
-    const Index h = std::min(kRows, m - r0);
-    kernels::gemm(false, false, h, r, k, Scalar(1), Y.data() + r0, m, M.data(), M.outerStride(), Scalar(0), rows.data(),
-                  rows.rows());
-    Y.middleRows(r0, h).leftCols(r) = rows.topRows(h);
-  }
-}
-
 template <class Scalar>
 void householder_orthonormalize(Matrix<Scalar>& Y) {
   const Index m = Y.rows(), l = Y.cols();
   Eigen::HouseholderQR<Matrix<Scalar>> qr(Y);
   Y.setIdentity(m, l);
   qr.householderQ().applyThisOnTheLeft(Y);
-}
-
-/// What cholesky_qr2() left in Y.
-enum class CholeskyQr { untouched, first_pass, done };
-
-/// CholeskyQR2 in place (Fukaya et al. 2014; Yamamoto et al. 2015): Y (m×l) := Q with Y = Q·R, R (l×l,
-/// upper triangular) in `R`. Backward stable, ‖Q·R − Y‖ = O(ε‖Y‖) and ‖QᵀQ − I‖ = O(ε), when
-/// κ(Y) < 1/(2√ε); otherwise it returns `untouched` (Y and R unchanged) before writing anything.
-/// `first_pass` (Y = Q₁ from the first pass, R = R₁) means the second Cholesky failed, which that
-/// bound rules out in exact arithmetic; callers treat it as a failure. `passes` = 1 stops after the
-/// first pass (half the work; Y is then a basis with ‖YᵀY − I‖ ≲ κ²ε ≤ 1/4 and returns `done`).
-template <class Scalar>
-CholeskyQr cholesky_qr2(Matrix<Scalar>& Y, Matrix<Scalar>& R, int passes = 2) {
-  const Index l = Y.cols();
-  if (l == 0) {
-    R.resize(0, 0);
-    return CholeskyQr::done;
-  }
-  Matrix<Scalar> G;
-  gram_lower(Y, G);
-  // a NaN or Inf in Y, or an overflowing column norm, shows on G's diagonal (G_ii = Σ y_ki²): a
-  // vectorized check instead of a scalar pass over all of Y
-  if (!G.diagonal().allFinite()) return CholeskyQr::untouched;
-  Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
-  if (llt.info() != Eigen::Success) return CholeskyQr::untouched;
-  // The first pass overwrites Y (no copy: Y is the big array, users × l at scale), so it runs only where
-  // the second pass is sure to succeed, κ(R) = κ(Y) < 1/(2√ε) (then ‖Q₁ᵀQ₁ − I‖ ≈ κ²ε ≤ 1/4). A diagonal
-  // ratio can miss a Kahan-like R; two tests that cannot: first the upper bound κ(R) ≤ ‖R‖_F·‖R⁻¹‖_F
-  // (at most l times too large) from the explicit inverse of the l×l factor, l³/3 flops; only where it
-  // fails, κ(R) itself from the singular values of R (Golub–Kahan, values only: absolute error ε·σ₁, far
-  // below the threshold). Those alone cost a fifth of the pass (1.2 ms at l = 110 against 5.9 ms for a
-  // pass over 6040 rows), and every subspace iteration step runs one.
-  Matrix<Scalar> R1 = llt.matrixU();
-  const Scalar threshold = Scalar(1) / Scalar(2 * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
-  const Matrix<Scalar> R1inv = R1.template triangularView<Eigen::Upper>().solve(Matrix<Scalar>::Identity(l, l));
-  if (!(R1.stableNorm() * R1inv.stableNorm() < threshold)) {
-    GolubKahanOptions values_only;
-    values_only.vectors = Vectors::none;
-    const Vector<Scalar> sv = golub_kahan_svd(R1, values_only).S;
-    if (!(sv(l - 1) * threshold > sv(0))) return CholeskyQr::untouched;
-  }
-  if (passes == 1) {
-    // Y ← Y R₁⁻¹: ‖QᵀQ − I‖ ≲ κ²ε ≤ 1/4, a well-conditioned basis whose span is all that is used. Through
-    // the explicit inverse (a GEMM, in place by row blocks) rather than the triangular solve: the span's
-    // error is O(κε) either way, and at l = 20 the TRSM ran at a sixth of the GEMM's rate (0.21 vs 0.07 ms
-    // on 6040 rows); the backward-stable solve stays for the orthonormal basis below.
-    multiply_right_in_place<Scalar>(Y, R1inv);
-    R.swap(R1);
-    return CholeskyQr::done;
-  }
-  solve_right_cholesky(Y, llt);  // Y ← Y R₁⁻¹
-  R.swap(R1);
-  gram_lower(Y, G);
-  LOWRANK_CHECK(G.diagonal().allFinite(), non_finite, "orthonormalize: the Cholesky-QR basis overflowed");
-  const Scalar off = (G - Matrix<Scalar>::Identity(l, l)).template lpNorm<Eigen::Infinity>();
-  if (!(off < Scalar(0.5))) return CholeskyQr::first_pass;
-  Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
-  if (llt2.info() != Eigen::Success) return CholeskyQr::first_pass;
-  // G ≈ I within 1/2: R₂'s singular values lie in [√½, √(3/2)], so Y R₂⁻¹ is finite when Y is
-  solve_right_cholesky(Y, llt2);
-  R = Matrix<Scalar>(llt2.matrixU()) * R.template triangularView<Eigen::Upper>();  // R = R₂·R₁
-  return CholeskyQr::done;
 }
 
 /// Replaces the columns of Y (m×l, l <= m) by an orthonormal basis of their span (completed arbitrarily
@@ -319,8 +224,6 @@ namespace lowrank::detail {
 // Compiled once into the library for float and double (config.hpp, LOWRANK_EXTERN_TEMPLATE).
 LOWRANK_EXTERN_TEMPLATE(float, void householder_orthonormalize<float>(Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(double, void householder_orthonormalize<double>(Matrix<double>&))
-LOWRANK_EXTERN_TEMPLATE(float, CholeskyQr cholesky_qr2<float>(Matrix<float>&, Matrix<float>&, int))
-LOWRANK_EXTERN_TEMPLATE(double, CholeskyQr cholesky_qr2<double>(Matrix<double>&, Matrix<double>&, int))
 LOWRANK_EXTERN_TEMPLATE(float, void condition_basis<float>(Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(double, void condition_basis<double>(Matrix<double>&))
 LOWRANK_EXTERN_TEMPLATE(float, bool orthonormalize<float>(Matrix<float>&))
