@@ -130,13 +130,12 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
   res.S = d;
   if (!want) return res;
   // step 4 — back-transform: U = Q·Q_B·U_B, V = P_B·V_B (blocked reflector application)
-  const Index wrows = W.rows();  // n with QR, m without
   const Index ucols = full ? m : n;
   Matrix<Scalar> Uw;
-  if ((!use_qr && m == n) || cholesky) {
-    Uw.swap(UB);  // W square: Q_B·U_B in U_B's own storage (no fresh array to fault in)
+  if (use_qr || m == n) {
+    Uw.swap(UB);  // W square (R, or a square A): Q_B·U_B in U_B's own storage (no fresh array to fault in)
   } else {
-    resize_advised(Uw, wrows, use_qr ? n : ucols);
+    resize_advised(Uw, m, ucols);  // no QR, m > n: Q_B·[U_B 0; 0 I]
     Uw.setIdentity();
     Uw.topLeftCorner(n, n) = UB;
   }

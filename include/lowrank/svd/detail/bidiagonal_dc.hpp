@@ -286,7 +286,7 @@ bool bidiagonal_svd_dc(Vector<Scalar>& d, const Vector<Scalar>& e, Matrix<Scalar
   const Scalar bmax = std::max(d.cwiseAbs().maxCoeff(), n > 1 ? e.cwiseAbs().maxCoeff() : Scalar(0));
   const Scalar split = std::numeric_limits<Scalar>::epsilon() * bmax;
   Vector<Scalar> dw = d;
-  BidiagonalDcWork<Scalar> work(n > kBidiagonalLeaf ? n : 0);
+  BidiagonalDcWork<Scalar> work(n);  // also below the leaf size (≤ 32 KB then): the sorted copies use it
   for (Index start = 0; start < n;) {
     Index end = start + 1;  // the piece is [start, end)
     while (end < n && std::abs(e(end - 1)) >= split && e(end - 1) != Scalar(0)) ++end;
@@ -306,8 +306,6 @@ bool bidiagonal_svd_dc(Vector<Scalar>& d, const Vector<Scalar>& e, Matrix<Scalar
   // 240 MB in arrays of 1 MB or more, 393 MB before; page faults 29.6 k → 18.3 k)
   Matrix<Scalar>& Us = work.delta;
   Matrix<Scalar>& Vs = work.wb;
-  if (Us.rows() != n || Us.cols() != n) resize_advised(Us, n, n);
-  if (Vs.rows() != n || Vs.cols() != n) resize_advised(Vs, n, n);
   for (Index j = 0; j < n; ++j) {
     d(j) = dw(order[std::size_t(j)]);
     Us.col(j) = U.col(order[std::size_t(j)]);

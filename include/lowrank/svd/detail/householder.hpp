@@ -299,22 +299,17 @@ void apply_q(const Matrix<Scalar>& A, const Vector<Scalar>& tauq, Matrix<Scalar>
   apply_reflectors_left(A, tauq, A.cols(), 0, U);
 }
 
-/// apply_p with A's own storage as the scratch: A's top n×n block is transposed in place, so A no longer
-/// holds the bidiagonal factorization afterwards. For callers done with A: it spares an n×n copy, and on
-/// this project's VM each fresh megabyte costs about a millisecond of page faults (golub_kahan_svd).
+/// V ← P·V for the right reflectors stored above the superdiagonal of `A` and `taup`; V has n rows.
+/// A's top n×n block is the scratch: it is transposed in place (the reflectors' tails then lie in columns,
+/// as apply_reflectors_left reads them), so A no longer holds the bidiagonal factorization afterwards. That
+/// spares an n×n copy, and on this project's VM each fresh megabyte costs about a millisecond of page
+/// faults (golub_kahan_svd).
 template <class Scalar>
 void apply_p_destroying(Matrix<Scalar>& A, const Vector<Scalar>& taup, Matrix<Scalar>& V) {
   const Index n = A.cols();
   if (n < 2) return;
   A.topRows(n).transposeInPlace();  // u_i(i+2:n) now in column i below row i+1
   apply_reflectors_left(A, taup, n - 1, 1, V);
-}
-
-/// V ← P·V for the right reflectors stored above the superdiagonal of `A` and `taup`; V has n rows.
-template <class Scalar>
-void apply_p(const Matrix<Scalar>& A, const Vector<Scalar>& taup, Matrix<Scalar>& V) {
-  Matrix<Scalar> W = A.topRows(A.cols());
-  apply_p_destroying(W, taup, V);
 }
 
 }  // namespace lowrank::detail
@@ -329,8 +324,6 @@ LOWRANK_EXTERN_TEMPLATE(float, void householder_qr<float>(Matrix<float>&, Vector
 LOWRANK_EXTERN_TEMPLATE(double, void householder_qr<double>(Matrix<double>&, Vector<double>&, Index))
 LOWRANK_EXTERN_TEMPLATE(float, void apply_q<float>(const Matrix<float>&, const Vector<float>&, Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(double, void apply_q<double>(const Matrix<double>&, const Vector<double>&, Matrix<double>&))
-LOWRANK_EXTERN_TEMPLATE(float, void apply_p<float>(const Matrix<float>&, const Vector<float>&, Matrix<float>&))
-LOWRANK_EXTERN_TEMPLATE(double, void apply_p<double>(const Matrix<double>&, const Vector<double>&, Matrix<double>&))
 LOWRANK_EXTERN_TEMPLATE(float, void apply_p_destroying<float>(Matrix<float>&, const Vector<float>&, Matrix<float>&))
 LOWRANK_EXTERN_TEMPLATE(double,
                         void apply_p_destroying<double>(Matrix<double>&, const Vector<double>&, Matrix<double>&))
