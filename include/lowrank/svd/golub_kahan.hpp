@@ -158,6 +158,36 @@ SvdResult<Scalar> golub_kahan_tall(Matrix<Scalar> W, const GolubKahanOptions& op
   return res;
 }
 
+/// golub_kahan_svd's steps 1–5 on W, tall (rows ≥ cols), finite and not empty, which it consumes: scale
+/// by max|w_ij| (so that 1e±300-scaled matrices neither overflow nor underflow), factor, unscale. σ come
+/// unsorted, signs as they fall. golub_kahan_svd runs it on A's copy (Aᵀ's when A is wide); the randomized
+/// solver on its projected matrix Bᵀ = AᵀQ, which needs no copy.
+template <class Scalar>
+SvdResult<Scalar> golub_kahan_consume(Matrix<Scalar> W, const GolubKahanOptions& opt) {
+  const Index m = W.rows(), n = W.cols();
+  const Scalar amax = W.cwiseAbs().maxCoeff();
+  SvdResult<Scalar> res;
+  if (amax == Scalar(0)) {
+    // zero matrix: σ = 0, any orthonormal U, V (the identity columns)
+    res.S.setZero(n);
+    if (opt.vectors != Vectors::none) {
+      res.U = Matrix<Scalar>::Identity(m, opt.vectors == Vectors::full ? m : n);
+      res.V = Matrix<Scalar>::Identity(n, n);
+    }
+    return res;
+  }
+  const Scalar inv = Scalar(1) / amax;
+  if (std::isfinite(inv) && inv >= std::numeric_limits<Scalar>::min())
+    W *= inv;
+  else
+    W /= amax;  // amax denormal: 1/amax overflows
+  res = golub_kahan_tall<Scalar>(std::move(W), opt);
+  // step 5 — unscale (σ·amax cannot overflow: σ₁ ≤ √(mn)·max|a| is representable for finite A unless A
+  // is within √(mn) of overflow; require_finite_sigma names that case)
+  res.S *= amax;
+  return res;
+}
+
 }  // namespace detail
 
 /// Singular value decomposition A = U·diag(S)·Vᵀ by Golub–Kahan bidiagonalization (blocked, dgebrd)
@@ -173,7 +203,7 @@ SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Deri
                                                     const GolubKahanOptions& opt = {}) {
   using Scalar = typename Derived::Scalar;
   static const char* who = "golub_kahan_svd";
-  // step 0 — validate, scale by max|a_ij| so that 1e±300-scaled matrices neither overflow nor underflow
+  // step 0 — validate, copy A (Aᵀ when wide) for steps 1–5, which scale it and overwrite it
   validate_dense(A, who);
   validate_options(opt, who);
   LOWRANK_CHECK(opt.tolerance < 1, invalid_argument, who, ": tolerance ", opt.tolerance, " must be < 1");
@@ -194,33 +224,11 @@ SvdResult<typename Derived::Scalar> golub_kahan_svd(const Eigen::MatrixBase<Deri
     W = A.transpose();
   else
     W = A;
-  const Scalar amax = W.cwiseAbs().maxCoeff();
-  SvdResult<Scalar> res;
-  if (amax == Scalar(0)) {
-    // zero matrix: σ = 0, any orthonormal U, V (the identity columns)
-    const Index r = std::min(m, n);
-    res.S.setZero(r);
-    if (opt.vectors != Vectors::none) {
-      const bool full = opt.vectors == Vectors::full;
-      res.U = Matrix<Scalar>::Identity(m, full ? m : r);
-      res.V = Matrix<Scalar>::Identity(n, full ? n : r);
-    }
-  } else {
-    const Scalar inv = Scalar(1) / amax;
-    if (std::isfinite(inv) && inv >= std::numeric_limits<Scalar>::min())
-      W *= inv;
-    else
-      W /= amax;  // amax denormal: 1/amax overflows
-    // steps 1–4 on the tall (or transposed wide) matrix
-    res = detail::golub_kahan_tall<Scalar>(std::move(W), opt);
-    if (wide) res.U.swap(res.V);
-    // step 5 — unscale (σ·amax cannot overflow: σ₁ ≤ √(mn)·max|a| is representable for finite A
-    // unless A is within √(mn) of overflow), then sort and fix signs
-    res.S *= amax;
-  }
+  SvdResult<Scalar> res = detail::golub_kahan_consume<Scalar>(std::move(W), opt);
+  if (wide) res.U.swap(res.V);
+  // step 6 — sort, fix signs, info
   detail::require_finite_sigma(res, who);
   detail::sort_and_fix_signs(res);
-  // step 6 — info
   res.info.method = "golub_kahan";
   res.info.residual_estimate = double(std::max(m, n)) * double(std::numeric_limits<Scalar>::epsilon());
   if (!res.info.converged)
@@ -241,5 +249,7 @@ LOWRANK_EXTERN_TEMPLATE(double,
 namespace detail {
 LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> golub_kahan_tall<float>(Matrix<float>, const GolubKahanOptions&))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> golub_kahan_tall<double>(Matrix<double>, const GolubKahanOptions&))
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> golub_kahan_consume<float>(Matrix<float>, const GolubKahanOptions&))
+LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> golub_kahan_consume<double>(Matrix<double>, const GolubKahanOptions&))
 }  // namespace detail
 }  // namespace lowrank

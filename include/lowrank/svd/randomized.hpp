@@ -40,34 +40,22 @@ struct RandomizedOptions : SvdOptions {
 
 namespace detail {
 
-/// Thin SVD of the projected problem from Bᵀ = Aᵀ Q (n×s): Bᵀ = W Σ Zᵀ, so A ≈ Q B = (Q Z) Σ Wᵀ.
-/// Returns Z (s×s) in `Zs` and W (n×s) in `W`; `Bt` is released (or reused as W's storage).
-/// Route: CholeskyQR2 Bᵀ = Q_B·R (BLAS-3, backward stable for κ(Bᵀ) < 1/(2√ε)), Golub–Kahan on the
-/// s×s factor R = U_R Σ Zᵀ, W = Q_B·U_R. Ill-conditioned or rank-deficient Bᵀ (exact low-rank input,
-/// s > rank) goes to golub_kahan_svd on Bᵀ itself. Eigen's JacobiSVD here was a fifth of the whole
-/// randomized solve on user-item data (rank 50: QR preconditioning in baseline SSE2 code).
+/// Thin SVD of the projected problem from Bᵀ = Aᵀ Q (n×s, n ≥ s, finite): Bᵀ = W Σ Zᵀ, so A ≈ Q B =
+/// (Q Z) Σ Wᵀ. Returns σ descending, Z (s×s) in `Zs` and W (n×s) in `W`; `Bt` is consumed (its storage
+/// becomes W's). Golub–Kahan on Bᵀ without a copy: for n ≥ 4s that is CholeskyQR2 and an s×s SVD where
+/// κ(Bᵀ) allows, Householder QR otherwise (exact low-rank input, s > rank). Eigen's JacobiSVD here was a
+/// fifth of the whole randomized solve on user-item data (rank 50: QR preconditioning in baseline SSE2 code).
 template <class Scalar>
 void projected_svd(Matrix<Scalar>& Bt, Vector<Scalar>& sigma, Matrix<Scalar>& W, Matrix<Scalar>& Zs) {
   GolubKahanOptions thin;
   thin.vectors = Vectors::thin;
-  const Index n = Bt.rows(), s = Bt.cols();
-  Matrix<Scalar> R;
-  const CholeskyQr qr = n >= 4 * s ? cholesky_qr2(Bt, R) : CholeskyQr::untouched;
-  if (qr == CholeskyQr::done) {
-    SvdResult<Scalar> small = golub_kahan_svd(R, thin);
-    W.resize(n, s);
-    kernels::gemm(false, false, n, s, s, Scalar(1), Bt.data(), n, small.U.data(), s, Scalar(0), W.data(), n);
-    Bt.resize(0, 0);
-    sigma.swap(small.S);
-    Zs.swap(small.V);
-    return;
-  }
-  if (qr == CholeskyQr::first_pass) Bt = Bt * R.template triangularView<Eigen::Upper>();  // Bᵀ = Q₁·R₁ again
-  SvdResult<Scalar> full = golub_kahan_svd(Bt, thin);
-  Bt.resize(0, 0);
-  sigma.swap(full.S);
-  W.swap(full.U);
-  Zs.swap(full.V);
+  SvdResult<Scalar> small = golub_kahan_consume<Scalar>(std::move(Bt), thin);
+  Bt = Matrix<Scalar>();
+  require_finite_sigma(small, "randomized_svd");
+  sort_and_fix_signs(small);
+  sigma.swap(small.S);
+  W.swap(small.U);
+  Zs.swap(small.V);
 }
 
 template <class Scalar>

@@ -39,6 +39,18 @@ void solve_right_cholesky(Matrix<Scalar>& Y, const Eigen::LLT<Matrix<Scalar>, Ei
   kernels::trsm_right_lower_t(Y.rows(), Y.cols(), L.data(), L.rows(), Y.data(), Y.rows());
 }
 
+/// The explicit inverse R⁻¹ = L⁻ᵀ of the Cholesky factor R = Lᵀ (lower L in `llt`), by the dispatched TRSM
+/// on the identity: l³/3 useful flops; Eigen's solve at the baseline instruction set took 12.6 ms at
+/// l = 500 against 3.5 ms.
+template <class Scalar>
+Matrix<Scalar> cholesky_factor_inverse(const Eigen::LLT<Matrix<Scalar>, Eigen::Lower>& llt) {
+  const Matrix<Scalar>& L = llt.matrixLLT();
+  const Index l = L.rows();
+  Matrix<Scalar> inverse = Matrix<Scalar>::Identity(l, l);
+  kernels::trsm_right_lower_t(l, l, L.data(), l, inverse.data(), l);
+  return inverse;
+}
+
 /// Y.leftCols(r) := Y·M for M (Y.cols() × r, r ≤ Y.cols()), in place by row blocks through the
 /// run-time-dispatched GEMM: no second tall array beside Y (at scale that array was a solver's peak,
 /// and on a virtual machine its fresh pages cost as much as the product).
@@ -98,15 +110,11 @@ CholeskyQr cholesky_qr2(Matrix<Scalar>& Y, Matrix<Scalar>& R, int passes = 2, Ma
   // The first pass overwrites Y (no copy: Y is the big array, users × l at scale), so it runs only where
   // the second pass is sure to succeed, κ(R) = κ(Y) < 1/(2√ε) (then ‖Q₁ᵀQ₁ − I‖ ≈ κ²ε ≤ 1/4). A diagonal
   // ratio can miss a Kahan-like R; two tests that cannot: first the upper bound κ(R) ≤ ‖R‖_F·‖R⁻¹‖_F
-  // (at most l times too large) from the explicit inverse of the l×l factor, R⁻¹ = L⁻ᵀ by the dispatched
-  // TRSM on the identity (l³/3 useful flops; Eigen's solve at the baseline instruction set took 12.6 ms at
-  // l = 500 against 3.5 ms); only where it fails, κ(R) itself from the singular values of R (absolute
-  // error ε·σ₁, far below the threshold). Those alone cost a fifth of the pass (1.2 ms at l = 110 against
-  // 5.9 ms for a pass over 6040 rows), and every subspace iteration step runs one.
-  const Matrix<Scalar>& L1 = llt.matrixLLT();
+  // (at most l times too large) from the explicit inverse of the l×l factor; only where it fails, κ(R)
+  // itself from the singular values of R (absolute error ε·σ₁, far below the threshold). Those alone cost a fifth of
+  // the pass (1.2 ms at l = 110 against 5.9 ms for a pass over 6040 rows), and every subspace iteration step runs one.
   const Scalar threshold = Scalar(1) / Scalar(2 * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
-  Matrix<Scalar> R1inv = Matrix<Scalar>::Identity(l, l);
-  kernels::trsm_right_lower_t(l, l, L1.data(), l, R1inv.data(), l);
+  const Matrix<Scalar> R1inv = cholesky_factor_inverse(llt);
   Matrix<Scalar> R1 = llt.matrixU();
   if (!(R1.stableNorm() * R1inv.stableNorm() < threshold)) {
     const Vector<Scalar> sv = triangular_singular_values(R1);
@@ -124,18 +132,16 @@ CholeskyQr cholesky_qr2(Matrix<Scalar>& Y, Matrix<Scalar>& R, int passes = 2, Ma
   solve_right_cholesky(Y, llt);  // Y ← Y R₁⁻¹
   R.swap(R1);
   gram_lower(Y, G);
-  LOWRANK_CHECK(G.diagonal().allFinite(), non_finite, "orthonormalize: the Cholesky-QR basis overflowed");
+  LOWRANK_CHECK(G.diagonal().allFinite(), non_finite, "cholesky_qr2: the first pass's basis Y·R₁⁻¹ overflowed");
   const Scalar off = (G - Matrix<Scalar>::Identity(l, l)).template lpNorm<Eigen::Infinity>();
   if (!(off < Scalar(0.5))) return CholeskyQr::first_pass;
   Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
   if (llt2.info() != Eigen::Success) return CholeskyQr::first_pass;
   // G ≈ I within 1/2: R₂'s singular values lie in [√½, √(3/2)], so Y R₂⁻¹ is finite when Y is
-  if (R2_inverse != nullptr) {
-    R2_inverse->setIdentity(l, l);
-    kernels::trsm_right_lower_t(l, l, llt2.matrixLLT().data(), l, R2_inverse->data(), l);
-  } else {
+  if (R2_inverse != nullptr)
+    *R2_inverse = cholesky_factor_inverse(llt2);
+  else
     solve_right_cholesky(Y, llt2);
-  }
   // R = R₂·R₁ through the dispatched GEMM (both upper triangular, so the product's lower part is exact 0)
   const Matrix<Scalar> R2 = llt2.matrixU();
   Matrix<Scalar> product(l, l);
