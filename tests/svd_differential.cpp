@@ -36,7 +36,7 @@ double subspace_sine(const Eigen::MatrixXd& A, const Eigen::MatrixXd& B) {
 struct Case {
   Index m, n;
   double kappa;   // σ₁/σ_min of a geometric spectrum
-  double scale;   // the whole matrix times this (1e±150 checks the internal scaling)
+  double scale;   // the whole matrix times this (1e±150 and 1e-300 check the internal scaling)
   std::uint64_t seed;
 };
 
@@ -47,7 +47,7 @@ std::vector<Case> differential_cases() {
   for (auto [m, n] : std::vector<std::pair<Index, Index>>{{1, 1}, {7, 3}, {3, 7}, {24, 24}, {60, 17}, {17, 60},
                                                           {45, 44}, {80, 30}})
     for (double kappa : {10.0, 1e4, 1e10})
-      for (double scale : {1.0, 1e-150, 1e150}) cases.push_back({m, n, kappa, scale, seed++});
+      for (double scale : {1.0, 1e-150, 1e150, 1e-300}) cases.push_back({m, n, kappa, scale, seed++});
   return cases;
 }
 

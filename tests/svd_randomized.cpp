@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/randomized.hpp"
@@ -161,6 +164,43 @@ TEST_CASE("randomized_svd fixed-accuracy mode (randQB_EI) meets the tolerance wi
     const auto r = lowrank::randomized_svd(A, 10, o);
     REQUIRE(!r.info.converged);
     REQUIRE(r.S.size() == 10);
+  }
+}
+
+TEMPLATE_TEST_CASE("randomized_svd: matrices scaled near under- or overflow give the scaled singular values",
+                   "[randomized]", float, double) {
+  // The sketch's Gram matrices under- or overflowed: at 1e-300 every σ after the first came out 3× too
+  // small, and at 1e-150 those below 1e-5·σ₁ lost their digits. The solver now works on 2^k·A.
+  const bool is_float = std::is_same_v<TestType, float>;
+  Eigen::VectorXd s(8);
+  for (Index i = 0; i < 8; ++i) s(i) = std::pow(10.0, -double(i));  // exact rank 8, κ = 1e7
+  const auto A1 = with_spectrum<TestType>(150, 90, s, 23);
+  const std::vector<double> scales =
+      is_float ? std::vector<double>{1e-30, 1e-20, 1e25} : std::vector<double>{1e-300, 1e-200, 1e-150, 1e200, 1e250};
+  for (double scale : scales) {
+    const auto A = (A1 * TestType(scale)).eval();
+    const auto r = lowrank::randomized_svd(A, 8);
+    INFO("scale " << scale << ": S / scale = " << (r.S.template cast<double>() / scale).transpose());
+    // exact rank 8 within the sketch: every σ to working accuracy, relative to σ₁
+    for (Index i = 0; i < 8; ++i) REQUIRE(std::abs(double(r.S(i)) / scale - s(i)) <= (is_float ? 1e-4 : 1e-11));
+    REQUIRE(lowrank::orthogonality_error(r.U) <= (is_float ? 1e-5 : 1e-13));
+  }
+  if (!is_float) {
+    SECTION("fixed-accuracy mode picks the same rank at 1e-300 as at 1") {
+      lowrank::RandomizedOptions o;
+      o.fixed_accuracy = true;
+      o.tolerance = 1e-4;
+      const auto r1 = lowrank::randomized_svd(A1, 8, o);
+      const auto A = (A1 * TestType(1e-300)).eval();
+      const auto r = lowrank::randomized_svd(A, 8, o);
+      INFO("ranks " << r1.S.size() << " and " << r.S.size() << ", estimates " << r1.info.residual_estimate << " and "
+                    << r.info.residual_estimate);
+      REQUIRE(r1.info.converged);
+      REQUIRE(r.info.converged);
+      REQUIRE(r.S.size() == r1.S.size());
+      REQUIRE(r.S.size() >= 4);
+      for (Index i = 0; i < r.S.size(); ++i) REQUIRE(std::abs(double(r.S(i)) / 1e-300 - s(i)) <= 1e-11);
+    }
   }
 }
 

@@ -708,7 +708,9 @@ struct has_squared_norm<Op, std::void_t<decltype(double(std::declval<const Op&>(
 /// type, so that each solver is compiled once per scalar (once into the library, LOWRANK_EXTERN_TEMPLATE)
 /// instead of once per operator type; a function pointer per block product costs nothing beside it.
 /// Counts applied columns and checks the first output of each direction for NaN/Inf, throwing
-/// Errc::non_finite that names the operator (the input itself cannot be scanned).
+/// Errc::non_finite that names the operator (the input itself cannot be scanned). A solver whose first
+/// product shows entries far from 1 sets a power-of-two scale (scale_products_like), so that it works on
+/// c·A without under- or overflow in its sums of squares, and divides its σ by c at the end.
 template <class Scalar_>
 class CheckedOperator {
  public:
@@ -732,11 +734,26 @@ class CheckedOperator {
     m_apply(m_op, X, Y);
     m_matvecs += X.cols();
     if (!m_checked_fwd) check(Y, "apply"), m_checked_fwd = true;
+    if (m_scale != Scalar(1)) Y *= m_scale;
   }
   void apply_transpose(Eigen::Ref<const Matrix<Scalar>> X, Eigen::Ref<Matrix<Scalar>> Y) {
     m_apply_transpose(m_op, X, Y);
     m_matvecs += X.cols();
     if (!m_checked_t) check(Y, "apply_transpose"), m_checked_t = true;
+    if (m_scale != Scalar(1)) Y *= m_scale;
+  }
+  /// The scale c of the products (1 unless scale_products_like set one): apply gives c·A·X.
+  Scalar scale() const { return m_scale; }
+  /// Given Y = A·X, the operator's first product (X of unit-size entries or columns), sets c = 2^−e with
+  /// max|y_ij| = 2^e·[1, 2) when max|y_ij| lies outside [2^−r, 2^r] (r a quarter of the exponent range:
+  /// 256 for double, 32 for float), so that squares and sums of squares of later products neither
+  /// underflow nor overflow, and scales Y to match. A power of two: c·A·X is exact and σ/c is exact.
+  void scale_products_like(Eigen::Ref<Matrix<Scalar>> Y) {
+    const Scalar amax = Y.size() ? Y.cwiseAbs().maxCoeff() : Scalar(0);
+    constexpr int r = std::numeric_limits<Scalar>::max_exponent / 4;
+    if (!(amax > Scalar(0)) || (amax >= std::ldexp(Scalar(1), -r) && amax <= std::ldexp(Scalar(1), r))) return;
+    m_scale = std::ldexp(Scalar(1), -std::ilogb(amax));
+    Y *= m_scale;
   }
   Index matvecs() const { return m_matvecs; }
   /// ‖A‖_F² when the operator provides `squared_norm()` (the dense and sparse adaptors), else −1.
@@ -776,6 +793,7 @@ class CheckedOperator {
   const char* m_who;
   Index m_matvecs = 0;
   bool m_checked_fwd = false, m_checked_t = false;
+  Scalar m_scale = 1;
 };
 }  // namespace detail
 

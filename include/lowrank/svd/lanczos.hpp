@@ -72,7 +72,9 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
                                                                          : 1e-10);
   const int max_restarts = opt.max_iterations > 0 ? opt.max_iterations : 1000;
   const Scalar eps = std::numeric_limits<Scalar>::epsilon();
-  const bool full = opt.reorthogonalization == Reorthogonalization::full;
+  // kd = m: U spans Rᵐ after one cycle, and the extraction below is exact if U is orthonormal, which
+  // one-sided reorthogonalization does not keep
+  const bool full = opt.reorthogonalization == Reorthogonalization::full || kd == m;
   res.info.subspace_dimension = kd;
 
   Mat U(m, kd), V(n, kd + b), H = Mat::Zero(kd, kd);
@@ -100,6 +102,7 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     for (Index j = j0; j < kd; j += b) {
       P.resize(m, b);
       A.apply(V.middleCols(j, b), P);
+      if (restart == 0 && j == 0) A.scale_products_like(P);  // entries near under- or overflow: c·A
       if (full) {
         C.resize(0, 0);
         block_orthogonalize(U.leftCols(j), P, C, R, normest * eps * std::sqrt(Scalar(m)), opt.seed, stream);
@@ -130,8 +133,19 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
       normest = std::max(normest, S.norm());
     }
 
-    // step 4 — Ritz triplets from the small SVD of H; residual of triplet i is ‖S·(last b rows of pᵢ)‖
-    Eigen::BDCSVD<Mat> small(H, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    // step 4 — Ritz triplets from the small SVD of H; residual of triplet i is ‖S·(last b rows of pᵢ)‖.
+    // When U spans Rᵐ (kd = m < n, a wide A with rank = m), A = U·[H, E·Sᵀ]·[V, V_next]ᵀ exactly
+    // (A = UUᵀA and AᵀU = VHᵀ + V_next·S·Eᵀ, E the last b columns of I): the SVD of that kd×(kd + b)
+    // matrix gives A's triplets with no residual. With H alone, a thick restart would keep fewer than
+    // kd = rank vectors and never converge (1×n: σ = α instead of √(α² + β²)).
+    const bool u_spans = kd == m && m < n;
+    Mat Hx;
+    if (u_spans) {
+      Hx = Mat::Zero(kd, kd + b);
+      Hx.leftCols(kd) = H;
+      Hx.bottomRightCorner(b, b) = S.transpose();
+    }
+    Eigen::BDCSVD<Mat> small(u_spans ? Hx : H, Eigen::ComputeFullU | Eigen::ComputeThinV);
     sigma = small.singularValues();
     Pm = small.matrixU();
     Qm = small.matrixV();
@@ -139,7 +153,7 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     nconv = 0;
     max_res = 0;
     for (Index i = 0; i < rank; ++i) {
-      const double ri = double((S * Pm.col(i).tail(b)).norm());
+      const double ri = u_spans ? 0.0 : double((S * Pm.col(i).tail(b)).norm());
       max_res = std::max(max_res, ri);
       if (ri <= tol * s1) ++nconv;  // NaN never counts (C10)
     }
@@ -168,8 +182,10 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     res.U.resize(m, rank);
     res.V.resize(n, rank);
     gemm_dispatched<Scalar>(false, false, Scalar(1), U, Pm.leftCols(rank), Scalar(0), res.U);
-    gemm_dispatched<Scalar>(false, false, Scalar(1), V.leftCols(kd), Qm.leftCols(rank), Scalar(0), res.V);
+    gemm_dispatched<Scalar>(false, false, Scalar(1), V.leftCols(Qm.rows()), Qm.leftCols(rank), Scalar(0), res.V);
   }
+  res.S /= A.scale();  // σ of A, not of c·A
+  require_finite_sigma(res, "lanczos_svd");
   sort_and_fix_signs(res);
   res.info.converged = converged;
   res.info.converged_count = nconv;

@@ -77,6 +77,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   Matrix<Scalar> Omega(n, l), Q(m, l), Z(n, l);
   fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
   A.apply(Omega, Q);
+  A.scale_products_like(Q);  // A of entries near under- or overflow: work on c·A, σ / c at the end
   Omega.resize(0, 0);  // memory at scale: only the m×l and n×l blocks Q and Z stay alive
   // Blocks that only feed the next product need a well-conditioned basis of the right span, not an
   // orthonormal one: one Cholesky-QR pass (condition_basis) instead of two. The block that is
@@ -148,7 +149,9 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   const double s1 = res.S.size() ? double(res.S(0)) : 0.0;
   res.info.residual_estimate = s1 > 0 ? rmax / s1 : rmax;
 
-  // step 6 — vectors as requested, sort, fix signs; info
+  // step 6 — σ of A (not c·A), vectors as requested, sort, fix signs; info
+  res.S /= A.scale();
+  require_finite_sigma(res, "randomized_svd");
   if (opt.vectors != Vectors::none) {
     res.U.swap(U);
     res.V.swap(V);
@@ -189,6 +192,11 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
     Matrix<Scalar> Om(n, bi), Qi(m, bi), Zi(n, bi);
     fill_gaussian<Scalar>(Om, opt.seed, /*stream=*/1, k);
     A.apply(Om, Qi);
+    if (k == 0) {
+      A.scale_products_like(Qi);  // A of entries near under- or overflow: work on c·A, σ / c at the end
+      // ‖c·A‖_F² from the adaptor's ‖A‖_F², unless that under- or overflowed: then the estimate
+      if (A.scale() != Scalar(1)) normA2 = -1;
+    }
     if (normA2 < 0) E = normA2 = Qi.template cast<double>().squaredNorm() / double(bi);
     if (k) Qi.noalias() -= Q * (Bt.transpose() * Om);
     orthonormalize(Qi);
@@ -235,7 +243,8 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
     }
   }
   r = std::max<Index>(r, 1);
-  res.S = sigma.head(r);
+  res.S = sigma.head(r) / A.scale();
+  require_finite_sigma(res, "randomized_svd");
   res.info.converged = met;
   res.info.converged_count = met ? r : 0;
   res.info.residual_estimate = normA2 > 0 ? std::sqrt(std::max(E, 0.0) / normA2) : 0.0;  // ‖A−QB‖_F/‖A‖_F
