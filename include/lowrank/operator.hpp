@@ -109,8 +109,8 @@ class DenseOperator {
   }
   /// "DenseOperator" (for error messages).
   std::string name() const { return "DenseOperator"; }
-  /// ‖A‖_F², used by the fixed-accuracy randomized solver.
-  double squared_norm() const { return double(m_mat.template cast<double>().squaredNorm()); }
+  /// ‖c·A‖_F² (c = 1 by default), in double: used by the fixed-accuracy randomized solver.
+  double squared_norm(double c = 1) const { return double((c * m_mat.template cast<double>()).squaredNorm()); }
   /// The wrapped matrix.
   const Derived& matrix() const { return m_mat; }
 
@@ -582,10 +582,13 @@ class SparseOperator {
   std::string name() const { return is_row_major ? "SparseOperator<RowMajor>" : "SparseOperator<ColMajor>"; }
   /// Number of stored entries of A.
   Index nonzeros() const { return Index(m_outer64.back()); }
-  /// ‖A‖_F², used by the fixed-accuracy randomized solver.
-  double squared_norm() const {
+  /// ‖c·A‖_F² (c = 1 by default), in double: used by the fixed-accuracy randomized solver.
+  double squared_norm(double c = 1) const {
     double s = 0;
-    for (Index p = 0; p < nonzeros(); ++p) s += double(m_t_vals[std::size_t(p)]) * double(m_t_vals[std::size_t(p)]);
+    for (Index p = 0; p < nonzeros(); ++p) {
+      const double a = c * double(m_t_vals[std::size_t(p)]);
+      s += a * a;
+    }
     return s;
   }
   /// The CSR of A (row i = row i of A), as passed to the kernel (for benchmarks and tests).
@@ -701,7 +704,7 @@ decltype(auto) with_operator(const A& a, const char* who, F&& f) {
 template <class Op, class = void>
 struct has_squared_norm : std::false_type {};
 template <class Op>
-struct has_squared_norm<Op, std::void_t<decltype(double(std::declval<const Op&>().squared_norm()))>>
+struct has_squared_norm<Op, std::void_t<decltype(double(std::declval<const Op&>().squared_norm(1.0)))>>
     : std::true_type {};
 
 /// The operator a truncated solver runs on: the caller's operator behind one concrete type per scalar
@@ -756,8 +759,9 @@ class CheckedOperator {
     Y *= m_scale;
   }
   Index matvecs() const { return m_matvecs; }
-  /// ‖A‖_F² when the operator provides `squared_norm()` (the dense and sparse adaptors), else −1.
-  double squared_norm() const { return m_squared_norm(m_op); }
+  /// ‖c·A‖_F² (c = scale()) when the operator provides `squared_norm(c)` (the dense and sparse adaptors),
+  /// else −1.
+  double squared_norm() const { return m_squared_norm(m_op, double(m_scale)); }
 
  private:
   using Product = void (*)(const void*, Eigen::Ref<const Matrix<Scalar>>, Eigen::Ref<Matrix<Scalar>>);
@@ -773,9 +777,9 @@ class CheckedOperator {
     return operator_name(*static_cast<const Op*>(op));
   }
   template <class Op>
-  static double squared_norm_of(const void* op) {
+  static double squared_norm_of(const void* op, double c) {
     if constexpr (has_squared_norm<Op>::value)
-      return static_cast<const Op*>(op)->squared_norm();
+      return static_cast<const Op*>(op)->squared_norm(c);
     else
       return -1;
   }
@@ -789,7 +793,7 @@ class CheckedOperator {
   Index m_rows, m_cols;
   Product m_apply, m_apply_transpose;
   std::string (*m_name)(const void*);
-  double (*m_squared_norm)(const void*);
+  double (*m_squared_norm)(const void*, double);
   const char* m_who;
   Index m_matvecs = 0;
   bool m_checked_fwd = false, m_checked_t = false;

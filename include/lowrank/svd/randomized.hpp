@@ -180,7 +180,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
   // step 1 — ‖A‖_F²: exact for dense/sparse adaptors; for a matrix-free operator, the unbiased estimate
   // ‖A Ω‖_F² / b from the first Gaussian block (E‖AΩ‖² = b‖A‖²).
   Matrix<Scalar> Q(m, 0), Bt(n, 0);  // A ≈ Q B with B = Btᵀ
-  double normA2 = A.squared_norm();  // −1: a matrix-free operator
+  double normA2 = -1;                // set from the first block, once the products' scale is known
 
   double E = normA2;
   Index blocks = 0;
@@ -194,10 +194,9 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
     A.apply(Om, Qi);
     if (k == 0) {
       A.scale_products_like(Qi);  // A of entries near under- or overflow: work on c·A, σ / c at the end
-      // ‖c·A‖_F² from the adaptor's ‖A‖_F², unless that under- or overflowed: then the estimate
-      if (A.scale() != Scalar(1)) normA2 = -1;
+      E = normA2 = A.squared_norm();  // ‖c·A‖_F², −1 for a matrix-free operator
+      if (normA2 < 0) E = normA2 = Qi.template cast<double>().squaredNorm() / double(bi);
     }
-    if (normA2 < 0) E = normA2 = Qi.template cast<double>().squaredNorm() / double(bi);
     if (k) Qi.noalias() -= Q * (Bt.transpose() * Om);
     orthonormalize(Qi);
     for (int j = 0; j < q; ++j) {
