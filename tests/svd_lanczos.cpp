@@ -251,6 +251,23 @@ TEMPLATE_TEST_CASE("lanczos_svd: matrices scaled near under- or overflow give th
   }
 }
 
+TEST_CASE("lanczos_svd: a block size that does not divide kd - keep still keeps every wanted vector", "[lanczos]") {
+  // keep = rank was rounded down to whole blocks (kd = 38, b = 2, rank 17: 16 kept), so one wanted Ritz
+  // vector was dropped at every restart and 1000 restarts did not converge
+  Eigen::VectorXd s(50);
+  for (Index i = 0; i < 50; ++i) s(i) = std::pow(15.0, -double(i) / 49.0);
+  const Eigen::MatrixXd A = with_spectrum<double>(50, 208, s, 53);
+  for (Index keep : {Index(0), Index(8), Index(17)}) {
+    lowrank::LanczosOptions o;
+    o.block_size = 2;
+    o.keep = keep;
+    const auto r = lowrank::lanczos_svd(A, 17, o);
+    INFO("keep " << keep << ": restarts " << r.info.restarts << ", converged " << r.info.converged_count);
+    REQUIRE(r.info.converged);
+    REQUIRE(max_rel_sigma_error(r.S, Eigen::VectorXd(s.head(17))) <= 1e-10);
+  }
+}
+
 TEST_CASE("lanczos_svd: restart cap reports non-convergence with usable results", "[lanczos]") {
   const auto A = user_item<double>(400, 300, 0.03, 6);
   lowrank::LanczosOptions o;

@@ -70,8 +70,10 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     kd = std::min(kd, mn);
   }
   Index keep = opt.keep > 0 ? std::max(opt.keep, rank) : rank + (kd - rank) / 2;
-  keep = std::min(keep, kd - 1);
-  keep = kd - (kd - keep + b - 1) / b * b;  // whole blocks are added after a restart
+  // whole blocks are added after a restart: at least one (kd ≥ rank + b leaves room), and keep rounded up,
+  // never below rank (rounded down, rank 17 with b = 2 and keep = 17 kept 16: 1000 restarts, no convergence)
+  keep = std::min(keep, kd - b);
+  keep = kd - (kd - keep) / b * b;
   const double tol = opt.tolerance > 0 ? opt.tolerance
                                        : (std::is_same_v<Scalar, float> ? std::sqrt(double(std::numeric_limits<float>::epsilon()))
                                                                          : 1e-10);
