@@ -70,10 +70,12 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     kd = std::min(kd, mn);
   }
   Index keep = opt.keep > 0 ? std::max(opt.keep, rank) : rank + (kd - rank) / 2;
-  // whole blocks are added after a restart: at least one (kd ≥ rank + b leaves room), and keep rounded up,
-  // never below rank (rounded down, rank 17 with b = 2 and keep = 17 kept 16: 1000 restarts, no convergence)
-  keep = std::min(keep, kd - b);
-  keep = kd - (kd - keep) / b * b;
+  keep = std::min(keep, kd - 1);
+  keep = kd - (kd - keep + b - 1) / b * b;  // whole blocks are added after a restart
+  // never below rank (rank 17, b = 2, keep = 17 rounded to 16: 1000 restarts, no convergence); kd ≥ rank + b
+  // leaves room for a block beside it. Rounding keep up always cost the default block-16 solve at rank 50
+  // 33 restarts instead of 14 (one block added per restart instead of two).
+  if (keep < rank) keep += b;
   const double tol = opt.tolerance > 0 ? opt.tolerance
                                        : (std::is_same_v<Scalar, float> ? std::sqrt(double(std::numeric_limits<float>::epsilon()))
                                                                          : 1e-10);
@@ -163,18 +165,13 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
       Hx.leftCols(kd) = H;
       Hx.bottomRightCorner(b, b) = S.transpose();
     }
-    if (u_spans) {  // golub_kahan: Eigen's BDCSVD on this wide matrix returned zero columns of U in float
+    {  // golub_kahan: Eigen 3.4's BDCSVD returned zero columns of U or V in float when many σ are zero
       GolubKahanOptions thin;
       thin.vectors = Vectors::thin;
-      SvdResult<Scalar> small = golub_kahan_svd(Hx, thin);
+      SvdResult<Scalar> small = golub_kahan_svd(u_spans ? Hx : H, thin);
       sigma.swap(small.S);
       Pm.swap(small.U);
       Qm.swap(small.V);
-    } else {
-      Eigen::BDCSVD<Mat> small(H, Eigen::ComputeFullU | Eigen::ComputeFullV);
-      sigma = small.singularValues();
-      Pm = small.matrixU();
-      Qm = small.matrixV();
     }
     const double s1 = double(sigma(0));
     nconv = 0;
