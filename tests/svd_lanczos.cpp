@@ -309,6 +309,15 @@ TEST_CASE("lanczos_svd errors", "[lanczos][errors]") {
       8, 8, [](Eigen::Ref<const Eigen::MatrixXd>, Eigen::Ref<Eigen::MatrixXd> Y) { Y.setZero(); },
       [](Eigen::Ref<const Eigen::MatrixXd>, Eigen::Ref<Eigen::MatrixXd> Y) { Y.setConstant(INFINITY); }, "inf_maker");
   REQUIRE_THROWS_WITH(lowrank::lanczos_svd(bad, 2), Catch::Contains("inf_maker"));
+  // a product that turns NaN after the scanned first ones is named as the operator's, not as an overflow
+  // or as golub_kahan_svd's input (the small SVD of H that it reaches)
+  const Eigen::MatrixXd M = noisy_low_rank<double>(40, 30, 5, 0.3, 3);
+  for (const bool one_sided : {false, true}) {
+    lowrank::LanczosOptions later;
+    if (one_sided) later.reorthogonalization = lowrank::Reorthogonalization::one_sided;
+    REQUIRE_THROWS_WITH(lowrank::lanczos_svd(nan_later_operator(M, 4), 3, later),
+                        Catch::Contains("lanczos_svd") && Catch::Contains("nan_later") && !Catch::Contains("overflow"));
+  }
   lowrank::LanczosOptions o;
   o.tolerance = -1;
   REQUIRE_THROWS_AS(lowrank::lanczos_svd(Eigen::MatrixXd::Identity(4, 4), 2, o), lowrank::Error);

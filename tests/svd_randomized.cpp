@@ -233,6 +233,19 @@ TEST_CASE("randomized_svd errors", "[randomized][errors]") {
     REQUIRE(e.code() == lowrank::Errc::non_finite);
     REQUIRE_THAT(e.what(), Catch::Contains("nan_maker"));
   }
+  // a product that turns NaN after the scanned first ones (in the power iterations, or in B = QᵀA) is
+  // named as the operator's, not reported as an overflow of σ
+  const Eigen::MatrixXd M = noisy_low_rank<double>(40, 30, 5, 0.3, 3);
+  for (const int first_bad : {3, 6}) {
+    REQUIRE_THROWS_WITH(
+        lowrank::randomized_svd(nan_later_operator(M, first_bad), 3),
+        Catch::Contains("randomized_svd") && Catch::Contains("nan_later") && !Catch::Contains("overflow"));
+  }
+  lowrank::RandomizedOptions fixed;
+  fixed.fixed_accuracy = true;
+  fixed.tolerance = 1e-3;
+  REQUIRE_THROWS_WITH(lowrank::randomized_svd(nan_later_operator(M, 4), 20, fixed),
+                      Catch::Contains("randomized_svd") && Catch::Contains("nan_later"));
 }
 
 TEST_CASE("randomized_svd: Vectors::none gives the same values", "[randomized]") {

@@ -5,9 +5,12 @@
 #include <Eigen/SparseCore>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <random>
 #include <vector>
 
+#include "lowrank/operator.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
 #include "lowrank/svd/detail/rng.hpp"
@@ -72,6 +75,20 @@ double max_rel_sigma_error(const lowrank::Vector<Scalar>& S, const Eigen::Vector
     e = std::max(e, sigma(i) > 0 ? d / sigma(i) : d);
   }
   return e;
+}
+
+/// A matrix-free operator for A (dense, double) whose products turn NaN from call `first_bad` on (both
+/// directions counted together): the solver scans only the first product of each direction, so this is
+/// the non-finite value that surfaces later, inside the solver's own small problems.
+inline auto nan_later_operator(const Eigen::MatrixXd& A, int first_bad) {
+  auto calls = std::make_shared<int>(0);
+  auto product = [calls, first_bad](const Eigen::MatrixXd& M) {
+    return [calls, first_bad, M](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) {
+      Y.noalias() = M * X;
+      if (++*calls >= first_bad) Y(0, 0) = std::numeric_limits<double>::quiet_NaN();
+    };
+  };
+  return lowrank::make_operator<double>(A.rows(), A.cols(), product(A), product(A.transpose()), "nan_later");
 }
 
 }  // namespace lowrank_test

@@ -54,6 +54,14 @@ void require_finite_sigma(const SvdResult<Scalar>& r, const char* who) {
                   " overflows the range of the scalar type (A is within sqrt(m*n) of overflow; scale A down)");
 }
 
+/// σ of A from the σ a truncated solver computed on c·A (c = A.scale(), the power of two its
+/// CheckedOperator chose; the division is exact), then require_finite_sigma.
+template <class Scalar, class Operator>
+void unscale_sigma(SvdResult<Scalar>& r, const Operator& A, const char* who) {
+  r.S /= A.scale();
+  require_finite_sigma(r, who);
+}
+
 /// Makes S >= 0 (flipping the matching U column), sorts triplets by descending σ (stable, so ties
 /// keep their order), and fixes signs deterministically: the entry of largest magnitude in each V
 /// column (U when V is absent) is made positive, ties going to the lowest index.

@@ -118,18 +118,20 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
       } else {  // one-sided: only the recurrence terms (ρ after a restart, Sᵀ of the previous block)
         Mat Ck = Mat::Zero(j, b);
         if (j == j0 && j0 > 0) Ck = rho;
-        else if (j > 0) Ck.bottomRows(b) = S.transpose();
-        const Vector<Scalar> before = P.colwise().norm();
-        if (j > 0) gemm_dispatched<Scalar>(false, false, Scalar(-1), U.leftCols(j), Ck, Scalar(1), P);
+        else if (j > 0)
+          Ck.bottomRows(b) = S.transpose();
         // Cancellation (a column left below half its norm, the test of Daniel, Gragg, Kaufman and Stewart
         // 1976) or a column below √ε·‖A‖ (tiny or zero σ): what is left may be mostly rounding error along
         // U, which the normalization would blow up into a non-orthogonal u (‖I − UᵀU‖ up to 2 on
         // rank-deficient input): project that block on all of U, as full reorthogonalization does.
-        const Vector<Scalar> after = P.colwise().norm();
         bool near_breakdown = false;
-        for (Index c = 0; c < b && j > 0; ++c)
-          near_breakdown = near_breakdown || after(c) < Scalar(0.5) * before(c) ||
-                           after(c) < std::sqrt(eps) * std::max(normest, std::numeric_limits<Scalar>::min());
+        if (j > 0) {
+          const Eigen::Array<Scalar, Eigen::Dynamic, 1> before = P.colwise().norm().transpose().array();
+          gemm_dispatched<Scalar>(false, false, Scalar(-1), U.leftCols(j), Ck, Scalar(1), P);
+          const Eigen::Array<Scalar, Eigen::Dynamic, 1> after = P.colwise().norm().transpose().array();
+          const Scalar floor = std::sqrt(eps) * std::max(normest, std::numeric_limits<Scalar>::min());
+          near_breakdown = ((after < Scalar(0.5) * before) || (after < floor)).any();
+        }
         C.resize(0, 0);
         block_orthogonalize(U.leftCols(j), P, C, R, normest * eps * std::sqrt(Scalar(m)), opt.seed, stream,
                             near_breakdown);
@@ -208,8 +210,7 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     gemm_dispatched<Scalar>(false, false, Scalar(1), U, Pm.leftCols(rank), Scalar(0), res.U);
     gemm_dispatched<Scalar>(false, false, Scalar(1), V.leftCols(Qm.rows()), Qm.leftCols(rank), Scalar(0), res.V);
   }
-  res.S /= A.scale();  // σ of A, not of c·A
-  require_finite_sigma(res, "lanczos_svd");
+  unscale_sigma(res, A, "lanczos_svd");
   sort_and_fix_signs(res);
   res.info.converged = converged;
   res.info.converged_count = nconv;

@@ -150,8 +150,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   res.info.residual_estimate = s1 > 0 ? rmax / s1 : rmax;
 
   // step 6 — σ of A (not c·A), vectors as requested, sort, fix signs; info
-  res.S /= A.scale();
-  require_finite_sigma(res, "randomized_svd");
+  unscale_sigma(res, A, "randomized_svd");
   if (opt.vectors != Vectors::none) {
     res.U.swap(U);
     res.V.swap(V);
@@ -177,12 +176,8 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
   const int q = opt.power_iterations >= 0 ? opt.power_iterations : 1;
   const Index max_blocks = opt.max_iterations > 0 ? Index(opt.max_iterations) : (max_rank + b - 1) / b;
 
-  // step 1 — ‖A‖_F²: exact for dense/sparse adaptors; for a matrix-free operator, the unbiased estimate
-  // ‖A Ω‖_F² / b from the first Gaussian block (E‖AΩ‖² = b‖A‖²).
   Matrix<Scalar> Q(m, 0), Bt(n, 0);  // A ≈ Q B with B = Btᵀ
-  double normA2 = -1;                // set from the first block, once the products' scale is known
-
-  double E = normA2;
+  double normA2 = 0, E = 0;          // ‖c·A‖_F² and the error indicator, set with the first block
   Index blocks = 0;
   bool met = false;
   SpmmScratchHold hold_scratch;  // the sparse product's scratch stays allocated until the last product
@@ -193,8 +188,11 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
     fill_gaussian<Scalar>(Om, opt.seed, /*stream=*/1, k);
     A.apply(Om, Qi);
     if (k == 0) {
-      A.scale_products_like(Qi);  // A of entries near under- or overflow: work on c·A, σ / c at the end
-      E = normA2 = A.squared_norm();  // ‖c·A‖_F², −1 for a matrix-free operator
+      // step 1 — ‖A‖_F², once the products' scale is known (A of entries near under- or overflow: work on
+      // c·A, σ / c at the end): exact for dense/sparse adaptors; for a matrix-free operator, the unbiased
+      // estimate ‖A Ω‖_F² / b from this first Gaussian block (E‖AΩ‖² = b‖A‖²).
+      A.scale_products_like(Qi);
+      E = normA2 = A.squared_norm();  // −1 for a matrix-free operator
       if (normA2 < 0) E = normA2 = Qi.template cast<double>().squaredNorm() / double(bi);
     }
     if (k) Qi.noalias() -= Q * (Bt.transpose() * Om);
@@ -242,8 +240,8 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
     }
   }
   r = std::max<Index>(r, 1);
-  res.S = sigma.head(r) / A.scale();
-  require_finite_sigma(res, "randomized_svd");
+  res.S = sigma.head(r);
+  unscale_sigma(res, A, "randomized_svd");
   res.info.converged = met;
   res.info.converged_count = met ? r : 0;
   res.info.residual_estimate = normA2 > 0 ? std::sqrt(std::max(E, 0.0) / normA2) : 0.0;  // ‖A−QB‖_F/‖A‖_F
