@@ -122,15 +122,22 @@ void check_all_kernels() {
 
 template <class T>
 void check_nrm2_extremes() {
-  // Entries near 1e±300 (double) / 1e±35 (float) must neither overflow nor underflow.
+  // Entries near 1e±300 (double) / 1e±35 (float) must neither overflow nor underflow; nor subnormal
+  // entries (1e-310 / 1e-40), whose reciprocal overflows (it did: nrm2 returned inf, and a Householder
+  // reflector of golub_kahan_svd with it).
   const T big = std::is_same<T, double>::value ? T(1e300) : T(1e35);
   const T small = std::is_same<T, double>::value ? T(1e-300) : T(1e-35);
+  const T subnormal = std::is_same<T, double>::value ? T(1e-310) : T(1e-40);
+  REQUIRE(subnormal < std::numeric_limits<T>::min());
   for (std::size_t n : {1u, 7u, 64u, 1001u}) {
     CAPTURE(n);
-    for (T scale : {big, small}) {
+    for (T scale : {big, small, subnormal, std::numeric_limits<T>::denorm_min()}) {
+      CAPTURE(scale);
       std::vector<T> v(n, scale);
-      const T expect = scale * std::sqrt(T(n));
-      REQUIRE(std::abs(k::nrm2(v.data(), n) - expect) <= 8 * T(n) * std::numeric_limits<T>::epsilon() * expect);
+      const T expect = T(double(scale) * std::sqrt(double(n)));
+      const T tol = 8 * T(n) * std::numeric_limits<T>::epsilon() * expect + std::numeric_limits<T>::denorm_min();
+      REQUIRE(std::abs(k::nrm2(v.data(), n) - expect) <= tol);
+      REQUIRE(std::abs(ref::nrm2(v.data(), n) - expect) <= tol);
     }
   }
   std::vector<T> with_nan(33, T(1));

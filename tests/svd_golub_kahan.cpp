@@ -342,6 +342,43 @@ TEST_CASE("golub_kahan_svd: subnormal and mixed-magnitude entries", "[svd][golub
 
 namespace {
 
+// A column that is subnormal below a normal-sized matrix: the reflector's 1/(α − β) overflows unless it is
+// rescaled first (LAPACK dlarfg's safmin loop). Found by the soak: Lanczos's restarted H in float (entries
+// down to 1.4e-45 beside 1) gave "singular value 2 overflows".
+template <class S>
+void check_subnormal_reflector(S tiny) {
+  // square (one-stage reduction, both vector settings), tall (QR first) and wide; a subnormal first
+  // column, then one inside the matrix (a later reflector's whole vector subnormal)
+  for (auto [m, n] : {std::pair<Index, Index>{5, 5}, {12, 3}, {4, 7}})
+    for (Index col : {Index(0), Index(1)}) {
+      Matrix<S> A = make_test_matrix<S>(MatrixKind::random_kappa_1e2, m, n, 11).A;
+      for (Index i = 0; i < m; ++i) A(i, col) = tiny * S(1 + i % 3);
+      for (const Vectors v : {Vectors::none, Vectors::thin}) {
+        GolubKahanOptions o;
+        o.vectors = v;
+        INFO(m << "×" << n << ", subnormal column " << col << ", vectors " << int(v));
+        const auto r = lowrank::golub_kahan_svd(A, o);
+        REQUIRE(r.S.allFinite());
+        check_svd(A, r, Vector<double>(), v);
+      }
+    }
+  // the blocked reduction (n above its crossover): row 0 beyond the diagonal subnormal and column 0 = e₀,
+  // so the first row reflector G(0) sees a subnormal vector (its fused update scaled w by 1/(ũ₀ − e))
+  Matrix<S> A = make_test_matrix<S>(MatrixKind::random_kappa_1e2, 200, 200, 12).A;
+  A.col(0).setZero();
+  A(0, 0) = S(1);
+  for (Index j = 1; j < A.cols(); ++j) A(0, j) = tiny * S(1 + j % 3);
+  for (const Vectors v : {Vectors::none, Vectors::thin}) {
+    GolubKahanOptions o;
+    o.vectors = v;
+    o.two_stage_crossover = 0;  // values only through the one-stage reduction too
+    INFO("200×200, subnormal row 0, vectors " << int(v));
+    const auto r = lowrank::golub_kahan_svd(A, o);
+    REQUIRE(r.S.allFinite());
+    check_svd(A, r, Vector<double>(), v);
+  }
+}
+
 // Tall thin SVDs through CholeskyQR2 (the default for m ≥ 4n) and through Householder QR
 // (cholesky_qr_ratio = 0), every LAPACK type: both meet the ratios and agree on σ. The ill-conditioned
 // types (κ ≥ 1/(2√ε)) fall back to Householder inside the first; the dense well-conditioned ones must take
@@ -371,6 +408,11 @@ void check_cholesky_route() {
 }
 
 }  // namespace
+
+TEST_CASE("golub_kahan_svd: a subnormal column beside normal ones (reflectors rescaled)", "[svd][golub_kahan]") {
+  check_subnormal_reflector<float>(1e-40f);
+  check_subnormal_reflector<double>(1e-310);
+}
 
 TEST_CASE("golub_kahan_svd: tall thin vectors by CholeskyQR2 and by Householder QR, LAPACK types",
           "[svd][golub_kahan]") {

@@ -86,28 +86,31 @@ T Nrm2Impl(const T* HWY_RESTRICT x, size_t n) {
   const T tiny = std::sqrt(std::numeric_limits<T>::min()) * T(16);
   const T huge = std::sqrt(std::numeric_limits<T>::max()) / T(16) / std::sqrt(T(n));
   if (big >= tiny && big <= huge) return std::sqrt(DotImpl(x, x, n));
+  // Scale by 2^−e (big = 2^e·[1, 2)) in two power-of-two steps: exact, and one step (or 1/big) overflows
+  // when big is subnormal (2^133 for 1e-40 in float).
   const hn::ScalableTag<T> d;
   const size_t N = hn::Lanes(d);
-  const T inv = T(1) / big;
-  const auto vinv = hn::Set(d, inv);
+  const int e = std::ilogb(big);
+  const T lo = std::ldexp(T(1), -e / 2), hi = std::ldexp(T(1), -e - (-e / 2));
+  const auto vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
   auto s0 = hn::Zero(d), s1 = hn::Zero(d);
   size_t i = 0;
   for (; i + 2 * N <= n; i += 2 * N) {
-    const auto a = hn::Mul(hn::LoadU(d, x + i), vinv);
-    const auto b = hn::Mul(hn::LoadU(d, x + i + N), vinv);
+    const auto a = hn::Mul(hn::Mul(hn::LoadU(d, x + i), vlo), vhi);
+    const auto b = hn::Mul(hn::Mul(hn::LoadU(d, x + i + N), vlo), vhi);
     s0 = hn::MulAdd(a, a, s0);
     s1 = hn::MulAdd(b, b, s1);
   }
   for (; i + N <= n; i += N) {
-    const auto a = hn::Mul(hn::LoadU(d, x + i), vinv);
+    const auto a = hn::Mul(hn::Mul(hn::LoadU(d, x + i), vlo), vhi);
     s0 = hn::MulAdd(a, a, s0);
   }
   T s = hn::GetLane(hn::SumOfLanes(d, hn::Add(s0, s1)));
   for (; i < n; ++i) {
-    const T v = x[i] * inv;
+    const T v = (x[i] * lo) * hi;
     s += v * v;
   }
-  return big * std::sqrt(s);
+  return std::ldexp(std::sqrt(s), e);
 }
 
 template <class T>

@@ -5,6 +5,8 @@
 // true σ, orthonormal U and V, residuals, and fixed-accuracy errors. Not run by ctest (minutes):
 //   cmake --preset release -DLOWRANK_BUILD_SOAK=ON && cmake --build build/release --target soak_svd
 //   build/release/tests/soak_svd [SECONDS=60] [SEED=1]
+// LOWRANK_SOAK_DUMP=N writes case N's matrix to soak_case.bin (m, n as two longs, then the column-major
+// doubles) for a probe.
 // prints each failure with the case's settings and exits 1 if any. Known and documented (see
 // Reorthogonalization::one_sided and bench/RESULTS.md): one-sided Lanczos can fail to converge on
 // clustered or rank-deficient spectra; float fixed-accuracy runs can exceed a 1e-3 tolerance by ~5 %.
@@ -12,6 +14,7 @@
 #include <lapacke.h>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 using lowrank::Index;
 static std::mt19937_64 gen(1);
@@ -97,6 +100,14 @@ void one_case(long cs) {
   const double scale = std::vector<double>{1, 1, 1, 1e-20, 1e15, std::is_same_v<T, float> ? 1e-30 : 1e-300}[U(0, 5)];
   const Eigen::MatrixXd Ad = orth(m, k) * (s * scale).asDiagonal() * orth(n, k).transpose();
   const M<T> A = Ad.cast<T>();
+  if (const char* dump = std::getenv("LOWRANK_SOAK_DUMP"); dump && std::atol(dump) == cs) {
+    // the case's matrix (as the solvers see it, in double) for a probe: m, n, then column-major values
+    std::FILE* f = std::fopen("soak_case.bin", "wb");
+    const Eigen::MatrixXd D = A.template cast<double>();
+    const long shape[2] = {long(m), long(n)};
+    if (f) std::fwrite(shape, sizeof shape, 1, f), std::fwrite(D.data(), sizeof(double), std::size_t(D.size()), f);
+    if (f) std::fclose(f);
+  }
   Eigen::MatrixXd W = A.template cast<double>();
   Eigen::VectorXd ref(k);
   if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', int(m), int(n), W.data(), int(m), ref.data(), nullptr, 1, nullptr, 1) != 0)

@@ -45,13 +45,16 @@ template <class T> T nrm2(const T* x, std::size_t n) noexcept {
   const T tiny = std::sqrt(std::numeric_limits<T>::min()) * T(16);
   const T huge = std::sqrt(std::numeric_limits<T>::max()) / T(16) / std::sqrt(T(n));
   if (big >= tiny && big <= huge) return std::sqrt(dot(x, x, n));
-  const T inv = T(1) / big;
+  // Scale by 2^−e (big = 2^e·[1, 2)) in two power-of-two steps: exact, and one step (or 1/big) overflows
+  // when big is subnormal (2^133 for 1e-40 in float).
+  const int e = std::ilogb(big);
+  const T lo = std::ldexp(T(1), -e / 2), hi = std::ldexp(T(1), -e - (-e / 2));
   T s = 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const T v = x[i] * inv;
+    const T v = (x[i] * lo) * hi;
     s += v * v;
   }
-  return big * std::sqrt(s);
+  return std::ldexp(std::sqrt(s), e);
 }
 
 /// Plane rotation (LAPACK drot): x ← c·x + s·y, y ← c·y − s·x.

@@ -32,25 +32,42 @@ typename VectorType::Scalar householder_norm(const VectorType& x) {
 /// LAPACK dlarfg: given alpha = x(0) and the tail x(1:), finds tau and beta with
 /// (I − tau·v·vᵀ)·x = beta·e₀, v = [1; tail/(alpha − beta)]. Overwrites the tail by v(1:) and returns
 /// beta (tau = 0 and beta = alpha when the tail is zero). `x` may be strided (a matrix row).
+/// As dlarfg, a vector whose norm is below safmin = (smallest normal)/ε is scaled up by 1/safmin (at most
+/// 20 times) before v is formed, and beta scaled back after: otherwise 1/(alpha − beta) overflows for a
+/// subnormal x (Lanczos's restarted H in float held entries of 1e-45 beside 1), and v loses its digits.
 template <class VectorType>
 typename VectorType::Scalar make_householder(VectorType&& x, typename std::decay_t<VectorType>::Scalar& tau) {
   using Scalar = typename std::decay_t<VectorType>::Scalar;
   const Index n = x.size();
-  const Scalar alpha = x(0);
+  Scalar alpha = x(0);
   if (n <= 1) {
     tau = Scalar(0);
     return alpha;
   }
   auto tail = x.tail(n - 1);
-  const Scalar xnorm = householder_norm(tail);
+  Scalar xnorm = householder_norm(tail);
   if (!(xnorm > 0)) {  // zero tail (NaN-safe: NaN also lands here and propagates through alpha)
     tau = Scalar(0);
     return alpha;
   }
-  const Scalar r = std::hypot(alpha, xnorm);
-  const Scalar beta = alpha >= 0 ? -r : r;
+  Scalar beta = std::hypot(alpha, xnorm);
+  const Scalar safmin = std::numeric_limits<Scalar>::min() / std::numeric_limits<Scalar>::epsilon();
+  int rescaled = 0;
+  if (beta < safmin) {
+    const Scalar up = Scalar(1) / safmin;  // exact: a power of two
+    do {
+      tail *= up;
+      alpha *= up;
+      beta *= up;
+      ++rescaled;
+    } while (beta < safmin && rescaled < 20);
+    xnorm = householder_norm(tail);
+    beta = std::hypot(alpha, xnorm);
+  }
+  if (alpha >= 0) beta = -beta;
   tau = (beta - alpha) / beta;
   tail *= Scalar(1) / (alpha - beta);
+  for (int k = 0; k < rescaled; ++k) beta *= safmin;
   return beta;
 }
 
@@ -130,14 +147,20 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
     // reflector G(i) annihilates A(i, i+2:N): u = (1, ũ(1:)·s) with s = 1/(ũ₀ − e) (make_householder's scaling)
     const Scalar u0 = A(i, i + 1);
     e[i] = make_householder(A.row(i).segment(i + 1, nr), taup[i]);
-    const Scalar s = taup[i] != Scalar(0) ? Scalar(1) / (u0 - e[i]) : Scalar(1);
     A(i, i + 1) = Scalar(1);
     auto u = A.row(i).segment(i + 1, nr);
     auto xi = X.col(i);
     // X(i+1:M, i) = taup·(A(i+1:M, i+1:N) u − A(i+1:M, 0:i+1)·(Y(i+1:N, 0:i+1)ᵀ u) − X(i+1:M, 0:i)·(A(0:i, i+1:N) u)),
     // where A(i+1:M, i+1:N) u = A(i+1:M, i+1) + s·w
-    w = s * w + A.col(i + 1).segment(i + 1, mr);
     row.head(nr) = u.transpose();
+    if (std::abs(e[i]) >= std::numeric_limits<Scalar>::min() / std::numeric_limits<Scalar>::epsilon()) {
+      const Scalar s = taup[i] != Scalar(0) ? Scalar(1) / (u0 - e[i]) : Scalar(1);
+      w = s * w + A.col(i + 1).segment(i + 1, mr);
+    } else {  // ũ below safmin, rescaled by make_householder: s overflows, and w from ũ lost digits; use u
+      w = A.col(i + 1).segment(i + 1, mr);
+      if (nr > 1)
+        gemv_dispatched(false, Scalar(1), A.block(i + 1, i + 2, mr, nr - 1), row.data() + 1, Scalar(1), w.data());
+    }
     gemv_dispatched(true, Scalar(1), Y.block(i + 1, 0, nr, i + 1), row.data(), Scalar(0), xi.data());
     gemv_dispatched(false, Scalar(-1), A.block(i + 1, 0, mr, i + 1), xi.data(), Scalar(1), xi.data() + i + 1);
     if (i > 0) {
