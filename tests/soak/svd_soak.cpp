@@ -9,7 +9,8 @@
 // doubles) for a probe.
 // prints each failure with the case's settings and exits 1 if any. Known and documented (see
 // Reorthogonalization::one_sided and bench/RESULTS.md): one-sided Lanczos can fail to converge on
-// clustered or rank-deficient spectra; float fixed-accuracy runs can exceed a 1e-3 tolerance by ~5 %.
+// clustered or rank-deficient spectra. Float fixed-accuracy runs at tol = 1e-3 ended 1–7 % above it
+// until the stopping test left room for the indicator's rounding (randomized.hpp, E_rounding).
 #include <lowrank/svd.hpp>
 #include <lapacke.h>
 #include <chrono>
@@ -168,10 +169,13 @@ void one_case(long cs) {
   auto run = [&](auto&& f) { return input == 0 ? f(A) : input == 1 ? f(Sr) : f(Sc); };
   auto check_trunc = [&](const char* nm, const lowrank::SvdResult<T>& r, double sig_tol, bool vectors,
                          double otol = 0) {
+    // Ritz values exceed σ by up to the bases' loss of orthogonality times σ₁: √ε-level for one-sided
+    // Lanczos (otol), a few ε otherwise
+    const double above = otol == 0 ? 1e4 * eps : otol;
     if (otol == 0) otol = 1e3 * eps;
     CHECKF(r.S.size() == rank || (std::string(nm) == "rqb"), "%s size %ld", nm, (long)r.S.size());
     for (Index i = 0; i < r.S.size() && i < k; ++i) {
-      CHECKF(double(r.S(i)) <= ref(i) * (1 + 1e4 * eps) + 1e4 * double(std::max(m, n)) * eps * s1,
+      CHECKF(double(r.S(i)) <= ref(i) * (1 + above) + above * double(std::max(m, n)) * s1,
              "%s interlace i=%ld got %.10g ref %.10g", nm, (long)i, double(r.S(i)), ref(i));
       if (sig_tol >= 0)
         CHECKF(std::abs(double(r.S(i)) - ref(i)) <= sig_tol, "%s i=%ld got %.10g ref %.10g tol %.3g", nm, (long)i,
