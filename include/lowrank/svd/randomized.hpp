@@ -232,7 +232,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
   res.info.iterations = int(blocks);
   res.info.subspace_dimension = Q.cols();
 
-  // step 4 — SVD of B; keep the smallest r with E + Σ_{i>r} σᵢ² <= tol²‖A‖² (or all columns if not met)
+  // step 4 — SVD of B; keep the smallest r with E + Σ_{i>r} σᵢ² + 2ε‖A‖² <= tol²‖A‖² (all columns if not met)
   Vector<Scalar> sigma;
   Matrix<Scalar> W, Zs;
   projected_svd(Bt, sigma, W, Zs);
