@@ -148,15 +148,17 @@ Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P,
     }
   }
   R.setZero(b, b);
-  // fast path: CholeskyQR2 when the block is well conditioned
+  // fast path: CholeskyQR2 when the block is well conditioned: κ(P)²·ε well below 1, which R₁'s diagonal
+  // ratio estimates (1e-5 in double; in float that would allow κ²ε ≈ 1e3)
   {
+    const Scalar kappa_floor = std::max(Scalar(1e-5), Scalar(8) * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
     Matrix<Scalar> G(b, b);
     gemm_dispatched<Scalar>(true, false, Scalar(1), P, P, Scalar(0), G);
     Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
     if (llt.info() == Eigen::Success) {
       const Matrix<Scalar> R1 = llt.matrixU();
       const Scalar dmin = R1.diagonal().minCoeff(), dmax = R1.diagonal().maxCoeff();
-      if (dmin > thresh && dmin > dmax * Scalar(1e-5) && dmin > std::numeric_limits<Scalar>::min()) {
+      if (dmin > thresh && dmin > dmax * kappa_floor && dmin > std::numeric_limits<Scalar>::min()) {
         Matrix<Scalar> Q = P;
         solve_right_cholesky(Q, llt);  // Q ← P R₁⁻¹
         gemm_dispatched<Scalar>(true, false, Scalar(1), Q, Q, Scalar(0), G);
