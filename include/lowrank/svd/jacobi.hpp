@@ -99,7 +99,7 @@ int pow2_exponent_of_max(const Matrix<Scalar>& M) {
 template <class Scalar>
 Matrix<Scalar> normalized_with_completion(const Matrix<Scalar>& Y, const Vector<Scalar>& sigma, Index cols_out) {
   const Index m = Y.rows(), k = Y.cols();
-  const Scalar floor = std::numeric_limits<Scalar>::min() / std::numeric_limits<Scalar>::epsilon();
+  const Scalar floor = detail::rescale_threshold<Scalar>();
   Matrix<Scalar> U(m, cols_out);
   std::vector<Index> missing;
   Index valid = 0;

@@ -13,6 +13,7 @@
 #include <Eigen/Householder>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "lowrank/kernels.hpp"
@@ -27,6 +28,13 @@ typename VectorType::Scalar householder_norm(const VectorType& x) {
   if (x.size() == 0) return Scalar(0);
   if (x.innerStride() == 1) return kernels::nrm2(x.data(), static_cast<std::size_t>(x.size()));
   return x.stableNorm();
+}
+
+/// LAPACK's safmin/ε (dlamch('S')/dlamch('E')), a power of two: below it a norm is rescaled before it is
+/// divided by (1/x overflows, or x/ε is subnormal and has lost digits).
+template <class Scalar>
+constexpr Scalar rescale_threshold() {
+  return std::numeric_limits<Scalar>::min() / std::numeric_limits<Scalar>::epsilon();
 }
 
 /// LAPACK dlarfg: given alpha = x(0) and the tail x(1:), finds tau and beta with
@@ -51,7 +59,7 @@ typename VectorType::Scalar make_householder(VectorType&& x, typename std::decay
     return alpha;
   }
   Scalar beta = std::hypot(alpha, xnorm);
-  const Scalar safmin = std::numeric_limits<Scalar>::min() / std::numeric_limits<Scalar>::epsilon();
+  const Scalar safmin = rescale_threshold<Scalar>();
   int rescaled = 0;
   if (beta < safmin) {
     const Scalar up = Scalar(1) / safmin;  // exact: a power of two
@@ -153,7 +161,7 @@ void label_panel(MatA& A, Index nb, Scalar* d, Scalar* e, Scalar* tauq, Scalar* 
     // X(i+1:M, i) = taup·(A(i+1:M, i+1:N) u − A(i+1:M, 0:i+1)·(Y(i+1:N, 0:i+1)ᵀ u) − X(i+1:M, 0:i)·(A(0:i, i+1:N) u)),
     // where A(i+1:M, i+1:N) u = A(i+1:M, i+1) + s·w
     row.head(nr) = u.transpose();
-    if (std::abs(e[i]) >= std::numeric_limits<Scalar>::min() / std::numeric_limits<Scalar>::epsilon()) {
+    if (std::abs(e[i]) >= rescale_threshold<Scalar>()) {
       const Scalar s = taup[i] != Scalar(0) ? Scalar(1) / (u0 - e[i]) : Scalar(1);
       w = s * w + A.col(i + 1).segment(i + 1, mr);
     } else {  // ũ below safmin, rescaled by make_householder: s overflows, and w from ũ lost digits; use u
