@@ -260,11 +260,12 @@ void BM_lanczos(benchmark::State& state) {
   if (state.range(5) > 0) o.block_size = state.range(5);
   run_solver(state, int(state.range(0)), [&](const auto& A) { return lowrank::lanczos_svd(A, state.range(1), o); });
 }
-// args: problem, rank, power iterations (-1 = sklearn rule), block Krylov
+// args: problem, rank, power iterations (-1 = sklearn rule), block Krylov, all products in double
 void BM_randomized(benchmark::State& state) {
   lowrank::RandomizedOptions o;
   o.power_iterations = int(state.range(2));
   o.block_krylov = state.range(3) != 0;
+  o.mixed_precision = state.range(4) == 0;
   run_solver(state, int(state.range(0)), [&](const auto& A) { return lowrank::randomized_svd(A, state.range(1), o); });
 }
 
@@ -284,11 +285,12 @@ void randomized_args(benchmark::internal::Benchmark* b) {
   for (int id : {synthetic, dense_lr, ml100k, mlsmall, ml1m_partial})
     for (int k : {10, 50, 100}) {
       if (id == dense_lr && k != 10) continue;
-      b->Args({id, k, 4, 0});   // scikit-learn with n_iter=4
-      b->Args({id, k, -1, 0});  // scikit-learn's default rule (7 when rank < 0.1·min(m, n))
-      b->Args({id, k, 2, 1});   // block Krylov, 2 blocks beyond the first
+      b->Args({id, k, 4, 0, 0});   // scikit-learn with n_iter=4 (power steps in float, see mixed_precision)
+      b->Args({id, k, 4, 0, 1});   // the same with every product in double
+      b->Args({id, k, -1, 0, 0});  // scikit-learn's default rule (7 when rank < 0.1·min(m, n))
+      b->Args({id, k, 2, 1, 0});   // block Krylov, 2 blocks beyond the first
     }
-  b->ArgNames({"problem", "rank", "q", "block_krylov"})->Unit(benchmark::kMillisecond);
+  b->ArgNames({"problem", "rank", "q", "block_krylov", "all_double"})->Unit(benchmark::kMillisecond);
 }
 BENCHMARK(BM_lanczos)->Apply(lanczos_args);
 BENCHMARK(BM_randomized)->Apply(randomized_args);

@@ -79,13 +79,15 @@ TEST_CASE("randomized_svd: sparse (both orientations), dense and matrix-free inp
   const auto Ar = user_item<double, Eigen::RowMajor>(250, 120, 0.05, 9);
   const Eigen::SparseMatrix<double, Eigen::ColMajor> Ac = Ar;
   const Eigen::MatrixXd D(Ar);
-  const auto rd = lowrank::randomized_svd(D, 8);
-  const auto rr = lowrank::randomized_svd(Ar, 8);
-  const auto rc = lowrank::randomized_svd(Ac, 8);
+  lowrank::RandomizedOptions o;
+  o.mixed_precision = false;  // the callable has no float copy: compare all-double runs (mixed ones below)
+  const auto rd = lowrank::randomized_svd(D, 8, o);
+  const auto rr = lowrank::randomized_svd(Ar, 8, o);
+  const auto rc = lowrank::randomized_svd(Ac, 8, o);
   auto fop = lowrank::make_operator<double>(
       D.rows(), D.cols(), [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D * X; },
       [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D.transpose() * X; });
-  const auto rf = lowrank::randomized_svd(fop, 8);
+  const auto rf = lowrank::randomized_svd(fop, 8, o);
   const double e1 = (rd.S - rr.S).norm() / rd.S.norm(), e2 = (rd.S - rc.S).norm() / rd.S.norm(),
                e3 = (rd.S - rf.S).norm() / rd.S.norm();
   const double v1 = (rd.V - rr.V).norm(), v2 = (rr.V - rc.V).norm();
@@ -96,6 +98,63 @@ TEST_CASE("randomized_svd: sparse (both orientations), dense and matrix-free inp
   REQUIRE(e3 <= 1e-12);
   REQUIRE(v1 <= 1e-8);
   REQUIRE(v2 <= 1e-8);
+  // Mixed precision (the default): dense float GEMM and sparse float SpMM sum in other orders, so the
+  // float-perturbed test blocks differ; σ to second order, V to first in float roundoff.
+  const auto md = lowrank::randomized_svd(D, 8), mr = lowrank::randomized_svd(Ar, 8),
+             mc = lowrank::randomized_svd(Ac, 8);
+  const double me1 = (md.S - mr.S).norm() / md.S.norm(), me2 = (mr.S - mc.S).norm() / md.S.norm();
+  const double mv1 = (md.V - mr.V).norm(), mv2 = (mr.V - mc.V).norm();
+  INFO("mixed: σ differences dense/row " << me1 << ", row/col " << me2 << "; V differences " << mv1 << ", " << mv2);
+  REQUIRE(me1 <= 1e-10);  // measured: 9.1e-12
+  REQUIRE(me2 <= 1e-12);  // the same float CSR products: identical (0)
+  REQUIRE(mv1 <= 1e-5);   // measured: 3.7e-8
+  REQUIRE(mv2 <= 1e-8);
+}
+
+TEST_CASE("randomized_svd mixed precision: float power steps, double accuracy", "[randomized]") {
+  // The power steps run in float on a float copy of A; the last product and the projection in double.
+  // The float rounding only perturbs the test block Z, so the result is the all-double one's up to a
+  // tiny fraction of the method's own error (a residual ratio of 1.00x, σ errors of 1e-3..1e-1).
+  const auto S = user_item<double>(600, 300, 0.03, 5);
+  const Eigen::MatrixXd Ds(S);
+  const Eigen::MatrixXd D = noisy_low_rank<double>(300, 200, 10, 0.3, 3);
+  const Eigen::VectorXd sigma_s = oracle_sigma(Ds), sigma_d = oracle_sigma(D);
+  for (Index k : {5, 20}) {
+    lowrank::RandomizedOptions all_double, mixed;
+    all_double.mixed_precision = false;
+    all_double.power_iterations = mixed.power_iterations = 3;
+    const auto ms = lowrank::randomized_svd(S, k, mixed), ds = lowrank::randomized_svd(S, k, all_double);
+    const auto md = lowrank::randomized_svd(D, k, mixed), dd = lowrank::randomized_svd(D, k, all_double);
+    const double rs_m = residual_ratio(Ds, ms, sigma_s), rs_d = residual_ratio(Ds, ds, sigma_s);
+    const double rd_m = residual_ratio(D, md, sigma_d), rd_d = residual_ratio(D, dd, sigma_d);
+    const double ss = max_rel_sigma_error(ms.S, ds.S), sd = max_rel_sigma_error(md.S, dd.S);
+    INFO("rank " << k << ": sparse residual ratio " << rs_m << " (all double " << rs_d << "), dense " << rd_m << " ("
+                 << rd_d << "); σ mixed vs double " << ss << " / " << sd);
+    REQUIRE(std::abs(rs_m - rs_d) <= 1e-6);
+    REQUIRE(std::abs(rd_m - rd_d) <= 1e-6);
+    REQUIRE(ss <= 1e-6);  // measured: 2.0e-9 (rank 5), 1.6e-8 (rank 20)
+    REQUIRE(sd <= 1e-6);  // measured: 9e-16, 2.3e-8
+    REQUIRE(ms.info.matvecs == ds.info.matvecs);
+    REQUIRE(lowrank::orthogonality_error(ms.U) <= 1e-13);
+    REQUIRE(lowrank::orthogonality_error(md.V) <= 1e-13);
+    // as the all-double run: the same residual estimate to float-rounding size
+    REQUIRE(std::abs(ms.info.residual_estimate - ds.info.residual_estimate) <= 1e-6);
+  }
+  SECTION("exact low rank with kappa 1e12 is still recovered to double precision") {
+    // the float sketch sees σ below 1e-7·σ₁ only as noise; the double product A·Z recovers them
+    Eigen::VectorXd s(7);
+    for (Index i = 0; i < 7; ++i) s(i) = std::pow(10.0, -2.0 * double(i));
+    const Eigen::MatrixXd A = with_spectrum<double>(120, 70, s, 31);
+    const Eigen::SparseMatrix<double> As = A.sparseView();
+    for (int sparse : {0, 1}) {
+      const auto r = sparse ? lowrank::randomized_svd(As, 7) : lowrank::randomized_svd(A, 7);
+      INFO((sparse ? "sparse" : "dense") << ": S = " << r.S.transpose() << ", residual "
+                                         << lowrank::relative_residual(A, r));
+      const double eps = std::numeric_limits<double>::epsilon();
+      for (Index i = 0; i < 7; ++i) REQUIRE(std::abs(r.S(i) - s(i)) <= 100 * eps);  // relative to σ₁ = 1
+      REQUIRE(lowrank::relative_residual(A, r) <= 100 * eps);
+    }
+  }
 }
 
 TEST_CASE("randomized_svd: rank-deficient and zero matrices", "[randomized]") {

@@ -29,6 +29,7 @@
 #include <functional>
 #include <new>
 #include <limits>
+#include <memory>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -65,6 +66,51 @@ template <class Op, class = void>
 struct has_name : std::false_type {};
 template <class Op>
 struct has_name<Op, std::void_t<decltype(std::string(std::declval<const Op&>().name()))>> : std::true_type {};
+
+/// Products with a float copy of a double operator's matrix, for the randomized range finder's power
+/// steps (svd/randomized.hpp): those only have to find the dominant subspace, to far less than float
+/// accuracy, while the products that decide the result (the last sketch and the projection) stay in
+/// double. The copy is c·A with c a power of two that brings max|a_ij| to [1, 2) (entries far below
+/// float's range flush to zero: a perturbation of 1e-38·‖A‖ in a subspace search).
+class FloatSketch {
+ public:
+  virtual ~FloatSketch() = default;
+  /// Y = c·A·X.
+  virtual void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const = 0;
+  /// Y = c·Aᵀ·X.
+  virtual void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const = 0;
+};
+
+/// 2^−e with max|v| = 2^e·[1, 2) over the values (1 for an all-zero matrix).
+inline double power_of_two_scale(const double* v, std::size_t n) {
+  double amax = 0;
+  for (std::size_t i = 0; i < n; ++i) amax = std::max(amax, std::abs(v[i]));
+  return amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0;
+}
+
+/// FloatSketch of a dense matrix: a column-major float copy (half the bytes of the double matrix),
+/// products through the dispatched float GEMM.
+class DenseFloatSketch final : public FloatSketch {
+ public:
+  template <class Derived>
+  explicit DenseFloatSketch(const Eigen::MatrixBase<Derived>& A) {
+    double amax = 0;
+    for (Index j = 0; j < A.cols(); ++j) amax = std::max(amax, double(A.col(j).cwiseAbs().maxCoeff()));
+    const double c = amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0;
+    m_mat = (c * A.derived().template cast<double>()).template cast<float>();
+  }
+  void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { product(false, X, Y); }
+  void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
+    product(true, X, Y);
+  }
+
+ private:
+  void product(bool transposed, const Eigen::Ref<const Matrix<float>>& X, Eigen::Ref<Matrix<float>> Y) const {
+    kernels::gemm(transposed, false, Y.rows(), Y.cols(), X.rows(), 1.0f, m_mat.data(), m_mat.outerStride(), X.data(),
+                  X.outerStride(), 0.0f, Y.data(), Y.outerStride());
+  }
+  Matrix<float> m_mat;
+};
 }  // namespace detail
 
 /// True when `Op` provides Scalar, rows(), cols(), apply() and apply_transpose() (see the file comment).
@@ -111,6 +157,14 @@ class DenseOperator {
   std::string name() const { return "DenseOperator"; }
   /// ‖c·A‖_F² (c = 1 by default), in double: used by the fixed-accuracy randomized solver.
   double squared_norm(double c = 1) const { return double((c * m_mat.template cast<double>()).squaredNorm()); }
+  /// For a double matrix, a float copy of A for the randomized solver's power steps (detail::FloatSketch:
+  /// m·n floats); null for other scalars.
+  std::unique_ptr<detail::FloatSketch> float_sketch() const {
+    if constexpr (std::is_same_v<Scalar, double>)
+      return std::make_unique<detail::DenseFloatSketch>(m_mat);
+    else
+      return nullptr;
+  }
   /// The wrapped matrix.
   const Derived& matrix() const { return m_mat; }
 
@@ -515,6 +569,34 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
     release_if_large(yscratch);
   }
 }
+
+/// FloatSketch of a CSR matrix and its transposed copy (views whose row pointers start at 0): float
+/// values (2·nnz floats), the indices shared with the double views.
+class SparseFloatSketch final : public FloatSketch {
+ public:
+  SparseFloatSketch(const CsrView<double>& a, const CsrView<double>& at) {
+    const double c = power_of_two_scale(a.values, std::size_t(a.row_ptr[a.nrows]));
+    m_values = convert(at.values, std::size_t(a.row_ptr[a.nrows]), c);
+    m_values.swap(m_t_values);
+    m_values = convert(a.values, std::size_t(a.row_ptr[a.nrows]), c);
+    m_a = {a.nrows, a.ncols, a.row_ptr, a.cols, m_values.data()};
+    m_at = {at.nrows, at.ncols, at.row_ptr, at.cols, m_t_values.data()};
+  }
+  void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { csr_times(m_a, X, Y); }
+  void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
+    csr_times(m_at, X, Y);
+  }
+
+ private:
+  static std::vector<float> convert(const double* v, std::size_t n, double c) {
+    std::vector<float> out(n);
+    for (std::size_t p = 0; p < n; ++p) out[p] = float(c * v[p]);
+    return out;
+  }
+  std::vector<float> m_values, m_t_values;
+  CsrView<float> m_a, m_at;
+};
+
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------------
@@ -590,6 +672,14 @@ class SparseOperator {
       s += a * a;
     }
     return s;
+  }
+  /// For a double matrix, a float copy of A for the randomized solver's power steps (detail::FloatSketch:
+  /// 2·nnz floats); null for other scalars.
+  std::unique_ptr<detail::FloatSketch> float_sketch() const {
+    if constexpr (std::is_same_v<Scalar, double>)
+      return std::make_unique<detail::SparseFloatSketch>(csr(), csr_transpose());
+    else
+      return nullptr;
   }
   /// The CSR of A (row i = row i of A), as passed to the kernel (for benchmarks and tests).
   const detail::CsrView<Scalar>& csr() const { return is_row_major ? m_primary : m_secondary; }
@@ -702,6 +792,13 @@ decltype(auto) with_operator(const A& a, const char* who, F&& f) {
 }
 
 template <class Op, class = void>
+struct has_float_sketch : std::false_type {};
+template <class Op>
+struct has_float_sketch<Op,
+                        std::void_t<decltype(std::unique_ptr<FloatSketch>(std::declval<const Op&>().float_sketch()))>>
+    : std::true_type {};
+
+template <class Op, class = void>
 struct has_squared_norm : std::false_type {};
 template <class Op>
 struct has_squared_norm<Op, std::void_t<decltype(double(std::declval<const Op&>().squared_norm(1.0)))>>
@@ -730,6 +827,7 @@ class CheckedOperator {
         m_apply_transpose(&apply_as<Op, true>),
         m_name(&name_of<Op>),
         m_squared_norm(&squared_norm_of<Op>),
+        m_make_float_sketch(&float_sketch_of<Op>),
         m_who(who) {
     static_assert(std::is_same_v<typename Op::Scalar, Scalar>, "lowrank: CheckedOperator scalar mismatch");
   }
@@ -761,6 +859,25 @@ class CheckedOperator {
     Y *= m_scale;
   }
   Index matvecs() const { return m_matvecs; }
+  /// Builds the operator's float copy for sketch products (FloatSketch: the dense and sparse adaptors of
+  /// double matrices have one); false when there is none. sketch_apply / sketch_apply_transpose then
+  /// give c_f·A·X in float for some power of two c_f (a basis only needs the span), counted and checked
+  /// like the working-precision products; release_float_sketch frees the copy.
+  bool make_float_sketch() {
+    if (!m_float_sketch) m_float_sketch = m_make_float_sketch(m_op);
+    return bool(m_float_sketch);
+  }
+  void sketch_apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) {
+    m_float_sketch->apply(X, Y);
+    m_matvecs += X.cols();
+    check(Y, "apply (float sketch)");
+  }
+  void sketch_apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) {
+    m_float_sketch->apply_transpose(X, Y);
+    m_matvecs += X.cols();
+    check(Y, "apply_transpose (float sketch)");
+  }
+  void release_float_sketch() { m_float_sketch.reset(); }
   /// ‖c·A‖_F² (c = scale()) when the operator provides `squared_norm(c)` (the dense and sparse adaptors),
   /// else −1.
   double squared_norm() const { return m_squared_norm(m_op, double(m_scale)); }
@@ -785,7 +902,15 @@ class CheckedOperator {
     else
       return -1;
   }
-  void check(const Eigen::Ref<Matrix<Scalar>>& Y, const char* what) const {
+  template <class Op>
+  static std::unique_ptr<FloatSketch> float_sketch_of(const void* op) {
+    if constexpr (has_float_sketch<Op>::value)
+      return static_cast<const Op*>(op)->float_sketch();
+    else
+      return nullptr;
+  }
+  template <class T>
+  void check(const Eigen::Ref<Matrix<T>>& Y, const char* what) const {
     if (Y.allFinite()) return;  // vectorized; the loop below only locates the entry
     for (Index j = 0; j < Y.cols(); ++j)
       for (Index i = 0; i < Y.rows(); ++i)
@@ -797,6 +922,8 @@ class CheckedOperator {
   Product m_apply, m_apply_transpose;
   std::string (*m_name)(const void*);
   double (*m_squared_norm)(const void*, double);
+  std::unique_ptr<FloatSketch> (*m_make_float_sketch)(const void*);
+  std::unique_ptr<FloatSketch> m_float_sketch;
   const char* m_who;
   Index m_matvecs = 0;
   Scalar m_scale = 1;

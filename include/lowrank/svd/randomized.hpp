@@ -11,6 +11,15 @@
 /// singular values themselves are only as good as the gap allows (a few % on flat user-item spectra with
 /// q = 4); use lanczos_svd when σ or the vectors must be accurate to many digits. Deterministic for a
 /// seed: the test matrix comes from the counter-based generator of svd/detail/rng.hpp.
+///
+/// Mixed precision (double input, `mixed_precision`): the power steps only have to find the dominant
+/// subspace, so all but the last run in float, at twice the SIMD width and half the memory traffic of
+/// the sparse products; the last product Q = A·Z, the projection Bᵀ = AᵀQ and the small SVD run in
+/// double. Connolly, Higham & Pranesh, "Randomized low rank matrix approximation: rounding error
+/// analysis and a mixed precision algorithm", SIMAX 44 (2023): the sketch's rounding enters only as a
+/// perturbation of the test matrix Z, which the double product A·Z and the Rayleigh–Ritz projection
+/// absorb: an exact rank-r input (r ≤ rank + p) is still recovered to double precision, and the
+/// residual ratio and σ move by far less than the method's own randomized error (bench/RESULTS.md).
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -36,6 +45,11 @@ struct RandomizedOptions : SvdOptions {
   bool block_krylov = false;     ///< Musco–Musco: keep the span of all power blocks (size (q+1)·l, clamped)
   bool fixed_accuracy = false;   ///< randQB_EI: `rank` is the cap, the result rank is what tolerance needs
   Index block_size = 0;          ///< fixed-accuracy growth block; 0 = min(rank, max(8, rank / 4))
+  /// Double input with q ≥ 1 (not block Krylov, not fixed accuracy), on a dense or sparse matrix: the
+  /// sketch and the power steps before the last product run in float on a float copy of A (m·n or 2·nnz
+  /// floats, freed before the projection); the last product, the projection and the small SVD stay in
+  /// double. See the file comment; false = every product in double.
+  bool mixed_precision = true;
 };
 
 namespace detail {
@@ -74,11 +88,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   // step 2 — sketch Y = A Ω with a counter-based Gaussian Ω (n×l); Q = orth(Y). The sparse product's
   // scratch stays allocated until the last product (SpmmScratchHold).
   SpmmScratchHold hold_scratch;
-  Matrix<Scalar> Omega(n, l), Q(m, l), Z(n, l);
-  fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
-  A.apply(Omega, Q);
-  A.scale_products_like(Q);  // A of entries near under- or overflow: work on c·A, σ / c at the end
-  Omega.resize(0, 0);  // memory at scale: only the m×l and n×l blocks Q and Z stay alive
+  Matrix<Scalar> Q(m, l), Z(n, l);
   // Blocks that only feed the next product need a well-conditioned basis of the right span, not an
   // orthonormal one: one Cholesky-QR pass (condition_basis) instead of two. The block that is
   // projected on (the last Q, or the whole Krylov basis K) is orthonormalized.
@@ -88,7 +98,39 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
     else
       condition_basis(Y);
   };
-  next_basis(Q, q == 0 && !opt.block_krylov);
+  const bool mixed =
+      std::is_same_v<Scalar, double> && opt.mixed_precision && q >= 1 && !opt.block_krylov && A.make_float_sketch();
+  if (mixed) {
+    // steps 2–3 in float up to Z = basis of Aᵀ(AAᵀ)^(q−1)AΩ, then the last product Q = A·Z in double
+    Matrix<float> Qf(m, l), Zf(n, l);
+    {
+      Matrix<float> Omega(n, l);
+      fill_gaussian<float>(Omega, opt.seed, /*stream=*/0);
+      A.sketch_apply(Omega, Qf);
+    }
+    condition_basis(Qf);
+    for (int i = 0; i < q; ++i) {
+      A.sketch_apply_transpose(Qf, Zf);
+      condition_basis(Zf);
+      if (i + 1 == q) break;
+      A.sketch_apply(Zf, Qf);
+      condition_basis(Qf);
+    }
+    A.release_float_sketch();
+    Qf.resize(0, 0);
+    Z = Zf.template cast<Scalar>();
+    Zf.resize(0, 0);
+    A.apply(Z, Q);
+    A.scale_products_like(Q);
+    orthonormalize(Q);
+  } else {
+    Matrix<Scalar> Omega(n, l);
+    fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
+    A.apply(Omega, Q);
+    A.scale_products_like(Q);  // A of entries near under- or overflow: work on c·A, σ / c at the end
+    Omega.resize(0, 0);        // memory at scale: only the m×l and n×l blocks Q and Z stay alive
+    next_basis(Q, q == 0 && !opt.block_krylov);
+  }
 
   // step 3 — q power steps, each product re-orthonormalized (HMT Alg. 4.4): the basis sees
   // (AAᵀ)^q A Ω, whose spectrum decays like σ^(2q+1). Block Krylov keeps every block.
@@ -97,7 +139,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
     K.resize(m, l * (q + 1));
     K.leftCols(l) = Q;
   }
-  for (int i = 0; i < q; ++i) {
+  for (int i = 0; i < (mixed ? 0 : q); ++i) {  // (mixed: done above)
     A.apply_transpose(Q, Z);
     condition_basis(Z);
     A.apply(Z, Q);
@@ -182,7 +224,8 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
   // roundoff times ‖A‖² (Yu, Gu & Li: the indicator bottoms out near √ε·‖A‖). The stopping test and the
   // truncation leave that much room, or float runs at tol = 1e-3 ended 1–7 % above it (117 of 200 random
   // matrices with block size 1, no power step; soak). 2ε is under 3 % of tol² at float's default tol.
-  const auto E_rounding = [](double a2) { return 2.0 * double(std::numeric_limits<Scalar>::epsilon()) * a2; };
+  // `allowed` = tol²‖A‖² − 2ε‖A‖², set with normA2.
+  double allowed = 0;
   Index blocks = 0;
   bool met = false;
   SpmmScratchHold hold_scratch;  // the sparse product's scratch stays allocated until the last product
@@ -199,6 +242,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
       A.scale_products_like(Qi);
       E = normA2 = A.squared_norm();  // −1 for a matrix-free operator
       if (normA2 < 0) E = normA2 = Qi.template cast<double>().squaredNorm() / double(bi);
+      allowed = (tol * tol - 2.0 * double(std::numeric_limits<Scalar>::epsilon())) * normA2;
     }
     if (k) Qi.noalias() -= Q * (Bt.transpose() * Om);
     orthonormalize(Qi);
@@ -221,7 +265,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
     Bt.conservativeResize(n, k + bi);
     Bt.rightCols(bi) = Zi;
     E -= Zi.template cast<double>().squaredNorm();
-    if (E + E_rounding(normA2) <= tol * tol * normA2) {
+    if (E <= allowed) {
       met = true;
       ++blocks;
       break;
@@ -239,7 +283,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
   Index r = sigma.size();
   if (met) {
     double tail = std::max(E, 0.0);
-    while (r > 1 && tail + double(sigma(r - 1)) * double(sigma(r - 1)) + E_rounding(normA2) <= tol * tol * normA2) {
+    while (r > 1 && tail + double(sigma(r - 1)) * double(sigma(r - 1)) <= allowed) {
       tail += double(sigma(r - 1)) * double(sigma(r - 1));
       --r;
     }
