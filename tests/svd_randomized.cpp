@@ -3,11 +3,13 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "lowrank/limits.hpp"
 #include "lowrank/svd/common.hpp"
 #include "lowrank/svd/randomized.hpp"
 #include "support/truncated_fixtures.hpp"
@@ -139,6 +141,26 @@ TEST_CASE("randomized_svd mixed precision: float power steps, double accuracy", 
     REQUIRE(lowrank::orthogonality_error(md.V) <= 1e-13);
     // as the all-double run: the same residual estimate to float-rounding size
     REQUIRE(std::abs(ms.info.residual_estimate - ds.info.residual_estimate) <= 1e-6);
+  }
+  SECTION("a float copy over the memory budget is not made: every product in double") {
+    struct BudgetGuard {
+      std::int64_t saved = lowrank::memory_budget();
+      ~BudgetGuard() { lowrank::set_memory_budget(saved); }
+    } guard;
+    lowrank::RandomizedOptions o;
+    o.power_iterations = 3;
+    o.mixed_precision = false;
+    const auto dd = lowrank::randomized_svd(D, 10, o), ds = lowrank::randomized_svd(S, 10, o);
+    o.mixed_precision = true;
+    const auto md0 = lowrank::randomized_svd(D, 10, o);
+    REQUIRE((md0.V.array() != dd.V.array()).any());  // within budget: the float copy is used
+    // one byte below the sparse copy (nnz floats per orientation); the dense one (m·n floats) is larger
+    lowrank::set_memory_budget(std::int64_t(S.nonZeros()) * 4 - 1);
+    const auto md = lowrank::randomized_svd(D, 10, o), ms = lowrank::randomized_svd(S, 10, o);
+    REQUIRE((md.S.array() == dd.S.array()).all());
+    REQUIRE((md.V.array() == dd.V.array()).all());
+    REQUIRE((ms.S.array() == ds.S.array()).all());
+    REQUIRE((ms.V.array() == ds.V.array()).all());
   }
   SECTION("exact low rank with kappa 1e12 is still recovered to double precision") {
     // the float sketch sees σ below 1e-7·σ₁ only as noise; the double product A·Z recovers them

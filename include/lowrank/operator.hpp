@@ -40,6 +40,7 @@
 #include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/error.hpp"
 #include "lowrank/kernels.hpp"
+#include "lowrank/limits.hpp"
 #include "lowrank/types.hpp"
 
 #if LOWRANK_HAS_OPENMP
@@ -158,12 +159,15 @@ class DenseOperator {
   /// ‖c·A‖_F² (c = 1 by default), in double: used by the fixed-accuracy randomized solver.
   double squared_norm(double c = 1) const { return double((c * m_mat.template cast<double>()).squaredNorm()); }
   /// For a double matrix, a float copy of A for the randomized solver's power steps (detail::FloatSketch:
-  /// m·n floats); null for other scalars.
+  /// m·n floats); null for other scalars and when the copy is over memory_budget() (an optional speed-up:
+  /// the solver then runs every product in double).
   std::unique_ptr<detail::FloatSketch> float_sketch() const {
-    if constexpr (std::is_same_v<Scalar, double>)
+    if constexpr (std::is_same_v<Scalar, double>) {
+      if (double(m_mat.rows()) * double(m_mat.cols()) * sizeof(float) > double(memory_budget())) return nullptr;
       return std::make_unique<detail::DenseFloatSketch>(m_mat);
-    else
+    } else {
       return nullptr;
+    }
   }
   /// The wrapped matrix.
   const Derived& matrix() const { return m_mat; }
@@ -674,12 +678,14 @@ class SparseOperator {
     return s;
   }
   /// For a double matrix, a float copy of A for the randomized solver's power steps (detail::FloatSketch:
-  /// 2·nnz floats); null for other scalars.
+  /// 2·nnz floats); null for other scalars and when a copy of nnz floats is over memory_budget().
   std::unique_ptr<detail::FloatSketch> float_sketch() const {
-    if constexpr (std::is_same_v<Scalar, double>)
+    if constexpr (std::is_same_v<Scalar, double>) {
+      if (double(nonzeros()) * sizeof(float) > double(memory_budget())) return nullptr;
       return std::make_unique<detail::SparseFloatSketch>(csr(), csr_transpose());
-    else
+    } else {
       return nullptr;
+    }
   }
   /// The CSR of A (row i = row i of A), as passed to the kernel (for benchmarks and tests).
   const detail::CsrView<Scalar>& csr() const { return is_row_major ? m_primary : m_secondary; }
@@ -864,7 +870,11 @@ class CheckedOperator {
   /// give c_f·A·X in float for some power of two c_f (a basis only needs the span), counted and checked
   /// like the working-precision products; release_float_sketch frees the copy.
   bool make_float_sketch() {
-    if (!m_float_sketch) m_float_sketch = m_make_float_sketch(m_op);
+    try {
+      if (!m_float_sketch) m_float_sketch = m_make_float_sketch(m_op);
+    } catch (const std::bad_alloc&) {  // a speed-up only: without the memory, every product in double
+      m_float_sketch.reset();
+    }
     return bool(m_float_sketch);
   }
   void sketch_apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) {

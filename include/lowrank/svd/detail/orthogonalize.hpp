@@ -126,6 +126,51 @@ bool random_orthogonal_vector(const Eigen::MatrixBase<QType>& Q, Eigen::Ref<Vect
   return false;
 }
 
+/// block_orthogonalize's fast path: CholeskyQR2 of the projected block P when it is well conditioned:
+/// κ(P)²·ε well below 1, tested on κ_F(R₁) = ‖R₁‖_F·‖R₁⁻¹‖_F (κ₂ ≤ κ_F ≤ b·κ₂) against 1e5 in double and
+/// 1/(8√ε) in float. R₁'s diagonal ratio alone missed blocks whose columns differ in norm: R₁ = [1.9e-7
+/// −1; 0 3.3e-7], κ ≈ 1e13, passed, and the Lanczos V basis ended 5e-10 from orthonormal. Q = P·R₁⁻¹
+/// also carries P's rounding-level components along Qb amplified by up to κ(P): where κ_F is above
+/// 10·b and `projected`, Q is projected once more before the second Cholesky pass (BCGS2's second pass
+/// acting on the normalized block, Barlow & Smoktunowicz 2013). On success P holds Q and C, R are updated
+/// so that P_in = Qb·C + Q·R; false leaves P and C untouched.
+template <class Scalar, class QType>
+bool block_cholesky_qr2(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P, Matrix<Scalar>& C, Matrix<Scalar>& R,
+                        Scalar thresh, bool projected) {
+  const Index b = P.cols();
+  const Scalar kappa_max =
+      Scalar(1) / std::max(Scalar(1e-5), Scalar(8) * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
+  Matrix<Scalar> G(b, b);
+  gemm_dispatched<Scalar>(true, false, Scalar(1), P, P, Scalar(0), G);
+  Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
+  if (llt.info() != Eigen::Success) return false;
+  const Matrix<Scalar> R1 = llt.matrixU();
+  const Scalar dmin = R1.diagonal().cwiseAbs().minCoeff();
+  if (!(dmin > thresh && dmin > std::numeric_limits<Scalar>::min())) return false;
+  const Matrix<Scalar> R1inv = R1.template triangularView<Eigen::Upper>().solve(Matrix<Scalar>::Identity(b, b));
+  const Scalar kappa = R1.norm() * R1inv.norm();
+  if (!(kappa <= kappa_max)) return false;  // NaN too
+  Matrix<Scalar> Q = P;
+  solve_right_cholesky(Q, llt);  // Q ← P R₁⁻¹
+  // the second Cholesky pass R₂ (CholeskyQR2), after one more projection of Q against Qb (T) when κ is large
+  Matrix<Scalar> T;
+  const bool reproject = projected && kappa > Scalar(10 * b);
+  if (reproject) {
+    T.resize(Qb.cols(), b);
+    gemm_dispatched<Scalar>(true, false, Scalar(1), Qb, Q, Scalar(0), T);    // T = Qbᵀ Q
+    gemm_dispatched<Scalar>(false, false, Scalar(-1), Qb, T, Scalar(1), Q);  // Q −= Qb T
+  }
+  gemm_dispatched<Scalar>(true, false, Scalar(1), Q, Q, Scalar(0), G);
+  Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
+  if (llt2.info() != Eigen::Success) return false;
+  solve_right_cholesky(Q, llt2);
+  if (!Q.allFinite()) return false;
+  // P = Q₁·R₁ = Qb·(T·R₁) + Q·(R₂·R₁)
+  if (reproject) C.noalias() += T * R1.template triangularView<Eigen::Upper>();
+  R.noalias() = Matrix<Scalar>(llt2.matrixU()).template triangularView<Eigen::Upper>() * R1;
+  P.swap(Q);
+  return true;
+}
 
 /// Block step of a Lanczos process: makes the block P (l×b) orthogonal to the orthonormal basis Qb (block
 /// CGS2, skipped when `project` is false) and orthonormal, so that P_in = Qb·C + Q·R (C is added to, R is
@@ -148,33 +193,7 @@ Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P,
     }
   }
   R.setZero(b, b);
-  // fast path: CholeskyQR2 when the block is well conditioned: κ(P)²·ε well below 1, which R₁'s diagonal
-  // ratio estimates (1e-5 in double; in float that would allow κ²ε ≈ 1e3)
-  {
-    const Scalar kappa_floor = std::max(Scalar(1e-5), Scalar(8) * std::sqrt(std::numeric_limits<Scalar>::epsilon()));
-    Matrix<Scalar> G(b, b);
-    gemm_dispatched<Scalar>(true, false, Scalar(1), P, P, Scalar(0), G);
-    Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt(G);
-    if (llt.info() == Eigen::Success) {
-      const Matrix<Scalar> R1 = llt.matrixU();
-      const Scalar dmin = R1.diagonal().minCoeff(), dmax = R1.diagonal().maxCoeff();
-      if (dmin > thresh && dmin > dmax * kappa_floor && dmin > std::numeric_limits<Scalar>::min()) {
-        Matrix<Scalar> Q = P;
-        solve_right_cholesky(Q, llt);  // Q ← P R₁⁻¹
-        gemm_dispatched<Scalar>(true, false, Scalar(1), Q, Q, Scalar(0), G);
-        Eigen::LLT<Matrix<Scalar>, Eigen::Lower> llt2(G);
-        if (llt2.info() == Eigen::Success) {
-          const Matrix<Scalar> R2 = llt2.matrixU();
-          solve_right_cholesky(Q, llt2);
-          if (Q.allFinite()) {
-            R.noalias() = R2.template triangularView<Eigen::Upper>() * R1;
-            P.swap(Q);
-            return 0;
-          }
-        }
-      }
-    }
-  }
+  if (block_cholesky_qr2(Qb, P, C, R, thresh, project && nb > 0)) return 0;
   // fallback: column-wise CGS2 with random replacement of deficient columns
   const Matrix<Scalar> P0 = P;
   Index replaced = 0;
