@@ -82,12 +82,9 @@ class FloatSketch {
   virtual void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const = 0;
 };
 
-/// 2^−e with max|v| = 2^e·[1, 2) over the values (1 for an all-zero matrix).
-inline double power_of_two_scale(const double* v, std::size_t n) {
-  double amax = 0;
-  for (std::size_t i = 0; i < n; ++i) amax = std::max(amax, std::abs(v[i]));
-  return amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0;
-}
+/// 2^−e with amax = 2^e·[1, 2) (1 for amax = 0): the exact scale that brings a matrix whose largest
+/// entry is amax to [1, 2).
+inline double power_of_two_scale(double amax) { return amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0; }
 
 /// FloatSketch of a dense matrix: a column-major float copy (half the bytes of the double matrix),
 /// products through the dispatched float GEMM.
@@ -97,8 +94,7 @@ class DenseFloatSketch final : public FloatSketch {
   explicit DenseFloatSketch(const Eigen::MatrixBase<Derived>& A) {
     double amax = 0;
     for (Index j = 0; j < A.cols(); ++j) amax = std::max(amax, double(A.col(j).cwiseAbs().maxCoeff()));
-    const double c = amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0;
-    m_mat = (c * A.derived().template cast<double>()).template cast<float>();
+    m_mat = (power_of_two_scale(amax) * A.derived().template cast<double>()).template cast<float>();
   }
   void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { product(false, X, Y); }
   void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
@@ -579,10 +575,12 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
 class SparseFloatSketch final : public FloatSketch {
  public:
   SparseFloatSketch(const CsrView<double>& a, const CsrView<double>& at) {
-    const double c = power_of_two_scale(a.values, std::size_t(a.row_ptr[a.nrows]));
-    m_values = convert(at.values, std::size_t(a.row_ptr[a.nrows]), c);
-    m_values.swap(m_t_values);
-    m_values = convert(a.values, std::size_t(a.row_ptr[a.nrows]), c);
+    const auto nnz = std::size_t(a.row_ptr[a.nrows]);
+    double amax = 0;
+    for (std::size_t p = 0; p < nnz; ++p) amax = std::max(amax, std::abs(a.values[p]));
+    const double c = power_of_two_scale(amax);
+    m_values = convert(a.values, nnz, c);
+    m_t_values = convert(at.values, nnz, c);
     m_a = {a.nrows, a.ncols, a.row_ptr, a.cols, m_values.data()};
     m_at = {at.nrows, at.ncols, at.row_ptr, at.cols, m_t_values.data()};
   }
