@@ -92,8 +92,7 @@ class DenseFloatSketch final : public FloatSketch {
  public:
   template <class Derived>
   explicit DenseFloatSketch(const Eigen::MatrixBase<Derived>& A) {
-    double amax = 0;
-    for (Index j = 0; j < A.cols(); ++j) amax = std::max(amax, double(A.col(j).cwiseAbs().maxCoeff()));
+    const double amax = double(A.cwiseAbs().maxCoeff());  // A is not empty (the solvers check)
     m_mat = (power_of_two_scale(amax) * A.derived().template cast<double>()).template cast<float>();
   }
   void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { product(false, X, Y); }

@@ -88,7 +88,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   // step 2 — sketch Y = A Ω with a counter-based Gaussian Ω (n×l); Q = orth(Y). The sparse product's
   // scratch stays allocated until the last product (SpmmScratchHold).
   SpmmScratchHold hold_scratch;
-  Matrix<Scalar> Q(m, l), Z(n, l);
+  Matrix<Scalar> Q, Z;  // m×l and n×l, sized where they are first written (after the float blocks are freed)
   // Blocks that only feed the next product need a well-conditioned basis of the right span, not an
   // orthonormal one: one Cholesky-QR pass (condition_basis) instead of two. The block that is
   // projected on (the last Q, or the whole Krylov basis K) is orthonormalized.
@@ -120,15 +120,18 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
     Qf.resize(0, 0);
     Z = Zf.template cast<Scalar>();
     Zf.resize(0, 0);
+    Q.resize(m, l);
     A.apply(Z, Q);
     A.scale_products_like(Q);
     orthonormalize(Q);
   } else {
     Matrix<Scalar> Omega(n, l);
     fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
+    Q.resize(m, l);
     A.apply(Omega, Q);
     A.scale_products_like(Q);  // A of entries near under- or overflow: work on c·A, σ / c at the end
     Omega.resize(0, 0);        // memory at scale: only the m×l and n×l blocks Q and Z stay alive
+    Z.resize(n, l);
     next_basis(Q, q == 0 && !opt.block_krylov);
   }
 

@@ -147,8 +147,7 @@ bool block_cholesky_qr2(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P, M
   const Matrix<Scalar> R1 = llt.matrixU();
   const Scalar dmin = R1.diagonal().cwiseAbs().minCoeff();
   if (!(dmin > thresh && dmin > std::numeric_limits<Scalar>::min())) return false;
-  const Matrix<Scalar> R1inv = R1.template triangularView<Eigen::Upper>().solve(Matrix<Scalar>::Identity(b, b));
-  const Scalar kappa = R1.norm() * R1inv.norm();
+  const Scalar kappa = R1.norm() * cholesky_factor_inverse(llt).norm();  // the bound cholesky_qr2 tests first
   if (!(kappa <= kappa_max)) return false;  // NaN too
   Matrix<Scalar> Q = P;
   solve_right_cholesky(Q, llt);  // Q ← P R₁⁻¹
