@@ -258,6 +258,7 @@ void BM_lanczos(benchmark::State& state) {
   if (state.range(3) == 1) o.reorthogonalization = lowrank::Reorthogonalization::one_sided;
   if (state.range(4) > 0) o.krylov_dimension = state.range(4);
   if (state.range(5) > 0) o.block_size = state.range(5);
+  o.mixed_precision = state.range(6) == 0;
   run_solver(state, int(state.range(0)), [&](const auto& A) { return lowrank::lanczos_svd(A, state.range(1), o); });
 }
 // args: problem, rank, power iterations (-1 = sklearn rule), block Krylov, all products in double
@@ -273,13 +274,15 @@ void lanczos_args(benchmark::internal::Benchmark* b) {
   for (int id : {synthetic, dense_lr, ml100k, mlsmall, ml1m_partial})
     for (int k : {10, 50, 100}) {
       if (id == dense_lr && k != 10) continue;
-      b->Args({id, k, 0, 0, 0, 0});  // defaults (tol 1e-10, block min(8, rank/4))
-      b->Args({id, k, 6, 0, 0, 0});  // tol 1e-6: σ error ≈ residual² / gap, still ≲ 1e-8
-      b->Args({id, k, 6, 1, 0, 0});  // one-sided reorthogonalization
-      b->Args({id, k, 0, 0, 0, 1});  // single-vector Lanczos (block 1)
-      b->Args({id, k, 6, 0, 0, 16});  // block 16
+      b->Args({id, k, 0, 0, 0, 0, 0});   // defaults (tol 1e-10, block 1)
+      b->Args({id, k, 6, 0, 0, 0, 0});   // tol 1e-6: σ error ≈ residual² / gap, still ≲ 1e-8
+      b->Args({id, k, 6, 1, 0, 0, 0});   // one-sided reorthogonalization
+      b->Args({id, k, 6, 0, 0, 16, 0});  // block 16
+      // tol 1e-5: mixed precision (float iteration + double Rayleigh–Ritz) against all double
+      for (int block : {1, 16})
+        for (int all_double : {0, 1}) b->Args({id, k, 5, 0, 0, block, all_double});
     }
-  b->ArgNames({"problem", "rank", "tol_exp", "one_sided", "kd", "block"})->Unit(benchmark::kMillisecond);
+  b->ArgNames({"problem", "rank", "tol_exp", "one_sided", "kd", "block", "all_double"})->Unit(benchmark::kMillisecond);
 }
 void randomized_args(benchmark::internal::Benchmark* b) {
   for (int id : {synthetic, dense_lr, ml100k, mlsmall, ml1m_partial})
