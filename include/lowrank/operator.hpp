@@ -802,6 +802,11 @@ struct has_float_sketch<Op,
     : std::true_type {};
 
 template <class Op, class = void>
+struct has_csr : std::false_type {};
+template <class Op>
+struct has_csr<Op, std::void_t<decltype(std::declval<const Op&>().csr())>> : std::true_type {};
+
+template <class Op, class = void>
 struct has_squared_norm : std::false_type {};
 template <class Op>
 struct has_squared_norm<Op, std::void_t<decltype(double(std::declval<const Op&>().squared_norm(1.0)))>>
@@ -831,7 +836,8 @@ class CheckedOperator {
         m_name(&name_of<Op>),
         m_squared_norm(&squared_norm_of<Op>),
         m_make_float_sketch(&float_sketch_of<Op>),
-        m_who(who) {
+        m_who(who),
+        m_sparse(has_csr<Op>::value) {
     static_assert(std::is_same_v<typename Op::Scalar, Scalar>, "lowrank: CheckedOperator scalar mismatch");
   }
   Index rows() const { return m_rows; }
@@ -862,6 +868,8 @@ class CheckedOperator {
     Y *= m_scale;
   }
   Index matvecs() const { return m_matvecs; }
+  /// True for the sparse adaptor (a CSR matrix): its float copy is 2·nnz floats, cheap beside a solve.
+  bool sparse() const { return m_sparse; }
   /// Builds the operator's float copy for sketch products (FloatSketch: the dense and sparse adaptors of
   /// double matrices have one); false when there is none. sketch_apply / sketch_apply_transpose then
   /// give c_f·A·X in float for some power of two c_f (a basis only needs the span), counted and checked
@@ -932,6 +940,7 @@ class CheckedOperator {
   std::unique_ptr<FloatSketch> (*m_make_float_sketch)(const void*);
   std::unique_ptr<FloatSketch> m_float_sketch;
   const char* m_who;
+  bool m_sparse;
   Index m_matvecs = 0;
   Scalar m_scale = 1;
 };
