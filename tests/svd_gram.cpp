@@ -224,15 +224,19 @@ TEST_CASE(
       const double predicted = lowrank::detail::predicted_orthogonality_loss(G, V, d);
       INFO(m << "x" << n << (kappa == 0 ? " Gaussian" : " geometric, kappa " + std::to_string(kappa)) << ": actual "
              << actual / (double(m) * eps) << " m*eps, predicted " << predicted / (double(m) * eps));
-      CHECK(predicted >= 0.7 * actual);
-      // Overestimating costs a needless QR pass only where U is near the 2·m·ε threshold: there the
-      // prediction must be tight. Far above it (the near-singular square Gaussian, ~300·m·ε, where the
-      // prediction's own rounding is of the order of what it predicts: 1.09× with the tridiagonalization
-      // at SSE4, 1.57× at AVX2) both sides only have to agree that a QR pass is needed.
-      if (actual <= 10 * double(m) * eps)
+      // Near the 2·m·ε threshold, the estimate decides whether the QR pass runs: there it must be tight
+      // both ways (under, U would keep a loss above the threshold; over, a needless pass). Far above it
+      // (the near-singular square Gaussian, ~300·m·ε, where the prediction's own rounding is of the order
+      // of what it predicts: 1.09× with the tridiagonalization at SSE4, 1.57× at AVX2; and a block 1-norm
+      // estimate is a lower bound: 600×300, κ = 100 gave 38.1 against 57.1·m·ε in an ASan build on a CPU
+      // with AVX-512 VP2INTERSECT, 39.8 against 49.1 in the release build) both sides only have to agree
+      // that a QR pass is needed.
+      if (actual <= 10 * double(m) * eps) {
+        CHECK(predicted >= 0.7 * actual);
         CHECK(predicted <= 1.5 * actual + double(m) * eps * 0.05);
-      else
+      } else {
         CHECK(predicted > 2 * double(m) * eps);
+      }
       // And the solver's own U, with or without the QR pass, is within 2.5·m·ε of orthonormal.
       const auto r = lowrank::gram_svd(A);
       const double orth = (Mat::Identity(n, n) - r.U.transpose() * r.U).cwiseAbs().colwise().sum().maxCoeff();
