@@ -339,10 +339,7 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
     const auto fa = lowrank::lanczos_svd(F, 10, on), fb = lowrank::lanczos_svd(F, 10, off);
     REQUIRE((fa.S.array() == fb.S.array()).all());
     REQUIRE((fa.V.array() == fb.V.array()).all());
-    struct BudgetGuard {
-      std::int64_t saved = lowrank::memory_budget();
-      ~BudgetGuard() { lowrank::set_memory_budget(saved); }
-    } guard;
+    const lowrank_test::MemoryBudgetGuard guard;
     lowrank::set_memory_budget(std::int64_t(S.nonZeros()) * 4 - 1);  // one byte below the float copy
     on.tolerance = off.tolerance = 1e-5;
     const auto c = lowrank::lanczos_svd(S, 10, on), d = lowrank::lanczos_svd(S, 10, off);

@@ -143,10 +143,7 @@ TEST_CASE("randomized_svd mixed precision: float power steps, double accuracy", 
     REQUIRE(std::abs(ms.info.residual_estimate - ds.info.residual_estimate) <= 1e-6);
   }
   SECTION("a float copy over the memory budget is not made: every product in double") {
-    struct BudgetGuard {
-      std::int64_t saved = lowrank::memory_budget();
-      ~BudgetGuard() { lowrank::set_memory_budget(saved); }
-    } guard;
+    const lowrank_test::MemoryBudgetGuard guard;
     lowrank::RandomizedOptions o;
     o.power_iterations = 3;
     o.mixed_precision = false;

@@ -10,6 +10,7 @@
 #include <random>
 #include <vector>
 
+#include "lowrank/limits.hpp"
 #include "lowrank/operator.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"
 #include "lowrank/svd/detail/orthogonalize.hpp"
@@ -45,6 +46,16 @@ Eigen::SparseMatrix<Scalar, Options, int> user_item(Index m, Index n, double den
 LOWRANK_TEST_FIXTURES(float)
 LOWRANK_TEST_FIXTURES(double)
 #undef LOWRANK_TEST_FIXTURES
+
+/// Restores the process-wide memory budget (lowrank::set_memory_budget) when it goes out of scope, so a
+/// test that lowers it cannot leak the lower budget into the tests after it, even when a REQUIRE throws.
+struct MemoryBudgetGuard {
+  std::int64_t saved = lowrank::memory_budget();
+  MemoryBudgetGuard() = default;
+  MemoryBudgetGuard(const MemoryBudgetGuard&) = delete;
+  MemoryBudgetGuard& operator=(const MemoryBudgetGuard&) = delete;
+  ~MemoryBudgetGuard() { lowrank::set_memory_budget(saved); }
+};
 
 /// All singular values of A (Eigen BDCSVD, the oracle), descending, in double.
 Eigen::VectorXd oracle_sigma_double(const Eigen::MatrixXd& A);
