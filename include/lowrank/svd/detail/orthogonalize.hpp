@@ -177,18 +177,27 @@ bool block_cholesky_qr2(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P, M
 /// deficient — a Lanczos breakdown — it falls back to column-wise CGS2 and replaces every column whose
 /// remaining norm is not above `thresh` by a seeded random unit vector orthogonal to Qb and to the block
 /// (its R row is zero). Returns the number of replaced columns; `stream` advances once per replacement.
+/// The second projection pass is skipped where every column kept 1/√2 of its norm (DGKS test), unless
+/// `always_twice`: for a P that had components removed before the call, whose norm on entry no longer
+/// measures the cancellation.
 template <class Scalar, class QType>
-Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P, Matrix<Scalar>& C,
-                          Matrix<Scalar>& R, Scalar thresh, std::uint64_t seed, std::uint64_t& stream,
-                          bool project = true) {
+Index block_orthogonalize(const Eigen::MatrixBase<QType>& Qb, Matrix<Scalar>& P, Matrix<Scalar>& C, Matrix<Scalar>& R,
+                          Scalar thresh, std::uint64_t seed, std::uint64_t& stream, bool project = true,
+                          bool always_twice = false) {
   const Index b = P.cols(), nb = Qb.cols();
   if (C.rows() != nb || C.cols() != b) C.setZero(nb, b);
   if (project && nb > 0) {
     Matrix<Scalar> T(nb, b);
+    const Eigen::Array<Scalar, 1, Eigen::Dynamic> before = P.colwise().squaredNorm().array();
     for (int pass = 0; pass < 2; ++pass) {
       gemm_dispatched<Scalar>(true, false, Scalar(1), Qb, P, Scalar(0), T);    // T = Qbᵀ P
       gemm_dispatched<Scalar>(false, false, Scalar(-1), Qb, T, Scalar(1), P);  // P −= Qb T
       C += T;
+      // DGKS test (Daniel, Gragg, Kaufman & Stewart 1976, η = 1/√2), column by column: a column that kept
+      // at least 1/√2 of its norm carries rounding along Qb of only O(ε)·‖column‖, and the second pass
+      // would remove nothing more ("twice is enough" needs the second pass only after cancellation)
+      if (pass == 0 && !always_twice && (P.colwise().squaredNorm().array() >= Scalar(0.5) * before).all())
+        break;  // NaN: both
     }
   }
   R.setZero(b, b);
