@@ -279,7 +279,7 @@ void lanczos_args(benchmark::internal::Benchmark* b) {
       b->Args({id, k, 6, 1, 0, 0, 0});   // one-sided reorthogonalization
       b->Args({id, k, 6, 0, 0, 16, 0});  // block 16
       // tol 1e-5: mixed precision (float iteration + double Rayleigh–Ritz) against all double
-      for (int block : {1, 16})
+      for (int block : {1, 8, 16})
         for (int all_double : {0, 1}) b->Args({id, k, 5, 0, 0, block, all_double});
     }
   b->ArgNames({"problem", "rank", "tol_exp", "one_sided", "kd", "block", "all_double"})->Unit(benchmark::kMillisecond);
@@ -325,7 +325,10 @@ void BM_spmm(benchmark::State& state) {
   state.counters["GFLOPs"] =
       benchmark::Counter(2e-9 * double(p.S.nonZeros()) * double(k), benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_spmm)->ArgsProduct({{1, 4, 16, 64, 110}, {0, 1, 2, 3}})->ArgNames({"k", "mode"})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_spmm)
+    ->ArgsProduct({{1, 4, 8, 16, 64, 110}, {0, 1, 2, 3}})
+    ->ArgNames({"k", "mode"})
+    ->Unit(benchmark::kMillisecond);
 
 #ifdef LOWRANK_BENCH_HAVE_LAPACK
 extern "C" void openblas_set_num_threads(int);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "lowrank/kernels.hpp"
@@ -223,6 +224,49 @@ void check_spmm_until() {
 }
 
 template <class T>
+void check_spmm_one_vector_rows() {
+  // Blocks of one vector (4, 8 or 16 columns, whichever is a vector of the target; 2 on NEON double) run
+  // four rows at a time: every row must be the one-row sum bit for bit (the column-blocked step, one block,
+  // sums each row alone in storage order), whatever rows share the slots: row ranges of 0 to 6 rows and
+  // the whole matrix, rows of 0 to 90 entries (long ones next to short ones, empty ones first and last).
+  const std::size_t m = 41, n = 97;
+  std::mt19937 gen(13);
+  std::uniform_real_distribution<double> dist(-1, 1);
+  std::vector<std::int64_t> rp{0};
+  std::vector<std::int32_t> ci;
+  std::vector<T> vals;
+  for (std::size_t r = 0; r < m; ++r) {
+    const std::size_t len = (r == 0 || r == 9 || r == 10 || r == m - 1) ? 0 : (r % 7 == 3 ? 90 : (r * 37) % 13);
+    for (std::size_t c = 0; c < len; ++c) {
+      ci.push_back(std::int32_t((c * 31 + r * 7) % n));
+      vals.push_back(T(dist(gen)));
+    }
+    rp.push_back(std::int64_t(ci.size()));
+  }
+  for (std::size_t kcols : {2u, 4u, 8u, 16u, 32u}) {
+    const auto X = random_vector<T>(n * kcols, 17);
+    std::vector<T> want(m * kcols, T(0));
+    std::vector<std::int64_t> next(rp.begin(), rp.end() - 1);
+    k::csr_spmm_rows_until(rp.data(), ci.data(), vals.data(), X.data(), want.data(), kcols, 0, m, next.data(),
+                           std::numeric_limits<std::int32_t>::max());
+    const std::pair<std::size_t, std::size_t> ranges[] = {{0, m},  {0, 0},  {5, 6},   {0, 3},
+                                                          {8, 12}, {9, 14}, {35, 41}, {2, 8}};
+    for (const auto& [r0, r1] : ranges) {
+      CAPTURE(kcols, r0, r1);
+      std::vector<T> got(m * kcols, T(-7));
+      k::csr_spmm_rows(rp.data(), ci.data(), vals.data(), X.data(), got.data(), kcols, r0, r1);
+      for (std::size_t i = 0; i < m * kcols; ++i) {
+        const std::size_t r = i / kcols;
+        if (r >= r0 && r < r1)
+          REQUIRE(got[i] == want[i]);
+        else
+          REQUIRE(got[i] == T(-7));  // rows outside the range untouched
+      }
+    }
+  }
+}
+
+template <class T>
 void check_axpy_rows() {
   // rows with a leading dimension > k, n around the four-row groups, k around the lane counts
   for (std::size_t kcols : {1u, 3u, 8u, 17u, 64u, 100u})
@@ -314,6 +358,8 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_spmm<float>();
       check_spmm_until<double>();
       check_spmm_until<float>();
+      check_spmm_one_vector_rows<double>();
+      check_spmm_one_vector_rows<float>();
       check_axpy_rows<double>();
       check_axpy_rows<float>();
       check_confidence_gram_apply<double>();
