@@ -295,7 +295,7 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
   const Eigen::SparseMatrix<double> N = noisy_low_rank<double>(300, 200, 10, 0.3, 3).sparseView();
   const Eigen::MatrixXd Ds(S), Dn(N);
   const Eigen::VectorXd sigma_s = oracle_sigma(Ds), sigma_n = oracle_sigma(Dn);
-  for (Index k : {5, 20}) {
+  for (Index k : {5, 20, 40}) {  // 40: the float iteration's default block is 8 from rank 32 on
     lowrank::LanczosOptions mixed, all_double;
     mixed.tolerance = all_double.tolerance = 1e-5;
     all_double.mixed_precision = false;
@@ -322,6 +322,26 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
     REQUIRE(lowrank::orthogonality_error(mn.V) <= 1e-13);
     REQUIRE((ms.V.array() != ds.V.array()).any());  // the float iteration ran
     REQUIRE((mn.V.array() != dn.V.array()).any());
+  }
+  SECTION("the float iteration's default block: 1 below rank 32, 8 from rank 32 on") {
+    for (Index k : {20, 31, 32, 40}) {
+      lowrank::LanczosOptions by_default, explicit_block;
+      by_default.tolerance = explicit_block.tolerance = 1e-5;
+      explicit_block.block_size = k >= lowrank::detail::lanczos_mixed_block_min_rank ? 8 : 1;
+      const auto a = lowrank::lanczos_svd(S, k, by_default), b = lowrank::lanczos_svd(S, k, explicit_block);
+      CAPTURE(k, a.info.matvecs, b.info.matvecs);
+      REQUIRE(a.info.converged);
+      REQUIRE(a.info.matvecs == b.info.matvecs);
+      REQUIRE((a.S.array() == b.S.array()).all());
+      REQUIRE((a.V.array() == b.V.array()).all());
+    }
+    // the all-double iteration keeps block 1: below 1e-5 the default equals an explicit block 1
+    lowrank::LanczosOptions by_default, one;
+    by_default.tolerance = one.tolerance = 1e-6;
+    one.block_size = 1;
+    const auto a = lowrank::lanczos_svd(S, 40, by_default), b = lowrank::lanczos_svd(S, 40, one);
+    REQUIRE((a.S.array() == b.S.array()).all());
+    REQUIRE(a.info.matvecs == b.info.matvecs);
   }
   SECTION("below 1e-5, on dense or float input or without a float copy, every product is in the working precision") {
     lowrank::LanczosOptions on, off;

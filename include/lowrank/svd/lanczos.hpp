@@ -44,7 +44,9 @@ enum class Reorthogonalization {
 struct LanczosOptions : SvdOptions {
   Index krylov_dimension = 0;  ///< kd, the basis size between restarts; 0 = max(2·rank, rank + 20), clamped to min(m, n)
   Index keep = 0;              ///< Ritz vectors kept at a restart; 0 = rank + (kd − rank)/2 (rounded to whole blocks)
-  Index block_size = 0;        ///< b, columns per operator application (SpMM/GEMM); 0 = 1 (single-vector GKL)
+  /// b, columns per operator application (SpMM/GEMM); 0 = 1 (single-vector GKL), except in the float
+  /// iteration of the mixed-precision path from rank 32 on: 8 (detail::lanczos_mixed_block_size)
+  Index block_size = 0;
   Reorthogonalization reorthogonalization = Reorthogonalization::full;  ///< which bases are reorthogonalized
   /// Double sparse input with tolerance ≥ 1e-5 (detail::lanczos_mixed_min_tolerance): iterate in
   /// float on a float copy of A (half the bytes per product and per basis vector) to tolerance/2, then
@@ -60,6 +62,17 @@ namespace detail {
 /// relative, so their double residuals bottom out near 1e-6·σ₁ (measured 1.2e-6–3e-6 on the 6040×3706
 /// user-item matrix of bench/svd_truncated at ranks 10–100, whatever the float tolerance).
 inline constexpr double lanczos_mixed_min_tolerance = 1e-5;
+
+/// Default block size of the mixed path's float iteration from rank lanczos_mixed_block_min_rank on.
+/// bench_svd_truncated, tol 1e-5, mixed, medians of 3 (2026-12-04, Zen 5), block 8 against block 1:
+/// rank 50 — 165 / 343 ms on the 6040×3706 matrix, 32.5 / 43.6 ML-100K, 56.4 / 59.8 ml-latest-small,
+/// 81.7 / 133 ML-1M-partial; rank 100 — 324 / 692, 62 / 101, 106 / 131, 173 / 279. At rank 10 block 1
+/// won on ML-100K (7.5 / 8.3 ms) and ml-latest-small (10.9 / 16.3), lost on the others (131 / 115,
+/// 34 / 25.4). Block 16 won only at rank 100 on two of the four (287 and 165 ms). The float SpMM of an
+/// 8-column block is one AVX-512 vector per row, four rows in flight (src/kernels/sparse-inl.hpp).
+/// Ranks between 10 and 50 were not measured: 32 splits them.
+inline constexpr Index lanczos_mixed_block_size = 8;
+inline constexpr Index lanczos_mixed_block_min_rank = 32;
 
 template <class Scalar>
 SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const LanczosOptions& opt);
@@ -101,6 +114,7 @@ inline SvdResult<double> lanczos_svd_mixed(CheckedOperator<double>& A, Index ran
   {
     LanczosOptions fopt = opt;
     fopt.tolerance = tol / 2;
+    if (fopt.block_size == 0 && rank >= lanczos_mixed_block_min_rank) fopt.block_size = lanczos_mixed_block_size;
     fopt.vectors = Vectors::thin;
     FloatSketchOperator float_copy(A);
     CheckedOperator<float> checked(float_copy, "lanczos_svd");
