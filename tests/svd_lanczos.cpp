@@ -288,7 +288,8 @@ TEST_CASE("lanczos_svd: restart cap reports non-convergence with usable results"
 }
 
 TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz step", "[lanczos]") {
-  // Double sparse input with tolerance >= 1e-5: the iteration runs in float on a float copy of A, then
+  // Double sparse input with tolerance >= 1e-5 and a block above 1 (given, or the default from rank 32
+  // on): the iteration runs in float on a float copy of A, then
   // one Rayleigh–Ritz step in double on the float Ritz vectors. The residuals are then measured in double
   // (A vᵢ = σᵢ uᵢ holds to rounding), σ come out to ≈ residual²/gap, and U, V are orthonormal in double.
   const auto S = user_item<double>(600, 300, 0.03, 5);  // flat, user-item spectrum
@@ -299,6 +300,7 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
     lowrank::LanczosOptions mixed, all_double;
     mixed.tolerance = all_double.tolerance = 1e-5;
     all_double.mixed_precision = false;
+    if (k < lowrank::detail::lanczos_mixed_block_min_rank) mixed.block_size = all_double.block_size = 4;
     const auto ms = lowrank::lanczos_svd(S, k, mixed), ds = lowrank::lanczos_svd(S, k, all_double);
     const auto mn = lowrank::lanczos_svd(N, k, mixed), dn = lowrank::lanczos_svd(N, k, all_double);
     const double es = max_rel_sigma_error(ms.S, Eigen::VectorXd(sigma_s.head(k)));
@@ -314,8 +316,8 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
     REQUIRE(rs <= 1e-5);
     REQUIRE(rn <= 1e-5);
     REQUIRE(std::abs(ms.info.residual_estimate - rs) <= 1e-9);  // info reports the double residual
-    REQUIRE(es <= 1e-8);                                        // measured: 4.0e-12 (rank 5), 8.1e-11 (rank 20)
-    REQUIRE(en <= 1e-8);                                        // measured: 2.4e-14, 1.5e-10
+    REQUIRE(es <= 1e-8);  // measured with block 1: 4.0e-12 (rank 5), 8.1e-11 (rank 20)
+    REQUIRE(en <= 1e-8);  // measured with block 1: 2.4e-14, 1.5e-10
     REQUIRE(lowrank::orthogonality_error(ms.U) <= 1e-13);
     REQUIRE(lowrank::orthogonality_error(ms.V) <= 1e-13);
     REQUIRE(lowrank::orthogonality_error(mn.U) <= 1e-13);
@@ -323,11 +325,13 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
     REQUIRE((ms.V.array() != ds.V.array()).any());  // the float iteration ran
     REQUIRE((mn.V.array() != dn.V.array()).any());
   }
-  SECTION("the float iteration's default block: 1 below rank 32, 8 from rank 32 on") {
+  SECTION("the default block: 8 in float from rank 32 on; below, block 1, all in double") {
     for (Index k : {20, 31, 32, 40}) {
+      const bool block8 = k >= lowrank::detail::lanczos_mixed_block_min_rank;
       lowrank::LanczosOptions by_default, explicit_block;
       by_default.tolerance = explicit_block.tolerance = 1e-5;
-      explicit_block.block_size = k >= lowrank::detail::lanczos_mixed_block_min_rank ? 8 : 1;
+      explicit_block.block_size = block8 ? 8 : 1;
+      explicit_block.mixed_precision = block8;  // block 1: no float iteration, whatever the option says
       const auto a = lowrank::lanczos_svd(S, k, by_default), b = lowrank::lanczos_svd(S, k, explicit_block);
       CAPTURE(k, a.info.matvecs, b.info.matvecs);
       REQUIRE(a.info.converged);
@@ -345,6 +349,7 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
   }
   SECTION("below 1e-5, on dense or float input or without a float copy, every product is in the working precision") {
     lowrank::LanczosOptions on, off;
+    on.block_size = off.block_size = 4;  // a block: the mixed path's other conditions decide
     on.tolerance = off.tolerance = 1e-6;
     off.mixed_precision = false;
     const auto a = lowrank::lanczos_svd(S, 10, on), b = lowrank::lanczos_svd(S, 10, off);
@@ -368,6 +373,7 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
   }
   SECTION("where the float iteration does not converge, the solve runs again in double") {
     lowrank::LanczosOptions on, off;
+    on.block_size = off.block_size = 4;
     on.tolerance = off.tolerance = 1e-5;
     on.max_iterations = off.max_iterations = 1;
     off.mixed_precision = false;
@@ -383,6 +389,7 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
   SECTION("rank-deficient, zero and scaled matrices") {
     lowrank::LanczosOptions o;
     o.tolerance = 1e-5;
+    o.block_size = 2;  // the mixed path (the 30×20 matrix: the float iteration falls back to block 1)
     Eigen::VectorXd s(3);
     s << 3, 2, 1;
     const Eigen::SparseMatrix<double> A = with_spectrum<double>(60, 40, s, 4).sparseView();
