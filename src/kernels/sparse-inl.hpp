@@ -144,37 +144,44 @@ HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_REST
 
 // Y(rows row_begin..row_end) = A·X for a block of one vector, k = Lanes(d) (the 8- and 16-column blocks of
 // the Lanczos solver): one row at a time, each row is a single chain of dependent FMAs, one per entry,
-// bound by the FMA latency — 16 columns of float took as long as 4 (1.15 ms on issue 4's 1 M-nonzero
+// bound by the FMA latency — 16 columns of float took as long as 4 (about 1 ms on issue 4's 1 M-nonzero
 // matrix, AVX-512). So four rows are in flight at once, each summed from zero in its own storage order:
 // the sums of the one-row code bit for bit (and of the column-blocked csr_spmm_rows_until). The slots
 // advance in lockstep for as many entries as the shortest has left; each finished row is stored and its
 // slot takes the next row; when no row is left to take, the unfinished ones run on one at a time. Measured
-// there: 0.68 against 1.15 ms for 16 floats, 0.56 against 1.13 for 8 floats, 0.83–0.93 against 1.23–1.27
-// for 8 doubles. Two vectors per row (16 doubles) gained nothing: they are bound by the L2→L1 line fills.
+// there (A·X, new against old, bench/RESULTS.md): 0.54 against 0.99 ms for 16 floats, 0.45 against 0.93
+// for 8 floats, 0.68 against 1.05 for 8 doubles. Two vectors per row (16 doubles) gained nothing: they are
+// bound by the L2→L1 line fills.
 template <class D, class T>
 HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
                                   const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
                                   size_t row_begin, size_t row_end) {
   constexpr size_t kSlots = 4;
+  const auto value_at = [&](int64_t q) { return values[q]; };
+  const auto row_at = [&](int64_t q) { return X + size_t(cols[q]) * k; };
   // slot s: its row, next entry p[s], entries left[s] (−1: idle); accumulator a<s> (named: SVE vectors
   // are sizeless and cannot live in arrays)
   size_t row[kSlots];
   int64_t p[kSlots], left[kSlots];
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
-  const auto store = [&](size_t s) {
+  const auto flush = [&](size_t s) {  // slot s's sum into its row of Y; the accumulator starts again at zero
     T* HWY_RESTRICT y = Y + row[s] * k;
     switch (s) {
       case 0:
         hn::StoreU(a0, d, y);
+        a0 = hn::Zero(d);
         break;
       case 1:
         hn::StoreU(a1, d, y);
+        a1 = hn::Zero(d);
         break;
       case 2:
         hn::StoreU(a2, d, y);
+        a2 = hn::Zero(d);
         break;
       default:
         hn::StoreU(a3, d, y);
+        a3 = hn::Zero(d);
         break;
     }
   };
@@ -207,21 +214,7 @@ HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, cons
         p[s] += steps;
         left[s] -= steps;
         if (left[s] != 0) continue;
-        store(s);
-        switch (s) {
-          case 0:
-            a0 = hn::Zero(d);
-            break;
-          case 1:
-            a1 = hn::Zero(d);
-            break;
-          case 2:
-            a2 = hn::Zero(d);
-            break;
-          default:
-            a3 = hn::Zero(d);
-            break;
-        }
+        flush(s);
         if (next_row < row_end) {
           take(s);
         } else {
@@ -234,16 +227,14 @@ HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, cons
     // chain in the same order); a row just taken may have no entries (left 0) and is stored as zeros
     for (size_t s = 0; s < kSlots; ++s) {
       if (left[s] < 0) continue;
-      store(s);
+      flush(s);
       AccumulateStrip<1>(
-          d, p[s], p[s] + left[s], [&](int64_t q) { return values[q]; },
-          [&](int64_t q) { return X + size_t(cols[q]) * k; }, [](int64_t) {}, true, Y + row[s] * k);
+          d, p[s], p[s] + left[s], value_at, row_at, [](int64_t) {}, true, Y + row[s] * k);
     }
   }
   for (; next_row < row_end; ++next_row)  // fewer rows than slots
     AccumulateStrip<1>(
-        d, row_ptr[next_row], row_ptr[next_row + 1], [&](int64_t q) { return values[q]; },
-        [&](int64_t q) { return X + size_t(cols[q]) * k; }, [](int64_t) {}, false, Y + next_row * k);
+        d, row_ptr[next_row], row_ptr[next_row + 1], value_at, row_at, [](int64_t) {}, false, Y + next_row * k);
 }
 
 // Y(rows row_begin..row_end) = A·X, X and Y row-major with k columns. Prefetches run across row ends
