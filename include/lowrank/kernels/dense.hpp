@@ -247,6 +247,9 @@ void dot_axpy(std::ptrdiff_t rows, std::ptrdiff_t cols, const S* a, std::ptrdiff
   }
 }
 
+/// Eigen's EIGEN_GEMM_TO_COEFFBASED_THRESHOLD: products with m + n + k below it are evaluated lazily.
+constexpr std::ptrdiff_t kCoefficientProductThreshold = 20;
+
 /// C := alpha·op(A)·op(B) + beta·C, column-major, op(X) = Xᵀ when trans_x (BLAS xGEMM; beta = 0 does
 /// not read C). A single column (n = 1) runs as a GEMV in a fixed summation order, so that its result does
 /// not depend on where the buffers sit.
@@ -264,6 +267,20 @@ void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::p
       gemv_transposed_fixed_order(m, k, alpha, a, lda, b, c);
     else
       gemv_fixed_order(m, k, alpha, a, lda, b, c);
+    return;
+  }
+  if (m + n + k < kCoefficientProductThreshold) {
+    // Eigen evaluates such products coefficient by coefficient, vectorized from the first aligned entry:
+    // with AVX2/AVX-512 packets on 16-byte-aligned heap memory the summation order, and so the last bits,
+    // followed the buffers' addresses (lanczos_svd's 5×5 small SVD gave a different V in repeated
+    // solves). A fixed order instead, cheap at these sizes.
+    for (std::ptrdiff_t j = 0; j < n; ++j)
+      for (std::ptrdiff_t i = 0; i < m; ++i) {
+        S sum(0);
+        for (std::ptrdiff_t p = 0; p < k; ++p)
+          sum += (trans_a ? a[p + i * lda] : a[i + p * lda]) * (trans_b ? b[j + p * ldb] : b[p + j * ldb]);
+        c[i + j * ldc] += alpha * sum;
+      }
     return;
   }
   const SerialScope serial(double(m) * double(n) * double(k) < kParallelMinWork);
