@@ -340,6 +340,42 @@ void check_gram_rows() {
     }
 }
 
+// kernels::gemm's skinny shapes (2–16 columns: Aᵀ·B with k ≥ 64, A·B with m ≥ 64) run on the per-target
+// Highway kernels of src/kernels/skinny_gemm.cpp: every tile width and tail against a double-precision sum.
+template <class T>
+void check_skinny_gemm() {
+  for (bool ta : {true, false})
+    for (std::size_t n : {2u, 5u, 8u, 9u, 16u})
+      for (std::size_t len : {64u, 67u, 130u}) {
+        const std::size_t m = ta ? 7 : len, kk = ta ? len : 5, lda = (ta ? kk : m) + 1, ldb = kk + 2, ldc = m + 3;
+        const auto A = random_vector<T>(lda * (ta ? m : kk), 51), B = random_vector<T>(ldb * n, 52);
+        const auto C0 = random_vector<T>(ldc * n, 53);
+        for (T beta : {T(0), T(-1)}) {
+          auto C = C0;
+          if (beta == T(0))
+            for (std::size_t j = 0; j < n; ++j)
+              for (std::size_t i = 0; i < m; ++i) C[i + j * ldc] = std::numeric_limits<T>::quiet_NaN();  // not read
+          k::gemm(ta, false, std::ptrdiff_t(m), std::ptrdiff_t(n), std::ptrdiff_t(kk), T(0.5), A.data(),
+                  std::ptrdiff_t(lda), B.data(), std::ptrdiff_t(ldb), beta, C.data(), std::ptrdiff_t(ldc));
+          CAPTURE(ta, n, len, beta);
+          for (std::size_t j = 0; j < n; ++j)
+            for (std::size_t i = 0; i < m; ++i) {
+              double sum = 0, mag = 0;
+              for (std::size_t p = 0; p < kk; ++p) {
+                const double a = double(ta ? A[p + i * lda] : A[i + p * lda]), b = double(B[p + j * ldb]);
+                sum += a * b;
+                mag += std::abs(a * b);
+              }
+              const double expected = 0.5 * sum + double(beta) * (beta == T(0) ? 0.0 : double(C0[i + j * ldc]));
+              REQUIRE(std::abs(double(C[i + j * ldc]) - expected) <=
+                      double(kk + 2) * double(std::numeric_limits<T>::epsilon()) * (mag + 1));
+            }
+          for (std::size_t j = 0; j < n; ++j)  // the rows between m and ldc are untouched
+            for (std::size_t i = m; i < ldc; ++i) REQUIRE(C[i + j * ldc] == C0[i + j * ldc]);
+        }
+      }
+}
+
 }  // namespace
 
 TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[kernels]") {
@@ -366,6 +402,8 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_confidence_gram_apply<float>();
       check_gram_rows<double>();
       check_gram_rows<float>();
+      check_skinny_gemm<double>();
+      check_skinny_gemm<float>();
     }
   }
   k::force_targets(0);

@@ -10,6 +10,9 @@
 #include <set>
 #include <string>
 #include <vector>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include "lowrank/kernels.hpp"
 #include "lowrank/svd/detail/eigen_instances.hpp"  // HouseholderQR<MatrixXd>: compiled in the library
@@ -147,6 +150,38 @@ TEST_CASE("dense kernels: gemm on every copy agrees with Eigen", "[kernels][dens
   REQUIRE(copies.count("generic") + copies.count("avx2") + copies.count("avx512") == copies.size());
 }
 
+/// Calls f() once under each compiled SIMD target: the skinny GEMM kernels (src/kernels/skinny_gemm.cpp)
+/// are Highway's, one copy per target, beside the dense copies.
+template <class F>
+void for_each_simd_target(F f) {
+  for (auto t : k::compiled_targets()) {
+    k::force_targets(t);
+    INFO("SIMD target " << k::target_name(t));
+    f();
+  }
+  k::force_targets(0);
+}
+
+// Products of a long basis with 2–16 columns (Aᵀ·B with k ≥ 64, A·B with m ≥ 64) run without packing:
+// every tile width (3 or 1 columns of A; 2 or 1 vectors of rows; 1–8 columns of B, twice for 9–16) and
+// every tail (k or m off the vector length, a single leftover row) against Eigen.
+TEST_CASE("dense kernels: skinny gemm shapes on every SIMD target agree with Eigen", "[kernels][dense]") {
+  for_each_simd_target([] {
+    for (Eigen::Index n : {2, 3, 7, 8, 9, 15, 16})
+      for (Eigen::Index len : {64, 65, 97, 300}) {
+        check_gemm<double>(true, false, 13, n, len, 1.0, 0.0);  // 13 = 4·3 + 1 columns of A
+        check_gemm<float>(true, false, 5, n, len, -0.5f, 1.0f);
+        check_gemm<double>(false, false, len, n, 11, -1.0, 1.0);
+        check_gemm<float>(false, false, len, n, 3, 2.0f, 0.0f);
+        check_gemm<double>(false, false, len + 1, n, 1, 0.5, -1.0);  // one column of A
+      }
+    // just outside the skinny shapes (Eigen's GEMM): 17 columns, 63 rows, 63 long
+    check_gemm<double>(true, false, 10, 17, 100, 1.0, 0.0);
+    check_gemm<double>(false, false, 63, 8, 10, 1.0, 0.5);
+    check_gemm<float>(true, false, 10, 8, 63, 1.0f, 0.0f);
+  });
+}
+
 // Small products (m + n + k < 20), which Eigen evaluates coefficient-wise from the first aligned
 // entry, give the same bits wherever the buffers start (they did not with AVX2/AVX-512 packets).
 TEST_CASE("dense kernels: a small gemm does not depend on the buffers' alignment", "[kernels][dense]") {
@@ -173,6 +208,44 @@ TEST_CASE("dense kernels: a small gemm does not depend on the buffers' alignment
               }
             }
   });
+}
+
+// The skinny kernels sum each entry in one order: the same bits wherever the buffers start and for any
+// thread count (the products below are big enough to be cut into panels across threads).
+TEST_CASE("dense kernels: a skinny gemm gives the same bits for any thread count and buffer offset",
+          "[kernels][dense]") {
+  for (bool ta : {true, false}) {
+    const Eigen::Index m = ta ? 300 : 4000, n = 16, kk = ta ? 4000 : 300;  // m·n·k = 19.2 M ≥ 2²⁴
+    const Eigen::Index lda = ta ? kk : m;
+    const Mat<float> A = Mat<float>::Random(lda, ta ? m : kk), B = Mat<float>::Random(kk, n),
+                     C0 = Mat<float>::Random(m, n);
+    Mat<float> first;
+    for (int threads : {1, 2, 3})
+      for (int shift = 0; shift < 4; ++shift) {
+        std::vector<float> a_buf(std::size_t(A.size() + 4)), b_buf(std::size_t(B.size() + 4)),
+            c_buf(std::size_t(C0.size() + 4));
+        std::copy(A.data(), A.data() + A.size(), a_buf.data() + shift);
+        std::copy(B.data(), B.data() + B.size(), b_buf.data() + shift);
+        std::copy(C0.data(), C0.data() + C0.size(), c_buf.data() + shift);
+#if defined(_OPENMP)
+        const int before = omp_get_max_threads();
+        omp_set_num_threads(threads);
+#endif
+        k::gemm(ta, false, m, n, kk, -0.75f, a_buf.data() + shift, lda, b_buf.data() + shift, kk, 1.0f,
+                c_buf.data() + shift, m);
+#if defined(_OPENMP)
+        omp_set_num_threads(before);
+#endif
+        const Mat<float> C = Eigen::Map<const Mat<float>>(c_buf.data() + shift, m, n);
+        if (first.size() == 0) {
+          first = C;
+          const Mat<float> expected = C0 - 0.75f * ((ta ? Mat<float>(A.transpose()) : A) * B);
+          REQUIRE((C - expected).cwiseAbs().maxCoeff() <= 1e-3f * expected.cwiseAbs().maxCoeff());
+        }
+        INFO("transposed " << ta << ", " << threads << " threads, buffers shifted by " << shift << " floats");
+        REQUIRE((C.array() == first.array()).all());
+      }
+  }
 }
 
 // A one-column product gives the same bits wherever its buffers start: with AVX2 or AVX-512 packets

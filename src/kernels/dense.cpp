@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/skinny_gemm.hpp"
 #include "kernels/targets_anchor.hpp"
 #include "lowrank/kernels.hpp"
 
@@ -63,11 +64,13 @@ DenseCopy dense_copy() {
 void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, double alpha,
           const double* a, std::ptrdiff_t lda, const double* b, std::ptrdiff_t ldb, double beta, double* c,
           std::ptrdiff_t ldc) {
+  if (skinny_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   LOWRANK_DENSE_DISPATCH(gemm, double, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k, float alpha,
           const float* a, std::ptrdiff_t lda, const float* b, std::ptrdiff_t ldb, float beta, float* c,
           std::ptrdiff_t ldc) {
+  if (skinny_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)) return;
   LOWRANK_DENSE_DISPATCH(gemm, float, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 void syrk(bool trans, std::ptrdiff_t n, std::ptrdiff_t k, double alpha, const double* a, std::ptrdiff_t lda,
