@@ -270,8 +270,11 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
         // rank-deficient input): project that block on all of U, as full reorthogonalization does.
         bool near_breakdown = false;
         if (j > 0) {
+          // only Ck's nonzero rows: all of them after a restart (ρ), else the previous block's b
+          const Index r0 = j == j0 ? 0 : j - b;
           const Eigen::Array<Scalar, Eigen::Dynamic, 1> before = P.colwise().norm().transpose().array();
-          gemm_dispatched<Scalar>(false, false, Scalar(-1), U.leftCols(j), Ck, Scalar(1), P);
+          gemm_dispatched<Scalar>(false, false, Scalar(-1), U.middleCols(r0, j - r0), Ck.bottomRows(j - r0), Scalar(1),
+                                  P);
           const Eigen::Array<Scalar, Eigen::Dynamic, 1> after = P.colwise().norm().transpose().array();
           const Scalar floor = std::sqrt(eps) * std::max(normest, std::numeric_limits<Scalar>::min());
           near_breakdown = ((after < Scalar(0.5) * before) || (after < floor)).any();
