@@ -279,9 +279,10 @@ void lanczos_args(benchmark::internal::Benchmark* b) {
       b->Args({id, k, 6, 1, 0, 0, 0});   // one-sided reorthogonalization
       b->Args({id, k, 6, 0, 0, 16, 0});  // block 16
       // tol 1e-5: mixed precision (float iteration + double Rayleigh–Ritz) against all double; block 1
-      // runs all in double either way (the mixed path needs a block), so it has one row
+      // runs all in double either way (the mixed path needs a block), so it has one row; blocks 4 and 8 are
+      // the float iteration's defaults below and from rank 32
       b->Args({id, k, 5, 0, 0, 1, 0});
-      for (int block : {8, 16})
+      for (int block : {4, 8, 16})
         for (int all_double : {0, 1}) b->Args({id, k, 5, 0, 0, block, all_double});
     }
   b->ArgNames({"problem", "rank", "tol_exp", "one_sided", "kd", "block", "all_double"})->Unit(benchmark::kMillisecond);

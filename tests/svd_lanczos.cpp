@@ -288,8 +288,8 @@ TEST_CASE("lanczos_svd: restart cap reports non-convergence with usable results"
 }
 
 TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz step", "[lanczos]") {
-  // Double sparse input with tolerance >= 1e-5 and a block above 1 (given, or the default from rank 32
-  // on): the iteration runs in float on a float copy of A, then
+  // Double sparse input with tolerance >= 1e-5 and a block above 1 (given, or by default): the iteration
+  // runs in float on a float copy of A, then
   // one Rayleigh–Ritz step in double on the float Ritz vectors. The residuals are then measured in double
   // (A vᵢ = σᵢ uᵢ holds to rounding), σ come out to ≈ residual²/gap, and U, V are orthonormal in double.
   const auto S = user_item<double>(600, 300, 0.03, 5);  // flat, user-item spectrum
@@ -325,17 +325,24 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
     REQUIRE((ms.V.array() != ds.V.array()).any());  // the float iteration ran
     REQUIRE((mn.V.array() != dn.V.array()).any());
   }
-  SECTION("the default block: 8 in float from rank 32 on; below, block 1, all in double") {
-    for (Index k : {20, 31, 32, 40}) {
-      const bool block8 = k >= lowrank::detail::lanczos_mixed_block_min_rank;
+  SECTION("the default block in float: 8 from rank 32 on, 4 below") {
+    for (Index k : {5, 20, 31, 32, 40}) {
       lowrank::LanczosOptions by_default, explicit_block;
       by_default.tolerance = explicit_block.tolerance = 1e-5;
-      explicit_block.block_size = block8 ? 8 : 1;
-      explicit_block.mixed_precision = block8;  // block 1: no float iteration, whatever the option says
+      explicit_block.block_size = k >= lowrank::detail::lanczos_mixed_block_min_rank ? 8 : 4;
       const auto a = lowrank::lanczos_svd(S, k, by_default), b = lowrank::lanczos_svd(S, k, explicit_block);
       CAPTURE(k, a.info.matvecs, b.info.matvecs);
       REQUIRE(a.info.converged);
       REQUIRE(a.info.matvecs == b.info.matvecs);
+      REQUIRE((a.S.array() == b.S.array()).all());
+      REQUIRE((a.V.array() == b.V.array()).all());
+    }
+    {  // a block of 1, given, skips the float iteration: the bits of the all-double solve
+      lowrank::LanczosOptions one_block, one_double;
+      one_block.tolerance = one_double.tolerance = 1e-5;
+      one_block.block_size = one_double.block_size = 1;
+      one_double.mixed_precision = false;
+      const auto a = lowrank::lanczos_svd(S, 10, one_block), b = lowrank::lanczos_svd(S, 10, one_double);
       REQUIRE((a.S.array() == b.S.array()).all());
       REQUIRE((a.V.array() == b.V.array()).all());
     }
@@ -346,6 +353,23 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
     const auto a = lowrank::lanczos_svd(S, 40, by_default), b = lowrank::lanczos_svd(S, 40, one);
     REQUIRE((a.S.array() == b.S.array()).all());
     REQUIRE(a.info.matvecs == b.info.matvecs);
+  }
+  SECTION("the float iteration reorthogonalizes V only, whatever the option; the double solve follows it") {
+    lowrank::LanczosOptions full, one_sided;
+    full.tolerance = one_sided.tolerance = 1e-5;
+    one_sided.reorthogonalization = lowrank::Reorthogonalization::one_sided;
+    for (Index k : {10, 40}) {
+      const auto a = lowrank::lanczos_svd(S, k, full), b = lowrank::lanczos_svd(S, k, one_sided);
+      CAPTURE(k);
+      REQUIRE(a.info.converged);
+      REQUIRE((a.S.array() == b.S.array()).all());
+      REQUIRE((a.V.array() == b.V.array()).all());
+    }
+    // all in double, the option holds: the two differ
+    full.mixed_precision = one_sided.mixed_precision = false;
+    full.block_size = one_sided.block_size = 4;
+    const auto c = lowrank::lanczos_svd(S, 10, full), d = lowrank::lanczos_svd(S, 10, one_sided);
+    REQUIRE((c.V.array() != d.V.array()).any());
   }
   SECTION("below 1e-5, on dense or float input or without a float copy, every product is in the working precision") {
     lowrank::LanczosOptions on, off;

@@ -45,12 +45,13 @@ struct LanczosOptions : SvdOptions {
   Index krylov_dimension = 0;  ///< kd, the basis size between restarts; 0 = max(2·rank, rank + 20), clamped to min(m, n)
   Index keep = 0;              ///< Ritz vectors kept at a restart; 0 = rank + (kd − rank)/2 (rounded to whole blocks)
   /// b, columns per operator application (SpMM/GEMM); 0 = 1 (single-vector GKL), except in the float
-  /// iteration of the mixed-precision path from rank 32 on: 8 (detail::lanczos_mixed_block_size)
+  /// iteration of the mixed-precision path: 4 below rank 32, 8 from there on (detail::lanczos_mixed_block)
   Index block_size = 0;
   Reorthogonalization reorthogonalization = Reorthogonalization::full;  ///< which bases are reorthogonalized
   /// Double sparse input with tolerance ≥ 1e-5 (detail::lanczos_mixed_min_tolerance) and a block size
-  /// above 1 (given, or the default from rank 32 on; see detail::lanczos_mixed_block): iterate in
-  /// float on a float copy of A (half the bytes per product and per basis vector) to tolerance/2, then
+  /// above 1 (given, or by default; see detail::lanczos_mixed_block): iterate in
+  /// float on a float copy of A (half the bytes per product and per basis vector), reorthogonalizing V
+  /// only (whatever `reorthogonalization` says: the float vectors are only a starting subspace), to tolerance/2, then
   /// one Rayleigh–Ritz step in double on the float Ritz vectors, whose double residuals decide
   /// convergence as in the all-double iteration. Where they miss the tolerance, the solve runs again
   /// all in double (the float products stay counted in info.matvecs). false: every product in double.
@@ -64,26 +65,30 @@ namespace detail {
 /// user-item matrix of bench/svd_truncated at ranks 10–100, whatever the float tolerance).
 inline constexpr double lanczos_mixed_min_tolerance = 1e-5;
 
-/// Default block size of the mixed path's float iteration from rank lanczos_mixed_block_min_rank on.
-/// bench_svd_truncated, tol 1e-5, mixed, medians of 3 (2026-12-04, Zen 5), block 8 against block 1:
-/// rank 50 — 165 / 343 ms on the 6040×3706 matrix, 32.5 / 43.6 ML-100K, 56.4 / 59.8 ml-latest-small,
-/// 81.7 / 133 ML-1M-partial; rank 100 — 324 / 692, 62 / 101, 106 / 131, 173 / 279. At rank 10 block 1
-/// won on ML-100K (7.5 / 8.3 ms) and ml-latest-small (10.9 / 16.3), lost on the others (131 / 115,
-/// 34 / 25.4). Block 16 won only at rank 100 on two of the four (287 and 165 ms). The float SpMM of an
-/// 8-column block is one AVX-512 vector per row, four rows in flight (src/kernels/sparse-inl.hpp).
-/// Ranks between 10 and 50 were not measured: 32 splits them.
+/// Default block sizes of the mixed path's float iteration: 8 from rank lanczos_mixed_block_min_rank on,
+/// 4 below. bench_svd_truncated, tol 1e-5, medians of 3 (2026-12-04, Zen 5, float iteration one-sided),
+/// block 1 (all double) / 4 / 8, ms:
+///   rank 10  — 127 / 67.8 / 91.2 on the 6040×3706 matrix, 3.46 / 3.75 / 5.12 ML-100K,
+///              9.18 / 10.9 / 16.3 ml-latest-small, 18.4 / 20.0 / 21.3 ML-1M-partial;
+///   rank 50  — 354 / 143 / 121, 27.5 / 20.3 / 20.5, 67.2 / 48.1 / 52.5, 116 / 70.6 / 65.3;
+///   rank 100 — 764 / 291 / 226, 82.4 / 38.4 / 39.8, 215 / 123 / 109, 344 / 179 / 148.
+/// At rank 10 block 4 halves the long solve (many restarts: a flat spectrum) and costs 8–19 % on the
+/// short ones (few restarts, where the float copy and the double step weigh most). The SpMM of a block
+/// of one SIMD vector runs four rows in flight (src/kernels/sparse-inl.hpp). Ranks between 10 and 50
+/// were not measured: 32 splits them.
 inline constexpr Index lanczos_mixed_block_size = 8;
+inline constexpr Index lanczos_mixed_small_block_size = 4;
 inline constexpr Index lanczos_mixed_block_min_rank = 32;
 
 /// The float iteration's block size: the user's, else lanczos_mixed_block_size from
-/// lanczos_mixed_block_min_rank on, else 1. With 1 the mixed path is not taken: a single-vector float
-/// iteration is no faster (the SpMV is bound by its loads, 0.39 ms per product in float and double alike)
-/// and the last double step and the float copy come on top. Tol 1e-5, block 1, mixed against all double
-/// (bench_svd_truncated, medians of 3): rank 10 131 / 132 ms on the 6040×3706 matrix, 7.53 / 5.03
-/// ML-100K, 10.9 / 9.70 ml-latest-small, 34.0 / 22.2 ML-1M-partial (solves without a restart).
+/// lanczos_mixed_block_min_rank on, else lanczos_mixed_small_block_size. A user's block 1 skips the mixed
+/// path: a single-vector float iteration is no faster (the SpMV is bound by its loads, 0.39 ms per
+/// product in float and double alike) and the last double step and the float copy come on top. Tol
+/// 1e-5, block 1, mixed against all double (bench_svd_truncated, medians of 3): rank 10 131 / 132 ms on
+/// the 6040×3706 matrix, 7.53 / 5.03 ML-100K, 10.9 / 9.70 ml-latest-small, 34.0 / 22.2 ML-1M-partial.
 inline Index lanczos_mixed_block(const LanczosOptions& opt, Index rank) {
   if (opt.block_size > 0) return opt.block_size;
-  return rank >= lanczos_mixed_block_min_rank ? lanczos_mixed_block_size : 1;
+  return rank >= lanczos_mixed_block_min_rank ? lanczos_mixed_block_size : lanczos_mixed_small_block_size;
 }
 
 template <class Scalar>
@@ -127,6 +132,10 @@ inline SvdResult<double> lanczos_svd_mixed(CheckedOperator<double>& A, Index ran
     LanczosOptions fopt = opt;
     fopt.tolerance = tol / 2;
     fopt.block_size = lanczos_mixed_block(opt, rank);
+    // V only: the float vectors just seed step 2, whose double residuals decide (a float iteration
+    // misled by U's lost orthogonality ends in a miss and the double solve). Full reorthogonalization of
+    // U as well cost 11–17 % more on the 6040×3706 matrix (ranks 50 and 100, blocks 8 and 16).
+    fopt.reorthogonalization = Reorthogonalization::one_sided;
     fopt.vectors = Vectors::thin;
     FloatSketchOperator float_copy(A);
     CheckedOperator<float> checked(float_copy, "lanczos_svd");
