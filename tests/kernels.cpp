@@ -340,12 +340,13 @@ void check_gram_rows() {
     }
 }
 
-// kernels::gemm's skinny shapes (2–16 columns: Aᵀ·B with k ≥ 64, A·B with m ≥ 64) run on the per-target
-// Highway kernels of src/kernels/skinny_gemm.cpp: every tile width and tail against a double-precision sum.
+// kernels::gemm's skinny shapes (Aᵀ·B with k ≥ 64 and 2–16 columns, A·B with m ≥ 64 and 2–32 columns) run
+// on the per-target Highway kernels of src/kernels/skinny_gemm.cpp: every tile height (the chunk widths
+// 2–8 of 2–32 columns) and tail against a double-precision sum.
 template <class T>
 void check_skinny_gemm() {
   for (bool ta : {true, false})
-    for (std::size_t n : {2u, 5u, 8u, 9u, 16u})
+    for (std::size_t n : {2u, 3u, 4u, 5u, 7u, 8u, 9u, 16u, 20u, 32u})
       for (std::size_t len : {64u, 67u, 130u}) {
         const std::size_t m = ta ? 7 : len, kk = ta ? len : 5, lda = (ta ? kk : m) + 1, ldb = kk + 2, ldc = m + 3;
         const auto A = random_vector<T>(lda * (ta ? m : kk), 51), B = random_vector<T>(ldb * n, 52);

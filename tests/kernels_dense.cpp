@@ -162,21 +162,23 @@ void for_each_simd_target(F f) {
   k::force_targets(0);
 }
 
-// Products of a long basis with 2–16 columns (Aᵀ·B with k ≥ 64, A·B with m ≥ 64) run without packing:
-// every tile width (3 or 1 columns of A; 2 or 1 vectors of rows; 1–8 columns of B, twice for 9–16) and
-// every tail (k or m off the vector length, a single leftover row) against Eigen.
+// Products of a long basis with a few columns (Aᵀ·B with k ≥ 64 and 2–16 columns, A·B with m ≥ 64 and
+// 2–32) run without packing: every tile (1–8 columns of A or vectors of rows, by the chunk width; B's
+// columns in up to 4 chunks of equal width) and every tail (k or m off the vector length, a single
+// leftover row) against Eigen.
 TEST_CASE("dense kernels: skinny gemm shapes on every SIMD target agree with Eigen", "[kernels][dense]") {
   for_each_simd_target([] {
-    for (Eigen::Index n : {2, 3, 7, 8, 9, 15, 16})
+    for (Eigen::Index n : {2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 20, 25, 32})
       for (Eigen::Index len : {64, 65, 97, 300}) {
-        check_gemm<double>(true, false, 13, n, len, 1.0, 0.0);  // 13 = 4·3 + 1 columns of A
+        check_gemm<double>(true, false, 13, n, len, 1.0, 0.0);  // 13 columns of A: a tail for every tile height
         check_gemm<float>(true, false, 5, n, len, -0.5f, 1.0f);
         check_gemm<double>(false, false, len, n, 11, -1.0, 1.0);
         check_gemm<float>(false, false, len, n, 3, 2.0f, 0.0f);
         check_gemm<double>(false, false, len + 1, n, 1, 0.5, -1.0);  // one column of A
       }
-    // just outside the skinny shapes (Eigen's GEMM): 17 columns, 63 rows, 63 long
+    // just outside the skinny shapes (Eigen's GEMM): 17 columns transposed, 33 not, 63 rows, 63 long
     check_gemm<double>(true, false, 10, 17, 100, 1.0, 0.0);
+    check_gemm<double>(false, false, 100, 33, 10, 1.0, 0.0);
     check_gemm<double>(false, false, 63, 8, 10, 1.0, 0.5);
     check_gemm<float>(true, false, 10, 8, 63, 1.0f, 0.0f);
   });

@@ -90,8 +90,9 @@ LOWRANK_API void confidence_gram_apply(const float* Y, std::size_t ld, const std
                                        std::size_t k) noexcept;
 /// C := alpha·op(A)·op(B) + beta·C on column-major arrays with leading dimensions, op(X) = Xᵀ when
 /// trans_x (BLAS dgemm; beta = 0 does not read C). Eigen's GEMM, compiled for AVX-512, AVX2+FMA or the
-/// build's flags and chosen at run time (kernels/dense.hpp); products of a long basis with 2–16 columns
-/// (Aᵀ·B with k ≥ 64, A·B with m ≥ 64) run on Highway kernels that skip the packing (src/kernels/skinny_gemm.cpp).
+/// build's flags and chosen at run time (kernels/dense.hpp); products of a long matrix with a few columns
+/// (Aᵀ·B with k ≥ 64 and 2–16 columns, A·B with m ≥ 64 and 2–32) run on Highway kernels that skip the
+/// packing (src/kernels/skinny_gemm.cpp).
 LOWRANK_API void gemm(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k,
                       double alpha, const double* a, std::ptrdiff_t lda, const double* b, std::ptrdiff_t ldb,
                       double beta, double* c, std::ptrdiff_t ldc);

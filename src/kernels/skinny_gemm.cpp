@@ -1,19 +1,23 @@
-// Skinny GEMM: products of a long basis with a block of 2–16 columns, without packing (Highway, one copy per
-// SIMD target, dispatched at run time). kernels::gemm (dense.cpp) sends these shapes here:
-//   T = α·Qᵀ·P + β·T   (Q k×m, P k×n: k long, the inner dimension)   — skinny_gemm_tn
-//   P = α·Q·T + β·P    (Q m×k, T k×n: m long, the rows)              — skinny_gemm_nn
-// They are the block Gram–Schmidt steps of the truncated solvers (svd/detail/orthogonalize.hpp): Q the
-// Lanczos basis, thousands of rows by up to a few hundred columns, P a block of 8 or 16 columns. A general
-// GEMM (Eigen's, as BLAS's) first packs all of Q into cache-sized panels; with 8 columns on the other side,
-// each entry of Q then meets only 8 multiply-adds, and packing it cost as much as the product (perf of the
-// Lanczos solve at rank 50, block 8: 12 % of the time in gemm_pack_lhs, 9 % in the multiply). Here Q is
-// read once, in place, with register tiles of accumulators: TN — 3 columns of Q × 8 of P, vectors along
-// k, reduced to scalars at the end; NN — 2 vectors of rows × 8 columns of T, T's entries broadcast.
-// (Targets with 16 vector registers — AVX2, SSE4 — take tiles of 1 column and 1 vector.)
-// Measured (Zen 5, one thread, float, P 8 columns): alone, with Q in cache, Qᵀ·P 0.078 against Eigen's
-// 0.145 ms and P −= Q·T 0.065 against 0.111 ms (Q 3706×152); inside lanczos_svd, where Q comes from L3
-// or memory, both are bound by reading Q and the solve gained 1–9 % (tol 1e-5, ranks 10–100, blocks
-// 4–16, the two variants alternating in one process).
+// Skinny GEMM: products of a long matrix with a block of 2–32 columns, without packing (Highway, one copy
+// per SIMD target, dispatched at run time). kernels::gemm (dense.cpp) sends these shapes here:
+//   T = α·Qᵀ·P + β·T   (Q k×m, P k×n: k long, the inner dimension; n ≤ 16)  — skinny_gemm_tn
+//   P = α·Q·T + β·P    (Q m×k, T k×n: m long, the rows; n ≤ 32)             — skinny_gemm_nn
+// They are the block Gram–Schmidt steps of the truncated solvers (svd/detail/orthogonalize.hpp), Q the
+// Lanczos basis, thousands of rows by up to a few hundred columns, P a block of 4–16 columns; and the
+// products of the dense operator (operator.hpp) with the solvers' blocks, Q = A. A general GEMM (Eigen's,
+// as BLAS's) first packs all of Q into cache-sized panels; with 8 columns on the other side, each entry
+// of Q then meets only 8 multiply-adds, and packing it cost as much as the product (perf of the Lanczos
+// solve at rank 50, block 8: 12 % of the time in gemm_pack_lhs, 9 % in the multiply). Here Q is read
+// once, in place, with register tiles of accumulators (TileRows): TN — columns of Q × up to 8 of P,
+// vectors along k, reduced to scalars at the end; NN — vectors of rows × up to 8 columns of T, T's
+// entries broadcast. More columns are cut into chunks of equal width, which a tile's rows of Q meet in
+// turn while they are in L1/L2.
+// Measured (Zen 5, one thread): alone, Q 3706×152 floats in cache, P 8 columns, Qᵀ·P 0.078 against
+// Eigen's 0.145 ms and P −= Q·T 0.065 against 0.111 ms; inside lanczos_svd, where Q comes from L3 or
+// memory, both are bound by reading Q and the solve gained 1–9 %. A = 5000×2000 doubles from memory
+// against 4 columns (dense lanczos_svd's default block): A·X 2.95 ms and Aᵀ·X 2.37 ms with the tiles of
+// 6 × 4 against 4.53 and 5.50 ms with the earlier 2 × 4 and 3 × 4 (a plain read of A: 2.0 ms); 20
+// columns (randomized_svd at rank 10) A·X 7.7 against Eigen's 12.3 ms.
 //
 // Determinism: every entry is summed in one fixed order whatever the buffers' alignment and the thread
 // count (threads take whole panels of rows or columns, cut at fixed sizes).
@@ -31,52 +35,95 @@ HWY_BEFORE_NAMESPACE();
 namespace lowrank::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Tile sizes by register count: 24 (TN) or 16 (NN) accumulators need 32 vector registers.
+// Tiles by register count. A tile holds rows × columns accumulators: rows = columns of Q (TN) or vectors
+// of rows (NN), columns = up to 8 columns of P or T. With 32 vector registers (AVX-512, NEON, SVE) the
+// rows fill up to 24 accumulators beside their loads and the broadcast — 3 × 8, 4 × 6, 6 × 4, 7 × 3, 8 × 2:
+// the taller the tile, the more of Q each step reads at once. For a Q from memory (the dense operator's
+// products, 5000×2000 doubles) a step of 2 vectors × 8 touched two new cache lines 40 KB apart; 6 × 4
+// reads six adjacent lines and ran at the speed of a plain read of Q. Targets with 16 registers (AVX2,
+// SSE4) keep at most 13 live: 1 × 5–8, 2 × 4, 3 × 3, 4 × 1–2.
 #if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_EMU128 || \
     HWY_TARGET == HWY_SCALAR
-constexpr int kDotColumns = 1;
-constexpr int kAxpyVectors = 1;
+constexpr int TileRows(int columns) { return columns >= 5 ? 1 : columns == 4 ? 2 : columns == 3 ? 3 : 4; }
 #else
-constexpr int kDotColumns = 3;
-constexpr int kAxpyVectors = 2;
+constexpr int TileRows(int columns) {
+  return columns >= 7 ? 3 : columns >= 5 ? 4 : columns == 4 ? 6 : columns == 3 ? 7 : 8;
+}
 #endif
 
-// Accumulators named s<r><c> (SVE vectors are sizeless: no arrays of them).
+// Accumulators named s<r><c> (SVE vectors are sizeless: no arrays of them); unused ones are dropped.
 #define LOWRANK_ZERO_ROW(r)                                                                        \
   auto s##r##0 = hn::Zero(d), s##r##1 = hn::Zero(d), s##r##2 = hn::Zero(d), s##r##3 = hn::Zero(d), \
        s##r##4 = hn::Zero(d), s##r##5 = hn::Zero(d), s##r##6 = hn::Zero(d), s##r##7 = hn::Zero(d);
+#define LOWRANK_ZERO_TILE \
+  LOWRANK_ZERO_ROW(0)     \
+  LOWRANK_ZERO_ROW(1)     \
+  LOWRANK_ZERO_ROW(2)     \
+  LOWRANK_ZERO_ROW(3)     \
+  LOWRANK_ZERO_ROW(4)     \
+  LOWRANK_ZERO_ROW(5)     \
+  LOWRANK_ZERO_ROW(6)     \
+  LOWRANK_ZERO_ROW(7)
+// s<r><c> += a<r>·b for the tile's rows r < R
+#define LOWRANK_FMA_COLUMN(R, c, b)                      \
+  s0##c = hn::MulAdd(a0, b, s0##c);                      \
+  if constexpr (R > 1) s1##c = hn::MulAdd(a1, b, s1##c); \
+  if constexpr (R > 2) s2##c = hn::MulAdd(a2, b, s2##c); \
+  if constexpr (R > 3) s3##c = hn::MulAdd(a3, b, s3##c); \
+  if constexpr (R > 4) s4##c = hn::MulAdd(a4, b, s4##c); \
+  if constexpr (R > 5) s5##c = hn::MulAdd(a5, b, s5##c); \
+  if constexpr (R > 6) s6##c = hn::MulAdd(a6, b, s6##c); \
+  if constexpr (R > 7) s7##c = hn::MulAdd(a7, b, s7##c);
+// f(s<r><c>, r, c) for every accumulator of an R × NC tile
+#define LOWRANK_TILE_COLUMN(R, c, f)     \
+  if constexpr (NC > c) {                \
+    f(s0##c, 0, c);                      \
+    if constexpr (R > 1) f(s1##c, 1, c); \
+    if constexpr (R > 2) f(s2##c, 2, c); \
+    if constexpr (R > 3) f(s3##c, 3, c); \
+    if constexpr (R > 4) f(s4##c, 4, c); \
+    if constexpr (R > 5) f(s5##c, 5, c); \
+    if constexpr (R > 6) f(s6##c, 6, c); \
+    if constexpr (R > 7) f(s7##c, 7, c); \
+  }
+#define LOWRANK_FOR_TILE(R, f) \
+  LOWRANK_TILE_COLUMN(R, 0, f) \
+  LOWRANK_TILE_COLUMN(R, 1, f) \
+  LOWRANK_TILE_COLUMN(R, 2, f) \
+  LOWRANK_TILE_COLUMN(R, 3, f) \
+  LOWRANK_TILE_COLUMN(R, 4, f) \
+  LOWRANK_TILE_COLUMN(R, 5, f) \
+  LOWRANK_TILE_COLUMN(R, 6, f) \
+  LOWRANK_TILE_COLUMN(R, 7, f)
 
-// C(r, c) = α·Σ_k q_r[k]·P(k, c) + β·C(r, c) for the MR columns q_0.. of Q and the NR columns of P: vectors
+// C(r, c) = α·Σ_k q_r[k]·P(k, c) + β·C(r, c) for the MR columns q_0.. of Q and the NC columns of P: vectors
 // along k, then each accumulator reduced and the k tail (fewer than one vector) added in scalar.
-template <int MR, int NR, class T>
+template <int MR, int NC, class T>
 HWY_INLINE void DotTile(size_t K, const T* HWY_RESTRICT q, size_t ldq, const T* HWY_RESTRICT P, size_t ldp, T alpha,
                         T beta, T* HWY_RESTRICT C, size_t ldc) {
   const hn::ScalableTag<T> d;
   const size_t N = hn::Lanes(d);
-  const T* HWY_RESTRICT q0 = q;
-  const T* HWY_RESTRICT q1 = MR > 1 ? q + ldq : q;
-  const T* HWY_RESTRICT q2 = MR > 2 ? q + 2 * ldq : q;
-  LOWRANK_ZERO_ROW(0)
-  LOWRANK_ZERO_ROW(1)
-  LOWRANK_ZERO_ROW(2)
+  const T* HWY_RESTRICT qr[8];
+  for (int r = 0; r < 8; ++r) qr[r] = q + size_t(r < MR ? r : 0) * ldq;
+  LOWRANK_ZERO_TILE
   size_t k = 0;
   // in the solvers Q comes from L3 or memory (the SpMM between two products evicts it): 1 KB ahead
   constexpr size_t kAhead = 1024 / sizeof(T);
   for (; k + N <= K; k += N) {
-    if (k % (64 / sizeof(T)) < N) {
-      hwy::Prefetch(q0 + k + kAhead);
-      if constexpr (MR > 1) hwy::Prefetch(q1 + k + kAhead);
-      if constexpr (MR > 2) hwy::Prefetch(q2 + k + kAhead);
-    }
-    const auto a0 = hn::LoadU(d, q0 + k);
-    const auto a1 = hn::LoadU(d, q1 + k);
-    const auto a2 = hn::LoadU(d, q2 + k);
-#define LOWRANK_DOT_STEP(c)                                 \
-  if constexpr (NR > c) {                                   \
-    const auto b = hn::LoadU(d, P + c * ldp + k);           \
-    s0##c = hn::MulAdd(a0, b, s0##c);                       \
-    if constexpr (MR > 1) s1##c = hn::MulAdd(a1, b, s1##c); \
-    if constexpr (MR > 2) s2##c = hn::MulAdd(a2, b, s2##c); \
+    if (k % (64 / sizeof(T)) < N)
+      for (int r = 0; r < MR; ++r) hwy::Prefetch(qr[r] + k + kAhead);
+    const auto a0 = hn::LoadU(d, qr[0] + k);
+    const auto a1 = MR > 1 ? hn::LoadU(d, qr[1] + k) : a0;
+    const auto a2 = MR > 2 ? hn::LoadU(d, qr[2] + k) : a0;
+    const auto a3 = MR > 3 ? hn::LoadU(d, qr[3] + k) : a0;
+    const auto a4 = MR > 4 ? hn::LoadU(d, qr[4] + k) : a0;
+    const auto a5 = MR > 5 ? hn::LoadU(d, qr[5] + k) : a0;
+    const auto a6 = MR > 6 ? hn::LoadU(d, qr[6] + k) : a0;
+    const auto a7 = MR > 7 ? hn::LoadU(d, qr[7] + k) : a0;
+#define LOWRANK_DOT_STEP(c)                       \
+  if constexpr (NC > c) {                         \
+    const auto b = hn::LoadU(d, P + c * ldp + k); \
+    LOWRANK_FMA_COLUMN(MR, c, b)                  \
   }
     LOWRANK_DOT_STEP(0)
     LOWRANK_DOT_STEP(1)
@@ -88,46 +135,36 @@ HWY_INLINE void DotTile(size_t K, const T* HWY_RESTRICT q, size_t ldq, const T* 
     LOWRANK_DOT_STEP(7)
 #undef LOWRANK_DOT_STEP
   }
-  const auto finish = [&](auto acc, const T* HWY_RESTRICT qr, size_t r, size_t c) {
+  const auto finish = [&](auto acc, size_t r, size_t c) {
     T t = hn::GetLane(hn::SumOfLanes(d, acc));
-    for (size_t i = k; i < K; ++i) t += qr[i] * P[c * ldp + i];
+    for (size_t i = k; i < K; ++i) t += qr[r][i] * P[c * ldp + i];
     T* out = C + c * ldc + r;
     *out = beta == T(0) ? alpha * t : alpha * t + beta * *out;  // β = 0 does not read C
   };
-#define LOWRANK_DOT_FINISH(c)                      \
-  if constexpr (NR > c) {                          \
-    finish(s0##c, q0, 0, c);                       \
-    if constexpr (MR > 1) finish(s1##c, q1, 1, c); \
-    if constexpr (MR > 2) finish(s2##c, q2, 2, c); \
-  }
-  LOWRANK_DOT_FINISH(0)
-  LOWRANK_DOT_FINISH(1)
-  LOWRANK_DOT_FINISH(2)
-  LOWRANK_DOT_FINISH(3)
-  LOWRANK_DOT_FINISH(4)
-  LOWRANK_DOT_FINISH(5)
-  LOWRANK_DOT_FINISH(6)
-  LOWRANK_DOT_FINISH(7)
-#undef LOWRANK_DOT_FINISH
+  LOWRANK_FOR_TILE(MR, finish)
 }
 
-// Rows [i, i + RV·Lanes(d)) of C (columns c0 .. c0 + NR) = α·Q·T + β·C: RV vectors of rows × NR columns
-// of accumulators; per column of Q, RV loads and NR broadcasts of T's entries.
-template <int RV, int NR, class D, class T>
+// Rows [i, i + RV·Lanes(d)) of C (columns 0 .. NC) = α·Q·T + β·C: RV vectors of rows × NC columns of
+// accumulators; per column of Q, RV loads and NC broadcasts of T's entries.
+template <int RV, int NC, class D, class T>
 HWY_INLINE void AxpyTile(D d, size_t i, size_t K, const T* HWY_RESTRICT Q, size_t ldq, const T* HWY_RESTRICT Tm,
                          size_t ldt, T alpha, T beta, T* HWY_RESTRICT C, size_t ldc) {
   const size_t N = hn::Lanes(d);
-  LOWRANK_ZERO_ROW(0)
-  LOWRANK_ZERO_ROW(1)
+  LOWRANK_ZERO_TILE
   for (size_t k = 0; k < K; ++k) {
     const T* HWY_RESTRICT qk = Q + k * ldq + i;
     const auto a0 = hn::LoadU(d, qk);
-    const auto a1 = RV > 1 ? hn::LoadU(d, qk + N) : a0;
-#define LOWRANK_AXPY_STEP(c)                                \
-  if constexpr (NR > c) {                                   \
-    const auto t = hn::Set(d, Tm[c * ldt + k]);             \
-    s0##c = hn::MulAdd(a0, t, s0##c);                       \
-    if constexpr (RV > 1) s1##c = hn::MulAdd(a1, t, s1##c); \
+    const auto a1 = RV > 1 ? hn::LoadU(d, qk + 1 * N) : a0;
+    const auto a2 = RV > 2 ? hn::LoadU(d, qk + 2 * N) : a0;
+    const auto a3 = RV > 3 ? hn::LoadU(d, qk + 3 * N) : a0;
+    const auto a4 = RV > 4 ? hn::LoadU(d, qk + 4 * N) : a0;
+    const auto a5 = RV > 5 ? hn::LoadU(d, qk + 5 * N) : a0;
+    const auto a6 = RV > 6 ? hn::LoadU(d, qk + 6 * N) : a0;
+    const auto a7 = RV > 7 ? hn::LoadU(d, qk + 7 * N) : a0;
+#define LOWRANK_AXPY_STEP(c)                    \
+  if constexpr (NC > c) {                       \
+    const auto t = hn::Set(d, Tm[c * ldt + k]); \
+    LOWRANK_FMA_COLUMN(RV, c, t)                \
   }
     LOWRANK_AXPY_STEP(0)
     LOWRANK_AXPY_STEP(1)
@@ -145,50 +182,59 @@ HWY_INLINE void AxpyTile(D d, size_t i, size_t K, const T* HWY_RESTRICT Q, size_
     const auto scaled = hn::Mul(va, acc);
     hn::StoreU(beta == T(0) ? scaled : hn::MulAdd(vb, hn::LoadU(d, out), scaled), d, out);
   };
-#define LOWRANK_AXPY_STORE(c)                 \
-  if constexpr (NR > c) {                     \
-    store(s0##c, 0, c);                       \
-    if constexpr (RV > 1) store(s1##c, 1, c); \
-  }
-  LOWRANK_AXPY_STORE(0)
-  LOWRANK_AXPY_STORE(1)
-  LOWRANK_AXPY_STORE(2)
-  LOWRANK_AXPY_STORE(3)
-  LOWRANK_AXPY_STORE(4)
-  LOWRANK_AXPY_STORE(5)
-  LOWRANK_AXPY_STORE(6)
-  LOWRANK_AXPY_STORE(7)
-#undef LOWRANK_AXPY_STORE
+  LOWRANK_FOR_TILE(RV, store)
 }
+#undef LOWRANK_FOR_TILE
+#undef LOWRANK_TILE_COLUMN
+#undef LOWRANK_FMA_COLUMN
+#undef LOWRANK_ZERO_TILE
 #undef LOWRANK_ZERO_ROW
 
-// Calls f(std::integral_constant<int, NR>) for nr in 1..8.
+// The n columns of P or T in ceil(n / 8) chunks of equal width W or W − 1 (W = the widest): f(width
+// constant W, chunk_op) with chunk_op(g) calling g(std::integral_constant<int, w>, c0) for each chunk of
+// w columns from c0. A tile's height is chosen for W, so every chunk of a band shares it.
 template <class F>
-HWY_INLINE void WithColumns(size_t nr, const F& f) {
-  switch (nr) {
+HWY_INLINE void WithChunks(size_t n, const F& f) {
+  const size_t chunks = (n + 7) / 8, widest = (n + chunks - 1) / chunks, wide = n - chunks * (widest - 1);
+  const auto run = [&](auto w) {
+    constexpr int W = decltype(w)::value;
+    f(w, [&](const auto& g) {
+      size_t c0 = 0;
+      for (size_t c = 0; c < chunks; ++c) {  // the first `wide` chunks are W wide, the rest W − 1
+        if (c < wide) {
+          g(std::integral_constant<int, W>(), c0);
+          c0 += W;
+        } else if constexpr (W > 1) {
+          g(std::integral_constant<int, W - 1>(), c0);
+          c0 += W - 1;
+        }
+      }
+    });
+  };
+  switch (widest) {
     case 1:
-      f(std::integral_constant<int, 1>());
+      run(std::integral_constant<int, 1>());
       break;
     case 2:
-      f(std::integral_constant<int, 2>());
+      run(std::integral_constant<int, 2>());
       break;
     case 3:
-      f(std::integral_constant<int, 3>());
+      run(std::integral_constant<int, 3>());
       break;
     case 4:
-      f(std::integral_constant<int, 4>());
+      run(std::integral_constant<int, 4>());
       break;
     case 5:
-      f(std::integral_constant<int, 5>());
+      run(std::integral_constant<int, 5>());
       break;
     case 6:
-      f(std::integral_constant<int, 6>());
+      run(std::integral_constant<int, 6>());
       break;
     case 7:
-      f(std::integral_constant<int, 7>());
+      run(std::integral_constant<int, 7>());
       break;
     default:
-      f(std::integral_constant<int, 8>());
+      run(std::integral_constant<int, 8>());
       break;
   }
 }
@@ -197,19 +243,19 @@ HWY_INLINE void WithColumns(size_t nr, const F& f) {
 template <class T>
 void SkinnyTnImpl(size_t r_begin, size_t r_end, size_t n, size_t K, T alpha, const T* q, size_t ldq, const T* P,
                   size_t ldp, T beta, T* C, size_t ldc) {
-  size_t r = r_begin;
-  // the MR columns of Q stay in L1/L2 while they meet the column groups of P
-  for (; r + kDotColumns <= r_end; r += kDotColumns)
-    for (size_t c0 = 0; c0 < n; c0 += 8)
-      WithColumns(n - c0, [&](auto nr) {
-        DotTile<kDotColumns, decltype(nr)::value>(K, q + r * ldq, ldq, P + c0 * ldp, ldp, alpha, beta, C + c0 * ldc + r,
-                                                  ldc);
+  WithChunks(n, [&](auto widest, const auto& for_each_chunk) {
+    constexpr int MR = TileRows(decltype(widest)::value);
+    size_t r = r_begin;
+    // the MR columns of Q stay in L1/L2 while they meet the chunks of P
+    for (; r + MR <= r_end; r += MR)
+      for_each_chunk([&](auto nc, size_t c0) {
+        DotTile<MR, decltype(nc)::value>(K, q + r * ldq, ldq, P + c0 * ldp, ldp, alpha, beta, C + c0 * ldc + r, ldc);
       });
-  for (; r < r_end; ++r)
-    for (size_t c0 = 0; c0 < n; c0 += 8)
-      WithColumns(n - c0, [&](auto nr) {
-        DotTile<1, decltype(nr)::value>(K, q + r * ldq, ldq, P + c0 * ldp, ldp, alpha, beta, C + c0 * ldc + r, ldc);
+    for (; r < r_end; ++r)
+      for_each_chunk([&](auto nc, size_t c0) {
+        DotTile<1, decltype(nc)::value>(K, q + r * ldq, ldq, P + c0 * ldp, ldp, alpha, beta, C + c0 * ldc + r, ldc);
       });
+  });
 }
 
 // Rows [i_begin, i_end) of C (m×n) = α·Q·T + β·C, Q m×k, T k×n.
@@ -218,25 +264,25 @@ void SkinnyNnImpl(size_t i_begin, size_t i_end, size_t n, size_t K, T alpha, con
                   size_t ldt, T beta, T* C, size_t ldc) {
   const hn::ScalableTag<T> d;
   const size_t N = hn::Lanes(d);
-  size_t i = i_begin;
-  for (; i + kAxpyVectors * N <= i_end; i += kAxpyVectors * N)
-    for (size_t c0 = 0; c0 < n; c0 += 8)
-      WithColumns(n - c0, [&](auto nr) {
-        AxpyTile<kAxpyVectors, decltype(nr)::value>(d, i, K, Q, ldq, Tm + c0 * ldt, ldt, alpha, beta, C + c0 * ldc,
-                                                    ldc);
+  WithChunks(n, [&](auto widest, const auto& for_each_chunk) {
+    constexpr int RV = TileRows(decltype(widest)::value);
+    size_t i = i_begin;
+    // the band's rows of Q stay in L1/L2 while they meet the chunks of T
+    for (; i + RV * N <= i_end; i += RV * N)
+      for_each_chunk([&](auto nc, size_t c0) {
+        AxpyTile<RV, decltype(nc)::value>(d, i, K, Q, ldq, Tm + c0 * ldt, ldt, alpha, beta, C + c0 * ldc, ldc);
       });
-  for (; i + N <= i_end; i += N)
-    for (size_t c0 = 0; c0 < n; c0 += 8)
-      WithColumns(n - c0, [&](auto nr) {
-        AxpyTile<1, decltype(nr)::value>(d, i, K, Q, ldq, Tm + c0 * ldt, ldt, alpha, beta, C + c0 * ldc, ldc);
+    for (; i + N <= i_end; i += N)
+      for_each_chunk([&](auto nc, size_t c0) {
+        AxpyTile<1, decltype(nc)::value>(d, i, K, Q, ldq, Tm + c0 * ldt, ldt, alpha, beta, C + c0 * ldc, ldc);
       });
-  // the last rows, fewer than one vector: one lane at a time, the same multiply-adds in the same order
-  const hn::CappedTag<T, 1> d1;
-  for (; i < i_end; ++i)
-    for (size_t c0 = 0; c0 < n; c0 += 8)
-      WithColumns(n - c0, [&](auto nr) {
-        AxpyTile<1, decltype(nr)::value>(d1, i, K, Q, ldq, Tm + c0 * ldt, ldt, alpha, beta, C + c0 * ldc, ldc);
+    // the last rows, fewer than one vector: one lane at a time, the same multiply-adds in the same order
+    const hn::CappedTag<T, 1> d1;
+    for (; i < i_end; ++i)
+      for_each_chunk([&](auto nc, size_t c0) {
+        AxpyTile<1, decltype(nc)::value>(d1, i, K, Q, ldq, Tm + c0 * ldt, ldt, alpha, beta, C + c0 * ldc, ldc);
       });
+  });
 }
 
 void SkinnyTnF64(size_t r_begin, size_t r_end, size_t n, size_t k, double alpha, const double* q, size_t ldq,
@@ -270,9 +316,10 @@ HWY_EXPORT(SkinnyNnF32);
 namespace {
 // As kernels/dense.hpp's kParallelMinWork: below m·n·k = 2²⁴ the product runs on one thread.
 constexpr double kSkinnyParallelMinWork = double(1 << 24);
-// Fixed panels (whatever the thread count): 48 columns of Q (TN: a multiple of every tile's 3 columns),
-// 1024 rows (NN: a multiple of 2 vectors on every target up to 2048-bit SVE).
-constexpr std::size_t kTnPanel = 48, kNnPanel = 1024;
+// Fixed panels (whatever the thread count): 168 columns of Q (TN: a multiple of every tile height, 1–4
+// and 6–8 columns), 1024 rows (NN: a multiple of 8 vectors on every target up to 2048-bit SVE). The
+// sums do not depend on the tiles either: each entry is one chain of multiply-adds in k order.
+constexpr std::size_t kTnPanel = 168, kNnPanel = 1024;
 
 template <class T, class Kernel>
 bool skinny_gemm_impl(const Kernel& kernel, bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n,
@@ -296,7 +343,8 @@ bool skinny_gemm_impl(const Kernel& kernel, bool trans_a, bool trans_b, std::ptr
 }  // namespace
 
 bool skinny_gemm_shape(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k) {
-  if (trans_b || n < 2 || n > kSkinnyMaxColumns || m < 1 || k < 1) return false;
+  if (trans_b || n < 2 || n > (trans_a ? kSkinnyMaxColumnsTransposed : kSkinnyMaxColumns) || m < 1 || k < 1)
+    return false;
   return trans_a ? k >= kSkinnyMinLength : m >= kSkinnyMinLength;
 }
 
