@@ -123,6 +123,34 @@ TEST_CASE("lanczos_svd: sparse (both orientations), dense and matrix-free inputs
   REQUIRE(sub >= 1 - 1e-8);
 }
 
+TEST_CASE("lanczos_svd: dense input runs blocks of 4 by default; sparse and matrix-free keep 1", "[lanczos]") {
+  // A dense product reads all of A whatever the block's width: blocks of 4 read it fewer times.
+  const Eigen::MatrixXd D = noisy_low_rank<double>(300, 200, 10, 0.3, 3);
+  const Eigen::VectorXd sigma = oracle_sigma(D);
+  auto fop = lowrank::make_operator<double>(
+      D.rows(), D.cols(),
+      [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D * X; },
+      [&](Eigen::Ref<const Eigen::MatrixXd> X, Eigen::Ref<Eigen::MatrixXd> Y) { Y.noalias() = D.transpose() * X; });
+  lowrank::LanczosOptions four, one;
+  four.block_size = lowrank::detail::lanczos_dense_block_size;
+  one.block_size = 1;
+  REQUIRE(four.block_size == 4);
+  for (Index k : {3, 10}) {
+    const auto by_default = lowrank::lanczos_svd(D, k), blocked = lowrank::lanczos_svd(D, k, four),
+               single = lowrank::lanczos_svd(D, k, one);
+    const auto free_default = lowrank::lanczos_svd(fop, k), free_single = lowrank::lanczos_svd(fop, k, one);
+    CAPTURE(k, by_default.info.matvecs, single.info.matvecs);
+    REQUIRE(by_default.info.converged);
+    REQUIRE(max_rel_sigma_error(by_default.S, sigma) <= 1e-9);
+    REQUIRE(by_default.info.matvecs == blocked.info.matvecs);
+    REQUIRE((by_default.S.array() == blocked.S.array()).all());
+    REQUIRE((by_default.V.array() == blocked.V.array()).all());
+    REQUIRE((by_default.V.array() != single.V.array()).any());
+    REQUIRE(free_default.info.matvecs == free_single.info.matvecs);
+    REQUIRE((free_default.V.array() == free_single.V.array()).all());
+  }
+}
+
 TEST_CASE("lanczos_svd: breakdown on rank-deficient, zero and identity matrices", "[lanczos]") {
   Eigen::VectorXd s(3);
   s << 3, 2, 1;

@@ -100,8 +100,8 @@ TEST_CASE("randomized_svd: sparse (both orientations), dense and matrix-free inp
   REQUIRE(e3 <= 1e-12);
   REQUIRE(v1 <= 1e-8);
   REQUIRE(v2 <= 1e-8);
-  // Mixed precision (the default): dense float GEMM and sparse float SpMM sum in other orders, so the
-  // float-perturbed test blocks differ; σ to second order, V to first in float roundoff.
+  // Mixed precision (the default): sparse input runs its power steps on float SpMM, dense input stays in
+  // double, so the test blocks differ by float roundoff; σ to second order, V to first.
   const auto md = lowrank::randomized_svd(D, 8), mr = lowrank::randomized_svd(Ar, 8),
              mc = lowrank::randomized_svd(Ac, 8);
   const double me1 = (md.S - mr.S).norm() / md.S.norm(), me2 = (mr.S - mc.S).norm() / md.S.norm();
@@ -114,9 +114,10 @@ TEST_CASE("randomized_svd: sparse (both orientations), dense and matrix-free inp
 }
 
 TEST_CASE("randomized_svd mixed precision: float power steps, double accuracy", "[randomized]") {
-  // The power steps run in float on a float copy of A; the last product and the projection in double.
-  // The float rounding only perturbs the test block Z, so the result is the all-double one's up to a
-  // tiny fraction of the method's own error (a residual ratio of 1.00x, σ errors of 1e-3..1e-1).
+  // The power steps run in float on a float copy of sparse A; the last product and the projection in
+  // double. The float rounding only perturbs the test block Z, so the result is the all-double one's up
+  // to a tiny fraction of the method's own error (a residual ratio of 1.00x, σ errors of 1e-3..1e-1).
+  // Dense input stays in double: the same bits with and without mixed_precision.
   const auto S = user_item<double>(600, 300, 0.03, 5);
   const Eigen::MatrixXd Ds(S);
   const Eigen::MatrixXd D = noisy_low_rank<double>(300, 200, 10, 0.3, 3);
@@ -137,6 +138,8 @@ TEST_CASE("randomized_svd mixed precision: float power steps, double accuracy", 
     REQUIRE(ss <= 1e-6);  // measured: 2.0e-9 (rank 5), 1.6e-8 (rank 20)
     REQUIRE(sd <= 1e-6);  // measured: 9e-16, 2.3e-8
     REQUIRE(ms.info.matvecs == ds.info.matvecs);
+    REQUIRE((md.S.array() == dd.S.array()).all());
+    REQUIRE((md.V.array() == dd.V.array()).all());
     REQUIRE(lowrank::orthogonality_error(ms.U) <= 1e-13);
     REQUIRE(lowrank::orthogonality_error(md.V) <= 1e-13);
     // as the all-double run: the same residual estimate to float-rounding size
@@ -149,9 +152,9 @@ TEST_CASE("randomized_svd mixed precision: float power steps, double accuracy", 
     o.mixed_precision = false;
     const auto dd = lowrank::randomized_svd(D, 10, o), ds = lowrank::randomized_svd(S, 10, o);
     o.mixed_precision = true;
-    const auto md0 = lowrank::randomized_svd(D, 10, o);
-    REQUIRE((md0.V.array() != dd.V.array()).any());  // within budget: the float copy is used
-    // one byte below the sparse copy (nnz floats per orientation); the dense one (m·n floats) is larger
+    const auto ms0 = lowrank::randomized_svd(S, 10, o);
+    REQUIRE((ms0.V.array() != ds.V.array()).any());  // within budget: the float copy is used
+    // one byte below the sparse copy (nnz floats per orientation)
     lowrank::set_memory_budget(std::int64_t(S.nonZeros()) * 4 - 1);
     const auto md = lowrank::randomized_svd(D, 10, o), ms = lowrank::randomized_svd(S, 10, o);
     REQUIRE((md.S.array() == dd.S.array()).all());

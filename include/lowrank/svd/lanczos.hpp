@@ -45,7 +45,8 @@ struct LanczosOptions : SvdOptions {
   Index krylov_dimension = 0;  ///< kd, the basis size between restarts; 0 = max(2·rank, rank + 20), clamped to min(m, n)
   Index keep = 0;              ///< Ritz vectors kept at a restart; 0 = rank + (kd − rank)/2 (rounded to whole blocks)
   /// b, columns per operator application (SpMM/GEMM); 0 = 1 (single-vector GKL), except in the float
-  /// iteration of the mixed-precision path: 4 below rank 32, 8 from there on (detail::lanczos_mixed_block)
+  /// iteration of the mixed-precision path: 4 below rank 32, 8 from there on (detail::lanczos_mixed_block),
+  /// and on a dense matrix: 4 (detail::lanczos_dense_block_size)
   Index block_size = 0;
   Reorthogonalization reorthogonalization = Reorthogonalization::full;  ///< which bases are reorthogonalized
   /// Double sparse input with tolerance ≥ 1e-5 (detail::lanczos_mixed_min_tolerance) and a block size
@@ -79,6 +80,10 @@ inline constexpr double lanczos_mixed_min_tolerance = 1e-5;
 inline constexpr Index lanczos_mixed_block_size = 8;
 inline constexpr Index lanczos_mixed_small_block_size = 4;
 inline constexpr Index lanczos_mixed_block_min_rank = 32;
+/// Default block size on a dense matrix: a product reads all of A whatever the block's width, and a
+/// block of 4 reads it far fewer times than single vectors do (5000×2000, rank 10, tol 1e-5: 22 passes
+/// for 88 products in 83 ms, against 60 passes in 155 ms; block 2 106 ms, 8 158 ms, 16 255 ms).
+inline constexpr Index lanczos_dense_block_size = 4;
 
 /// The float iteration's block size: the user's, else lanczos_mixed_block_size from
 /// lanczos_mixed_block_min_rank on, else lanczos_mixed_small_block_size. A user's block 1 skips the mixed
@@ -202,9 +207,10 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
 
   // step 1 — sizes and tolerances (clamped, recorded in info). kd is a multiple of the block size b and
   // leaves room for one more block; when min(m, n) is too small for that, fall back to b = 1, kd <= min(m, n).
-  // default b = 1: measured (bench/svd_truncated) faster than b = 8 or 16 on ML-100K, ml-latest-small and
-  // ML-1M-partial; b = 8 won ~10% only on the synthetic 6040×3706 matrix at rank 50
-  Index b = opt.block_size > 0 ? opt.block_size : 1;
+  // default b = 1 (sparse and matrix-free; the mixed path picks its own): measured (bench/svd_truncated)
+  // faster than b = 8 or 16 on ML-100K, ml-latest-small and ML-1M-partial all in double; dense: see
+  // lanczos_dense_block_size
+  Index b = opt.block_size > 0 ? opt.block_size : A.dense() ? lanczos_dense_block_size : 1;
   Index kd = opt.krylov_dimension > 0 ? std::max(opt.krylov_dimension, rank) : std::max(2 * rank, rank + 20);
   kd = std::max(kd, rank + b);
   kd = (kd + b - 1) / b * b;
@@ -223,10 +229,8 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
                                        : (std::is_same_v<Scalar, float> ? std::sqrt(double(std::numeric_limits<float>::epsilon()))
                                                                          : 1e-10);
   if constexpr (std::is_same_v<Scalar, double>) {
-    // sparse only: a dense float copy (m·n floats, written and page-faulted) and the double products
-    // of the last step cost more than the float products save when the solve needs few restarts
-    // (5000×2000, rank 10, one restart: 246 ms against 162 ms all in double)
-    if (opt.mixed_precision && tol >= lanczos_mixed_min_tolerance && lanczos_mixed_block(opt, rank) > 1 && A.sparse() &&
+    // sparse input only: the dense adaptor has no float copy (see DenseOperator)
+    if (opt.mixed_precision && tol >= lanczos_mixed_min_tolerance && lanczos_mixed_block(opt, rank) > 1 &&
         A.make_float_sketch()) {
       SvdResult<double> mixed = lanczos_svd_mixed(A, rank, opt, tol);
       if (mixed.info.converged) return mixed;
