@@ -340,9 +340,10 @@ void check_gram_rows() {
     }
 }
 
-// kernels::gemm's skinny shapes (Aᵀ·B with k ≥ 64 and 2–16 columns, A·B with m ≥ 64 and 2–32 columns) run
-// on the per-target Highway kernels of src/kernels/skinny_gemm.cpp: every tile height (the chunk widths
-// 2–8 of 2–32 columns) and tail against a double-precision sum.
+// kernels::gemm's skinny shapes (Aᵀ·B with k ≥ 64, A·B with m ≥ 64; 2–32 columns, 2–16 on AVX2 and SSE4)
+// run on the per-target Highway kernels of src/kernels/skinny_gemm.cpp: every tile height (the chunk
+// widths 2–8 of 2–32 columns) and tail against a double-precision sum; beyond a target's widest block,
+// the general GEMM against the same sum.
 template <class T>
 void check_skinny_gemm() {
   for (bool ta : {true, false})

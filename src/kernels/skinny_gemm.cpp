@@ -1,14 +1,15 @@
 // Skinny GEMM: products of a long matrix with a block of 2–32 columns, without packing (Highway, one copy
 // per SIMD target, dispatched at run time). kernels::gemm (dense.cpp) sends these shapes here:
-//   T = α·Qᵀ·P + β·T   (Q k×m, P k×n: k long, the inner dimension; n ≤ 16)  — skinny_gemm_tn
+//   T = α·Qᵀ·P + β·T   (Q k×m, P k×n: k long, the inner dimension; n ≤ 32)  — skinny_gemm_tn
 //   P = α·Q·T + β·P    (Q m×k, T k×n: m long, the rows; n ≤ 32)             — skinny_gemm_nn
+// (n ≤ 16 on targets with 16 vector registers, AVX2 and SSE4).
 // They are the block Gram–Schmidt steps of the truncated solvers (svd/detail/orthogonalize.hpp), Q the
 // Lanczos basis, thousands of rows by up to a few hundred columns, P a block of 4–16 columns; and the
 // products of the dense operator (operator.hpp) with the solvers' blocks, Q = A. A general GEMM (Eigen's,
 // as BLAS's) first packs all of Q into cache-sized panels; with 8 columns on the other side, each entry
 // of Q then meets only 8 multiply-adds, and packing it cost as much as the product (perf of the Lanczos
 // solve at rank 50, block 8: 12 % of the time in gemm_pack_lhs, 9 % in the multiply). Here Q is read
-// once, in place, with register tiles of accumulators (TileRows): TN — columns of Q × up to 8 of P,
+// once, in place, with register tiles of accumulators (TileRows): TN — columns of Q × up to 4 or 8 of P,
 // vectors along k, reduced to scalars at the end; NN — vectors of rows × up to 8 columns of T, T's
 // entries broadcast. More columns are cut into chunks of equal width, which a tile's rows of Q meet in
 // turn while they are in L1/L2.
@@ -27,6 +28,8 @@
 #include <hwy/cache_control.h>
 #include <hwy/highway.h>
 
+#include "kernels/skinny_gemm.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -42,14 +45,25 @@ namespace hn = hwy::HWY_NAMESPACE;
 // products, 5000×2000 doubles) a step of 2 vectors × 8 touched two new cache lines 40 KB apart; 6 × 4
 // reads six adjacent lines and ran at the speed of a plain read of Q. Targets with 16 registers (AVX2,
 // SSE4) keep at most 13 live: 1 × 5–8, 2 × 4, 3 × 3, 4 × 1–2.
+//
+// Chunks and widest block, by measurement (A = 5000×2000 doubles from memory, one thread, Zen 5). With 32
+// registers, Aᵀ·B runs chunks of at most 4 columns under 6 × 4 tiles: 3 × 8 tiles read 3 columns of Q and
+// 8 of P per step and took 8.6 ms for 8 columns, two chunks of 4 take 3.2 ms (16 columns: 12.9 → 5.7 ms);
+// 20 and 32 columns then take 7.2 and 12.3 ms against the general GEMM's 10.8 and 13.3. With 16
+// registers the single-row tiles want the widest chunks (8 columns Aᵀ·B: 6.0 ms with a chunk of 8, 9.6
+// with two of 4), and beyond 16 columns the general GEMM is as fast or faster (AVX2: 20 columns A·B 17.2
+// against 17.1 ms, Aᵀ·B 16.5 against 17.7; 32 columns 23.2 against 19.8, 30.7 against 19.2).
 #if HWY_TARGET == HWY_AVX2 || HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3 || HWY_TARGET == HWY_EMU128 || \
     HWY_TARGET == HWY_SCALAR
 constexpr int TileRows(int columns) { return columns >= 5 ? 1 : columns == 4 ? 2 : columns == 3 ? 3 : 4; }
+constexpr size_t kTnMaxChunk = 8, kMaxColumns = 16;
 #else
 constexpr int TileRows(int columns) {
   return columns >= 7 ? 3 : columns >= 5 ? 4 : columns == 4 ? 6 : columns == 3 ? 7 : 8;
 }
+constexpr size_t kTnMaxChunk = 4, kMaxColumns = 32;
 #endif
+static_assert(kMaxColumns <= size_t(kSkinnyMaxColumns), "skinny_gemm.hpp's bound covers every target");
 
 // Accumulators named s<r><c> (SVE vectors are sizeless: no arrays of them); unused ones are dropped.
 #define LOWRANK_ZERO_ROW(r)                                                                        \
@@ -190,12 +204,14 @@ HWY_INLINE void AxpyTile(D d, size_t i, size_t K, const T* HWY_RESTRICT Q, size_
 #undef LOWRANK_ZERO_TILE
 #undef LOWRANK_ZERO_ROW
 
-// The n columns of P or T in ceil(n / 8) chunks of equal width W or W − 1 (W = the widest): f(width
+// The n columns of P or T in ceil(n / kMaxWidth) chunks of equal width W or W − 1 (W = the widest): f(width
 // constant W, chunk_op) with chunk_op(g) calling g(std::integral_constant<int, w>, c0) for each chunk of
 // w columns from c0. A tile's height is chosen for W, so every chunk of a band shares it.
-template <class F>
+template <size_t kMaxWidth, class F>
 HWY_INLINE void WithChunks(size_t n, const F& f) {
-  const size_t chunks = (n + 7) / 8, widest = (n + chunks - 1) / chunks, wide = n - chunks * (widest - 1);
+  static_assert(kMaxWidth >= 1 && kMaxWidth <= 8, "tiles have up to 8 columns");
+  const size_t chunks = (n + kMaxWidth - 1) / kMaxWidth, widest = (n + chunks - 1) / chunks,
+               wide = n - chunks * (widest - 1);
   const auto run = [&](auto w) {
     constexpr int W = decltype(w)::value;
     f(w, [&](const auto& g) {
@@ -243,7 +259,7 @@ HWY_INLINE void WithChunks(size_t n, const F& f) {
 template <class T>
 void SkinnyTnImpl(size_t r_begin, size_t r_end, size_t n, size_t K, T alpha, const T* q, size_t ldq, const T* P,
                   size_t ldp, T beta, T* C, size_t ldc) {
-  WithChunks(n, [&](auto widest, const auto& for_each_chunk) {
+  WithChunks<kTnMaxChunk>(n, [&](auto widest, const auto& for_each_chunk) {
     constexpr int MR = TileRows(decltype(widest)::value);
     size_t r = r_begin;
     // the MR columns of Q stay in L1/L2 while they meet the chunks of P
@@ -264,7 +280,7 @@ void SkinnyNnImpl(size_t i_begin, size_t i_end, size_t n, size_t K, T alpha, con
                   size_t ldt, T beta, T* C, size_t ldc) {
   const hn::ScalableTag<T> d;
   const size_t N = hn::Lanes(d);
-  WithChunks(n, [&](auto widest, const auto& for_each_chunk) {
+  WithChunks<8>(n, [&](auto widest, const auto& for_each_chunk) {
     constexpr int RV = TileRows(decltype(widest)::value);
     size_t i = i_begin;
     // the band's rows of Q stay in L1/L2 while they meet the chunks of T
@@ -284,6 +300,9 @@ void SkinnyNnImpl(size_t i_begin, size_t i_end, size_t n, size_t K, T alpha, con
       });
   });
 }
+
+// The widest block this target's kernels take (skinny_gemm_shape).
+size_t SkinnyMaxColumns() { return kMaxColumns; }
 
 void SkinnyTnF64(size_t r_begin, size_t r_end, size_t n, size_t k, double alpha, const double* q, size_t ldq,
                  const double* p, size_t ldp, double beta, double* c, size_t ldc) {
@@ -308,6 +327,7 @@ HWY_AFTER_NAMESPACE();
 #include "kernels/skinny_gemm.hpp"
 #include "kernels/targets_anchor.hpp"
 namespace lowrank::kernels {
+HWY_EXPORT(SkinnyMaxColumns);
 HWY_EXPORT(SkinnyTnF64);
 HWY_EXPORT(SkinnyTnF32);
 HWY_EXPORT(SkinnyNnF64);
@@ -343,8 +363,7 @@ bool skinny_gemm_impl(const Kernel& kernel, bool trans_a, bool trans_b, std::ptr
 }  // namespace
 
 bool skinny_gemm_shape(bool trans_a, bool trans_b, std::ptrdiff_t m, std::ptrdiff_t n, std::ptrdiff_t k) {
-  if (trans_b || n < 2 || n > (trans_a ? kSkinnyMaxColumnsTransposed : kSkinnyMaxColumns) || m < 1 || k < 1)
-    return false;
+  if (trans_b || n < 2 || m < 1 || k < 1 || std::size_t(n) > HWY_DYNAMIC_DISPATCH(SkinnyMaxColumns)()) return false;
   return trans_a ? k >= kSkinnyMinLength : m >= kSkinnyMinLength;
 }
 
