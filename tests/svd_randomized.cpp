@@ -100,8 +100,8 @@ TEST_CASE("randomized_svd: sparse (both orientations), dense and matrix-free inp
   REQUIRE(e3 <= 1e-12);
   REQUIRE(v1 <= 1e-8);
   REQUIRE(v2 <= 1e-8);
-  // Mixed precision (the default): sparse input runs its power steps on float SpMM, dense input stays in
-  // double, so the test blocks differ by float roundoff; σ to second order, V to first.
+  // Mixed precision (the default): sparse input runs its power steps on float SpMM, dense input on a
+  // float GEMM, so the test blocks differ by float roundoff; σ to second order, V to first.
   const auto md = lowrank::randomized_svd(D, 8), mr = lowrank::randomized_svd(Ar, 8),
              mc = lowrank::randomized_svd(Ac, 8);
   const double me1 = (md.S - mr.S).norm() / md.S.norm(), me2 = (mr.S - mc.S).norm() / md.S.norm();
