@@ -298,6 +298,29 @@ TEST_CASE("lanczos_svd: a block size that does not divide kd - keep still keeps 
   }
 }
 
+// A basis one vector short of the whole space used to restart, and a restart can lose a σ for good:
+// float, 67×268, a geometric spectrum of κ 3.5 (neighbours 2 % apart), rank 65 with kd 63 (→ 66) came
+// back converged with one σ missing and the rest shifted up by one (the soak's case 8190 of seed 18;
+// seeds 31 and 120 of this generator, 2 in 120). Within one block of min(m, n) the basis is all of it.
+TEST_CASE("lanczos_svd: a basis within one block of the whole space takes all of it (no σ lost)", "[lanczos]") {
+  const Index m = 67, n = 268, k = 67, rank = 65;
+  Eigen::VectorXd sigma(k);
+  for (Index i = 0; i < k; ++i) sigma(i) = std::pow(3.5, -double(i) / double(k - 1));
+  for (std::uint64_t seed : {31u, 120u}) {
+    const Eigen::MatrixXf A = with_spectrum<double>(m, n, sigma, seed).cast<float>();
+    const Eigen::SparseMatrix<float> S = A.sparseView();
+    lowrank::LanczosOptions o;
+    o.krylov_dimension = 63;
+    const auto r = lowrank::lanczos_svd(S, rank, o);
+    const double err = max_rel_sigma_error(Eigen::VectorXd(r.S.cast<double>()), Eigen::VectorXd(sigma.head(rank)));
+    INFO("seed " << seed << ": kd " << r.info.subspace_dimension << ", restarts " << r.info.restarts << ", σ error "
+                 << err);
+    REQUIRE(r.info.converged);
+    REQUIRE(r.info.subspace_dimension == k);
+    REQUIRE(err <= 1e-4);  // measured: 1.1e-6; with a σ missing 7.1e-3
+  }
+}
+
 TEST_CASE("lanczos_svd: restart cap reports non-convergence with usable results", "[lanczos]") {
   const auto A = user_item<double>(400, 300, 0.03, 6);
   lowrank::LanczosOptions o;
