@@ -324,7 +324,6 @@ void SkinnyNnF32(size_t i_begin, size_t i_end, size_t n, size_t k, float alpha, 
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
-#include "kernels/skinny_gemm.hpp"
 #include "kernels/targets_anchor.hpp"
 namespace lowrank::kernels {
 HWY_EXPORT(SkinnyMaxColumns);
