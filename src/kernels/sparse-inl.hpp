@@ -204,7 +204,32 @@ HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, cons
       const int32_t* HWY_RESTRICT c1 = cols + p[1];
       const int32_t* HWY_RESTRICT c2 = cols + p[2];
       const int32_t* HWY_RESTRICT c3 = cols + p[3];
-      for (int64_t t = 0; t < steps; ++t) {
+      int64_t t = 0;
+      if constexpr (HWY_TARGET != HWY_SCALAR) {
+        // G entries per slot at a time: their values in one 128-bit load (repeated across wider vectors),
+        // each broadcast by a shuffle, so that an entry costs one vector load (its X row) instead of two.
+        // Same chains, same sums. A·X and Aᵀ·X on issue 4's 1 M-nonzero matrix, AVX-512, best of 6
+        // alternated runs: 2–7 % faster for 4 floats, 5–10 % for 8 and 16 floats, 2–8 % for 4 and 8 doubles.
+        constexpr int64_t G = int64_t(16 / sizeof(T));
+        const auto entry = [&](auto lane, auto w0, auto w1, auto w2, auto w3) {
+          constexpr int i = decltype(lane)::value;
+          a0 = hn::MulAdd(hn::Broadcast<i>(w0), hn::LoadU(d, X + size_t(c0[t + i]) * k), a0);
+          a1 = hn::MulAdd(hn::Broadcast<i>(w1), hn::LoadU(d, X + size_t(c1[t + i]) * k), a1);
+          a2 = hn::MulAdd(hn::Broadcast<i>(w2), hn::LoadU(d, X + size_t(c2[t + i]) * k), a2);
+          a3 = hn::MulAdd(hn::Broadcast<i>(w3), hn::LoadU(d, X + size_t(c3[t + i]) * k), a3);
+        };
+        for (; t + G <= steps; t += G) {
+          const auto w0 = hn::LoadDup128(d, v0 + t), w1 = hn::LoadDup128(d, v1 + t);
+          const auto w2 = hn::LoadDup128(d, v2 + t), w3 = hn::LoadDup128(d, v3 + t);
+          entry(std::integral_constant<int, 0>(), w0, w1, w2, w3);
+          entry(std::integral_constant<int, 1>(), w0, w1, w2, w3);
+          if constexpr (G == 4) {
+            entry(std::integral_constant<int, 2>(), w0, w1, w2, w3);
+            entry(std::integral_constant<int, 3>(), w0, w1, w2, w3);
+          }
+        }
+      }
+      for (; t < steps; ++t) {
         a0 = hn::MulAdd(hn::Set(d, v0[t]), hn::LoadU(d, X + size_t(c0[t]) * k), a0);
         a1 = hn::MulAdd(hn::Set(d, v1[t]), hn::LoadU(d, X + size_t(c1[t]) * k), a1);
         a2 = hn::MulAdd(hn::Set(d, v2[t]), hn::LoadU(d, X + size_t(c2[t]) * k), a2);
