@@ -225,6 +225,48 @@ TEST_CASE("als: a half-epoch on gathered neighbour rows equals the in-place solv
   REQUIRE((solve(rec::detail::kAlsGatherLimitBytes) - in_place).cwiseAbs().maxCoeff() == 0.0f);
 }
 
+TEST_CASE("als: a half-epoch reports whether its rows came out finite; fit stops on non-finite factors", "[als]") {
+  // The finiteness check runs on each row as it is solved (no pass over the tables afterwards): the flag
+  // must say what a full check of X would say, for finite factors and for factors that overflow.
+  const Interactions data = rec_toy::random_implicit(60, 40, 0.2, 5);
+  const auto& R = data.matrix();
+  ImplicitALSOptions o;
+  o.factors = 8;
+  const auto rows = rec::detail::als_rows<float>(R.outerIndexPtr(), R.innerIndexPtr(), R.valuePtr(),
+                                                 R.innerNonZeroPtr(), R.rows(), o.alpha);
+  rec::detail::RowMat<float> Y(40, 8), X(60, 8);
+  rec::detail::SplitMix64 rng(23);
+  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = float(rng.uniform() - 0.5);
+  X.setZero();
+  bool finite = false;
+  rec::detail::als_half_epoch<float>(o, rows, Y, X, rec::detail::als_gram<float>(Y), false, 0, &finite);
+  REQUIRE(finite);
+  REQUIRE(X.allFinite());
+  REQUIRE(X.norm() > 0);
+  // An overflowing Gram: the CG solve stops on the first NaN (X keeps its start), the exact solve does not.
+  Y.row(3).setConstant(1e30f);
+  o.use_cholesky = true;
+  finite = true;
+  rec::detail::als_half_epoch<float>(o, rows, Y, X, rec::detail::als_gram<float>(Y), false, 0, &finite);
+  REQUIRE_FALSE(X.allFinite());
+  REQUIRE_FALSE(finite);
+
+  // through fit (exact solves): ratings near the float range make the confidences 1 + α·r overflow
+  std::vector<Eigen::Triplet<float>> entries;
+  for (Index u = 0; u < R.rows(); ++u)
+    for (Interactions::Csr::InnerIterator it(R, u); it; ++it) entries.emplace_back(int(u), int(it.col()), 3e38f);
+  Interactions::Csr huge(R.rows(), R.cols());
+  huge.setFromTriplets(entries.begin(), entries.end());
+  ImplicitALSOptions fo;
+  fo.factors = 8;
+  fo.iterations = 2;
+  fo.use_cholesky = true;
+  fo.alpha = 40;  // c = 1.2e40: beyond float
+  huge.makeCompressed();
+  const Interactions overflowing = data.with_matrix(std::move(huge));
+  REQUIRE_THROWS_WITH(ImplicitALS(fo).fit(overflowing), Catch::Contains("non-finite factors after epoch 1"));
+}
+
 TEST_CASE("als: explain (HKV §5) sums to the exact solve's score; fold-in matches", "[als]") {
   const Interactions data = rec_toy::random_implicit(50, 40, 0.15, 2);
   ImplicitALSOptions o;
