@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -44,8 +45,12 @@ struct AlsRows {
   std::vector<float> values_copy;      // likewise
   double alpha = 0;
   Index rows() const { return Index(ptr.size()) - 1; }
-  /// The confidence c = 1 + α·r of stored entry p.
-  S confidence(std::int64_t p) const { return S(1.0 + alpha * double(values[p])); }
+  /// The confidence c = 1 + α·r of stored entry p; +∞ where it exceeds S's range (converting such a
+  /// double to float is undefined behaviour; the epoch's finiteness check then reports the overflow).
+  S confidence(std::int64_t p) const {
+    const double c = 1.0 + alpha * double(values[p]);
+    return c <= double(std::numeric_limits<S>::max()) ? S(c) : std::numeric_limits<S>::infinity();
+  }
   /// Writes the confidences of row u into `out` (resized to the row's length).
   void confidences(Index u, std::vector<S>& out) const {
     const std::int64_t b = ptr[std::size_t(u)], len = ptr[std::size_t(u) + 1] - b;
