@@ -392,8 +392,9 @@ inline int spmm_threads() {
 
 /// Runs body(t0, t1) over the 64-row tiles of rows [r0, r1) of a k-column block, the tiles shared out
 /// among threads when the block is large. The transposes below were single-threaded, with the second
-/// thread waiting at the next barrier: at 50 M interactions (1 M × 74 floats, 296 MB each way) they were a
-/// fifth of randomized_svd's time (bench/scale). Each tile is written by one thread: same bytes.
+/// thread waiting at the next barrier: at 50 M interactions (1 M × 74 floats, 296 MB each way) they and
+/// that wait were about a sixth of randomized_svd's time (bench/scale). Each tile is written by one
+/// thread: same bytes.
 template <class Body>
 void for_each_row_tile(Index r0, Index r1, Index k, const Body& body) {
   constexpr Index tile = 64;
