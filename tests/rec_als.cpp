@@ -225,6 +225,55 @@ TEST_CASE("als: a half-epoch on gathered neighbour rows equals the in-place solv
   REQUIRE((solve(rec::detail::kAlsGatherLimitBytes) - in_place).cwiseAbs().maxCoeff() == 0.0f);
 }
 
+TEST_CASE("als: rows solved jointly over chunks of the factor table equal per-row solves bit for bit", "[als]") {
+  // 6 000 items of 24 factors: the joint solve reads the table in 3 chunks of 2 730 rows. Users have 1 to
+  // 3 000 items (user 0 has all of them); those with at least 500 are solved jointly, in groups per thread.
+  const Index users = 80, items = 6000, k = 24;
+  rec::detail::SplitMix64 rng(29);
+  std::vector<Eigen::Triplet<float>> entries;
+  for (Index i = 0; i < items; ++i) entries.emplace_back(0, int(i), 1.0f);
+  for (Index u = 1; u < users; ++u) {
+    const double density = u % 3 == 0 ? 0.5 * rng.uniform() : 0.02 * rng.uniform();
+    for (Index i = 0; i < items; ++i)
+      if (rng.uniform() < density) entries.emplace_back(int(u), int(i), float(1 + 4 * rng.uniform()));
+  }
+  Interactions::Csr R(users, items);
+  R.setFromTriplets(entries.begin(), entries.end());
+  R.makeCompressed();
+  ImplicitALSOptions o;
+  o.factors = int(k);
+  o.alpha = 3;
+  o.cg_steps = 3;
+  const auto rows =
+      rec::detail::als_rows<float>(R.outerIndexPtr(), R.innerIndexPtr(), R.valuePtr(), nullptr, users, o.alpha);
+  Index joint_rows = 0, short_rows = 0;
+  for (Index u = 0; u < users; ++u)
+    (rows.ptr[std::size_t(u) + 1] - rows.ptr[std::size_t(u)] >= 500 ? joint_rows : short_rows)++;
+  REQUIRE(joint_rows >= 5);
+  REQUIRE(short_rows >= 5);
+  rec::detail::RowMat<float> Y(items, k), X0(users, k);
+  for (Index i = 0; i < Y.size(); ++i) Y.data()[i] = float(rng.uniform() - 0.5);
+  for (Index i = 0; i < X0.size(); ++i) X0.data()[i] = float(rng.uniform() - 0.5);
+  REQUIRE(std::size_t(items) * std::size_t(k) * sizeof(float) > 2 * rec::detail::kAlsJointChunkBytes);
+  const Eigen::MatrixXd YtY = rec::detail::als_gram<float>(Y);
+  rec::detail::RowMat<float> per_row = X0, joint = X0;
+  bool finite = false;
+  rec::detail::als_half_epoch<float>(o, rows, Y, per_row, YtY, false, 0);
+  rec::detail::als_half_epoch<float>(o, rows, Y, joint, YtY, false, 0, &finite, 500);
+  REQUIRE(finite);
+  REQUIRE(per_row.allFinite());
+  REQUIRE((per_row - X0).norm() > 0.1 * per_row.norm());
+  REQUIRE((joint - per_row).cwiseAbs().maxCoeff() == 0.0f);
+  // a second half-epoch from the solved factors (warm starts, where CG steps stop early)
+  rec::detail::als_half_epoch<float>(o, rows, Y, per_row, YtY, false, 0);
+  rec::detail::als_half_epoch<float>(o, rows, Y, joint, YtY, false, 0, nullptr, 500);
+  REQUIRE((joint - per_row).cwiseAbs().maxCoeff() == 0.0f);
+  // fit uses the joint solve only for tables beyond the cache, on rows with 1/32 of the table's rows
+  REQUIRE(rec::detail::als_joint_min_length<float>(Y) == 0);
+  const rec::detail::RowMat<float> big(1 << 16, 64);
+  REQUIRE(rec::detail::als_joint_min_length<float>(big) == (1 << 16) / 32);
+}
+
 TEST_CASE("als: a half-epoch reports whether its rows came out finite; fit stops on non-finite factors", "[als]") {
   // The finiteness check runs on each row as it is solved (no pass over the tables afterwards): the flag
   // must say what a full check of X would say, for finite factors and for factors that overflow.

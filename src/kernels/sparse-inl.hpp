@@ -9,6 +9,7 @@
 #define LOWRANK_KERNELS_SPARSE_INL_H_
 #endif
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -344,8 +345,7 @@ void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* 
   const size_t N = hn::Lanes(d);
   constexpr size_t kChunk = 32;  // 32 rows of 64 doubles: 16 KB, half of a typical L1
   const T* rows[kChunk];
-  T coef[kChunk];
-  const auto coefficient = [&](size_t j, T dot) { return a * conf[j] + b * (conf[j] - shift) * dot; };
+  HWY_ALIGN T dots[kChunk] = {}, confs[kChunk] = {}, coef[kChunk];
   for (size_t j0 = 0; j0 < n; j0 += kChunk) {
     const size_t len = n - j0 < kChunk ? n - j0 : kChunk;
     for (size_t t = 0; t < len; ++t) rows[t] = Y + size_t(idx[j0 + t]) * ld;
@@ -372,10 +372,10 @@ void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* 
         d2 += y2[i] * p[i];
         d3 += y3[i] * p[i];
       }
-      coef[t] = coefficient(j0 + t, d0);
-      coef[t + 1] = coefficient(j0 + t + 1, d1);
-      coef[t + 2] = coefficient(j0 + t + 2, d2);
-      coef[t + 3] = coefficient(j0 + t + 3, d3);
+      dots[t] = d0;
+      dots[t + 1] = d1;
+      dots[t + 2] = d2;
+      dots[t + 3] = d3;
     }
     for (; t < len; ++t) {  // the last len mod 4 rows one at a time
       const T* HWY_RESTRICT y = rows[t];
@@ -384,7 +384,18 @@ void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* 
       for (; i + N <= k; i += N) s0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, p + i), s0);
       T s = hn::GetLane(hn::SumOfLanes(d, s0));
       for (; i < k; ++i) s += y[i] * p[i];
-      coef[t] = coefficient(j0 + t, s);
+      dots[t] = s;
+    }
+    // coef = a·c + b·(c − shift)·dot with explicit vector operations, one site for every row: written as
+    // scalar code at several sites, the compiler fused a different one of the two products into an FMA
+    // at each, so a row's coefficient depended on where it fell in the chunk, and solving a row's
+    // neighbours in pieces (als_cg_rows_jointly) changed its result in the last bit
+    std::copy(conf + j0, conf + j0 + len, confs);
+    const hn::CappedTag<T, kChunk> dc;
+    const auto va = hn::Set(dc, a), vb = hn::Set(dc, b), vshift = hn::Set(dc, shift);
+    for (size_t q = 0; q < len; q += hn::Lanes(dc)) {
+      const auto c = hn::LoadU(dc, confs + q);
+      hn::StoreU(hn::MulAdd(hn::Mul(vb, hn::Sub(c, vshift)), hn::LoadU(dc, dots + q), hn::Mul(va, c)), dc, coef + q);
     }
     AddScaledRows(
         d, len, [&](int64_t u) { return coef[u]; }, [&](size_t u) { return rows[u]; }, out, k);

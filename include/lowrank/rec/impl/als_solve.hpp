@@ -218,6 +218,110 @@ void als_gather_rows(const RowMat<S>& Y, const std::int32_t* idx, std::int64_t n
   }
 }
 
+/// Rows with at least this share of the other table's rows as neighbours are solved jointly (see
+/// als_cg_rows_jointly) when the table is beyond the cache: 1/32.
+constexpr std::int64_t kAlsJointShareDivisor = 32;
+/// The bytes of factor rows that one step of a joint solve reads before it moves on: 256 KB, a quarter of
+/// a Zen 4/5 or Skylake-SP L2, leaving room for the rows' r, p and Ap.
+constexpr std::size_t kAlsJointChunkBytes = std::size_t(256) << 10;
+
+/// The shortest row that als_fit solves jointly in a half-epoch reading the factor table Y: 0 (none) when
+/// Y fits the cache.
+template <class S>
+std::int64_t als_joint_min_length(const RowMat<S>& Y) {
+  if (std::size_t(Y.size()) * sizeof(S) <= kAlsGatherTableBytes) return 0;
+  return std::max<std::int64_t>(1, std::int64_t(Y.rows()) / kAlsJointShareDivisor);
+}
+
+/// The CG solves of als_cg_row for the rows `list[0..m)` of X, run side by side: each product A·p of a CG
+/// step is one pass over Y in chunks of kAlsJointChunkBytes, in which every row adds the terms of its
+/// neighbours inside the chunk (its indices are sorted, so a cursor per row finds them). A row that
+/// touches a large share of Y (a heavy user with 60 000 of 200 000 items, an item with 100 000 users)
+/// otherwise reads its neighbours from memory on each of its cg_steps + 1 visits, and the joint passes read
+/// each chunk of Y once for all the rows. Each row's terms are summed in the same order as in als_cg_row
+/// (confidence_gram_apply adds its rows to `out` one after another), so the result is the same bit for
+/// bit; rows with unsorted indices are still solved exactly, in a different order of their terms.
+template <class S>
+void als_cg_rows_jointly(const ImplicitALSOptions& o, const AlsRows<S>& rows, const RowMat<S>& G0, const RowMat<S>& Y,
+                         const Index* list, std::size_t m, RowMat<S>& X) {
+  if (m == 0) return;
+  const Index k = Y.cols();
+  const std::size_t kk = std::size_t(k);
+  const S a0 = S(o.unobserved_weight);
+  const Index chunk = std::max<Index>(1, Index(kAlsJointChunkBytes / (kk * sizeof(S))));
+  std::vector<S> r(m * kk), p(m * kk), Ap(m * kk), rsold(m), lambda(m), conf;
+  std::vector<char> active(m, 1);
+  std::vector<std::int64_t> cursor(m);
+  const auto row_of = [&](std::vector<S>& v, std::size_t i) { return v.data() + i * kk; };
+  // (G0 + λI)·v, as in als_cg_row
+  const auto gemv = [&](std::size_t i, const S* v, S* out) {
+    for (Index l = 0; l < k; ++l) out[l] = lambda[i] * v[l];
+    kernels::axpy_rows(G0.data(), kk, v, kk, out, kk);
+  };
+  // out_i += Σ_j (a·c_j + b·(c_j − α₀)·(y_j·src_i))·y_j over the active rows i, one chunk of Y at a time
+  const auto pass = [&](S a, S b, const std::function<const S*(std::size_t)>& src, std::vector<S>& out) {
+    for (std::size_t i = 0; i < m; ++i) cursor[i] = rows.ptr[std::size_t(list[i])];
+    for (Index c0 = 0; c0 < Y.rows(); c0 += chunk) {
+      const Index c1 = std::min<Index>(Y.rows(), c0 + chunk);
+      for (std::size_t i = 0; i < m; ++i) {
+        if (!active[i]) continue;
+        const std::int64_t begin = cursor[i], end = rows.ptr[std::size_t(list[i]) + 1];
+        std::int64_t e = begin;
+        while (e < end && rows.idx[e] < c1) ++e;  // the last chunk takes all that is left
+        if (e == begin) continue;
+        conf.resize(std::size_t(e - begin));
+        for (std::int64_t q = begin; q < e; ++q) conf[std::size_t(q - begin)] = rows.confidence(q);
+        kernels::confidence_gram_apply(Y.data(), kk, rows.idx + begin, conf.data(), std::size_t(e - begin), a0, a, b,
+                                       src(i), row_of(out, i), kk);
+        cursor[i] = e;
+      }
+    }
+  };
+  const double n_other = double(Y.rows());
+  for (std::size_t i = 0; i < m; ++i) {
+    const std::int64_t len = rows.ptr[std::size_t(list[i]) + 1] - rows.ptr[std::size_t(list[i])];
+    lambda[i] = S(row_lambda(o, double(len), n_other));
+    S* ri = row_of(r, i);
+    gemv(i, X.row(list[i]).data(), ri);
+    for (Index l = 0; l < k; ++l) ri[l] = -ri[l];
+  }
+  pass(
+      S(1), S(-1), [&](std::size_t i) { return X.row(list[i]).data(); }, r);
+  for (std::size_t i = 0; i < m; ++i) {
+    std::copy_n(row_of(r, i), kk, row_of(p, i));
+    rsold[i] = kernels::dot(row_of(r, i), row_of(r, i), kk);
+    active[i] = rsold[i] > S(1e-20);
+  }
+  for (int it = 0; it < o.cg_steps; ++it) {
+    if (std::find(active.begin(), active.end(), char(1)) == active.end()) break;
+    for (std::size_t i = 0; i < m; ++i)
+      if (active[i]) gemv(i, row_of(p, i), row_of(Ap, i));
+    pass(
+        S(0), S(1), [&](std::size_t i) { return row_of(p, i); }, Ap);
+    for (std::size_t i = 0; i < m; ++i) {
+      if (!active[i]) continue;
+      S* x = X.row(list[i]).data();
+      S *ri = row_of(r, i), *pi = row_of(p, i), *Api = row_of(Ap, i);
+      const S pAp = kernels::dot(pi, Api, kk);
+      if (!(pAp > S(0))) {  // NaN-safe: stops on breakdown
+        active[i] = 0;
+        continue;
+      }
+      const S a = rsold[i] / pAp;
+      kernels::axpy(a, pi, x, kk);
+      kernels::axpy(-a, Api, ri, kk);
+      const S rsnew = kernels::dot(ri, ri, kk);
+      if (!(rsnew > S(1e-20))) {
+        active[i] = 0;
+        continue;
+      }
+      Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>> rv(ri, k), pv(pi, k);
+      pv = rv + (rsnew / rsold[i]) * pv;
+      rsold[i] = rsnew;
+    }
+  }
+}
+
 /// One half-epoch: every row of X from Y (rows in parallel; each row reads only its own data).
 /// Returns Σ over rows of the row's loss terms when `loss` is set (α₀·xᵀYᵀYx + Σ_obs(c(1−s)² − α₀s²) + λ‖x‖²).
 /// The CG solve visits a row's neighbours cg_steps + 1 times, so their factor rows are first copied once,
@@ -233,7 +337,8 @@ void als_gather_rows(const RowMat<S>& Y, const std::int32_t* idx, std::int64_t n
 /// and 200 k × 64 tables took 0.42–0.76 s of a 4.2–5.5 s fit at 50 M interactions, bench/scale).
 template <class S>
 double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const RowMat<S>& Y, RowMat<S>& X,
-                      const Eigen::MatrixXd& YtY, bool loss, std::size_t gather_limit_bytes, bool* finite = nullptr) {
+                      const Eigen::MatrixXd& YtY, bool loss, std::size_t gather_limit_bytes, bool* finite = nullptr,
+                      std::int64_t joint_min_length = 0) {
   const Index k = Y.cols();
   const double a0 = o.unobserved_weight;
   const Eigen::MatrixXd G0d = a0 * YtY;
@@ -242,9 +347,33 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
   const double n_other = double(Y.rows());
   std::vector<double> row_loss(loss ? std::size_t(n) : 0, 0.0);
   const std::size_t row_bytes = std::size_t(k) * sizeof(S);
-  const auto gathers = [&](std::int64_t len) {
-    return !o.use_cholesky && gather_limit_bytes != 0 && std::size_t(len) * row_bytes <= gather_limit_bytes;
+  const auto joint = [&](std::int64_t len) {
+    return !o.use_cholesky && joint_min_length > 0 && len >= joint_min_length;
   };
+  const auto gathers = [&](std::int64_t len) {
+    return !o.use_cholesky && !joint(len) && gather_limit_bytes != 0 &&
+           std::size_t(len) * row_bytes <= gather_limit_bytes;
+  };
+  // the rows solved jointly, in one group per thread of about equal total length (a row's result does not
+  // depend on its group)
+  std::vector<std::vector<Index>> groups;
+  {
+    std::vector<Index> long_rows;
+    for (Index u = 0; u < n; ++u)
+      if (joint(rows.ptr[std::size_t(u) + 1] - rows.ptr[std::size_t(u)])) long_rows.push_back(u);
+    int threads = 1;
+#if LOWRANK_HAS_OPENMP
+    threads = omp_get_max_threads();
+#endif
+    groups.resize(std::min(std::size_t(threads), long_rows.size()));
+    std::vector<std::int64_t> group_length(groups.size(), 0);
+    for (Index u : long_rows) {  // each row to the lightest group so far
+      const std::size_t g =
+          std::size_t(std::min_element(group_length.begin(), group_length.end()) - group_length.begin());
+      groups[g].push_back(u);
+      group_length[g] += rows.ptr[std::size_t(u) + 1] - rows.ptr[std::size_t(u)];
+    }
+  }
   // 0, 1, 2, …: the neighbour indices of a gathered row in its buffer, as long as the longest such row
   std::vector<std::int32_t> in_order;
   for (Index u = 0; u < n; ++u) {
@@ -258,11 +387,41 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
 #endif
   {
     std::vector<S> buf(3 * std::size_t(k)), conf, gathered;
+    // the finiteness check and the loss terms of a solved row
+    const auto finish_row = [&](Index u) {
+      const std::int64_t b = rows.ptr[std::size_t(u)], len = rows.ptr[std::size_t(u) + 1] - b;
+      const S* x = X.row(u).data();
+      const Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> xa(x, k);
+      const bool row_finite = (xa - xa).sum() == S(0);  // x − x is 0 for finite entries, NaN otherwise
+      if (loss) {
+        rows.confidences(u, conf);
+        const double lam = row_lambda(o, double(len), n_other);
+        Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>> xv(x, k);
+        const Eigen::VectorXd xd = xv.template cast<double>();
+        double l = a0 * xd.dot(YtY * xd) + lam * xd.squaredNorm();
+        for (std::int64_t j = 0; j < len; ++j) {
+          const double s = double(kernels::dot(Y.row(rows.idx[std::size_t(b + j)]).data(), x, std::size_t(k)));
+          const double c = double(conf[std::size_t(j)]);
+          l += c * (1 - s) * (1 - s) - a0 * s * s;
+        }
+        row_loss[std::size_t(u)] = l;
+      }
+      return row_finite;
+    };
+    // the long rows first, a group per thread; the others then share out the rest
+#if LOWRANK_HAS_OPENMP
+#pragma omp for schedule(static, 1) reduction(&& : all_finite) nowait
+#endif
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      als_cg_rows_jointly<S>(o, rows, G0, Y, groups[g].data(), groups[g].size(), X);
+      for (Index u : groups[g]) all_finite = finish_row(u) && all_finite;
+    }
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 32) reduction(&& : all_finite)
 #endif
     for (Index u = 0; u < n; ++u) {
       const std::int64_t b = rows.ptr[std::size_t(u)], len = rows.ptr[std::size_t(u) + 1] - b;
+      if (joint(len)) continue;
       const double lam = row_lambda(o, double(len), n_other);
       S* x = X.row(u).data();
       rows.confidences(u, conf);
@@ -282,21 +441,7 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
         als_cg_row<S>(G0.data(), Y.data(), k, rows.idx + b, conf.data(), len, S(lam), S(a0), o.cg_steps, x, buf.data(),
                       buf.data() + k, buf.data() + 2 * k);
       }
-      {
-        const Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> xa(x, k);
-        all_finite = all_finite && (xa - xa).sum() == S(0);  // x − x is 0 for finite entries, NaN otherwise
-      }
-      if (loss) {
-        Eigen::Map<const Eigen::Matrix<S, Eigen::Dynamic, 1>> xv(x, k);
-        const Eigen::VectorXd xd = xv.template cast<double>();
-        double l = a0 * xd.dot(YtY * xd) + lam * xd.squaredNorm();
-        for (std::int64_t j = 0; j < len; ++j) {
-          const double s = double(kernels::dot(Y.row(rows.idx[std::size_t(b + j)]).data(), x, std::size_t(k)));
-          const double c = double(conf[std::size_t(j)]);
-          l += c * (1 - s) * (1 - s) - a0 * s * s;
-        }
-        row_loss[std::size_t(u)] = l;
-      }
+      all_finite = finish_row(u) && all_finite;
     }
   }
   if (finite) *finite = all_finite;
@@ -347,9 +492,10 @@ void als_fit(const ImplicitALSOptions& o, const Interactions& data, RowMat<S>& X
   Eigen::MatrixXd YtY = als_gram<S>(Y);
   for (int epoch = 0; epoch < o.iterations; ++epoch) {
     bool x_finite = true, y_finite = true;
-    als_half_epoch<S>(o, by_user, Y, X, YtY, false, als_gather_limit<S>(Y), &x_finite);
+    als_half_epoch<S>(o, by_user, Y, X, YtY, false, als_gather_limit<S>(Y), &x_finite, als_joint_min_length<S>(Y));
     const Eigen::MatrixXd XtX = als_gram<S>(X);
-    const double lx = als_half_epoch<S>(o, by_item, X, Y, XtX, o.compute_loss, als_gather_limit<S>(X), &y_finite);
+    const double lx = als_half_epoch<S>(o, by_item, X, Y, XtX, o.compute_loss, als_gather_limit<S>(X), &y_finite,
+                                        als_joint_min_length<S>(X));
     YtY = als_gram<S>(Y);
     if (o.compute_loss) {
       // loss of the user side with the new Y (items' data terms were summed by the item half-epoch,
