@@ -37,6 +37,7 @@
 
 #include "lowrank/config.hpp"
 #include "lowrank/detail/csr_transpose.hpp"
+#include "lowrank/detail/finite.hpp"
 #include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/error.hpp"
 #include "lowrank/kernels.hpp"
@@ -778,15 +779,6 @@ SparseOperator<Scalar, Options, StorageIndex> make_operator(const Eigen::SparseM
 }
 
 namespace detail {
-/// True when every entry of the dense expression `x` is finite: Σ (xᵢ − xᵢ) is 0 for finite entries and
-/// NaN otherwise, a sum Eigen vectorizes even without -march (5000×2000 doubles: 3 ms, against 5.5 ms for
-/// allFinite(), a scalar loop there, and about 10 ms entry by entry, which cost as much as 4 block
-/// products of a lanczos_svd solve). Callers loop entry by entry only to name a bad entry.
-template <class Derived>
-bool sums_finite(const Derived& x) {
-  return std::isfinite(double((x.array() - x.array()).sum()));
-}
-
 /// Throws Errc::non_finite naming the first NaN/Inf stored entry of a sparse matrix (row, column).
 template <class Scalar, int Options, class StorageIndex>
 void validate_sparse(const Eigen::SparseMatrix<Scalar, Options, StorageIndex>& A, const char* who) {

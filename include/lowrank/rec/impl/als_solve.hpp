@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lowrank/config.hpp"
+#include "lowrank/detail/finite.hpp"
 #include "lowrank/detail/huge_pages.hpp"
 #include "lowrank/kernels.hpp"
 #include "lowrank/rec/data.hpp"
@@ -392,7 +393,7 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
       const std::int64_t b = rows.ptr[std::size_t(u)], len = rows.ptr[std::size_t(u) + 1] - b;
       const S* x = X.row(u).data();
       const Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> xa(x, k);
-      const bool row_finite = (xa - xa).sum() == S(0);  // x − x is 0 for finite entries, NaN otherwise
+      const bool row_finite = lowrank::detail::sums_finite(xa);
       if (loss) {
         rows.confidences(u, conf);
         const double lam = row_lambda(o, double(len), n_other);
