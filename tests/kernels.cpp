@@ -311,6 +311,32 @@ void check_confidence_gram_apply() {
         for (std::size_t i = 0; i < kcols; ++i) REQUIRE(std::abs(out1[i] - out2[i]) <= tol);
       }
     }
+  // a user's rows in two calls, split anywhere, give the same bits as one call (the ALS joint solve
+  // splits rows at chunks of the factor table): each row's coefficient and its FMAs into out do not
+  // depend on where the row falls inside a call
+  {
+    const std::size_t kcols = 19, ld = 21, n = 45;
+    const auto Y = random_vector<T>(ld * 60, 25), p = random_vector<T>(kcols, 26);
+    auto conf = random_vector<T>(n, 27);
+    for (auto& c : conf) c = T(1) + T(40) * std::abs(c);
+    std::vector<std::int32_t> idx(n);
+    for (std::size_t j = 0; j < n; ++j) idx[j] = std::int32_t((j * 7) % 60);
+    const auto start = random_vector<T>(kcols, 28);
+    for (T a : {T(0), T(1)}) {
+      const T b = a == T(0) ? T(1) : T(-1);
+      auto whole = start;
+      k::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), n, T(1), a, b, p.data(), whole.data(), kcols);
+      for (std::size_t split : {1u, 3u, 5u, 17u, 33u, 44u}) {
+        auto parts = start;
+        k::confidence_gram_apply(Y.data(), ld, idx.data(), conf.data(), split, T(1), a, b, p.data(), parts.data(),
+                                 kcols);
+        k::confidence_gram_apply(Y.data(), ld, idx.data() + split, conf.data() + split, n - split, T(1), a, b, p.data(),
+                                 parts.data(), kcols);
+        CAPTURE(a, split);
+        for (std::size_t i = 0; i < kcols; ++i) REQUIRE(parts[i] == whole[i]);
+      }
+    }
+  }
   // n = 0 leaves out untouched
   T one = T(3);
   k::confidence_gram_apply(static_cast<const T*>(nullptr), 1, static_cast<const std::int32_t*>(nullptr),
@@ -337,6 +363,28 @@ void check_gram_rows() {
         }
       if (n == 0)
         for (T g : G1) REQUIRE(g == T(0));
+    }
+}
+
+// demote_scaled: the float copy is the reference's bit for bit (one rounding of an exact power-of-two
+// product), and the max magnitude is exact, for every length around the vector widths.
+void check_demote_scaled() {
+  for (std::size_t n : {0u, 1u, 2u, 3u, 7u, 8u, 15u, 16u, 17u, 31u, 32u, 33u, 100u, 1001u})
+    for (double scale : {1.0, 0x1p-10, 0x1p20}) {
+      auto in = random_vector<double>(std::max<std::size_t>(n, 1), 61);
+      for (std::size_t i = 0; i < n; ++i) in[i] *= std::ldexp(1.0, int(i % 40) - 20);  // magnitudes 2^-20..2^19
+      if (n > 5) in[n / 2] = -3e5;                                                     // the largest, negative
+      std::vector<float> out1(n + 1, -1.0f), out2(n + 1, -2.0f);
+      const double m1 = k::demote_scaled(in.data(), n, scale, out1.data());
+      const double m2 = ref::demote_scaled(in.data(), n, scale, out2.data());
+      CAPTURE(n, scale);
+      double amax = 0;
+      for (std::size_t i = 0; i < n; ++i) amax = std::max(amax, std::abs(in[i]));
+      REQUIRE(m1 == amax);
+      REQUIRE(m2 == amax);
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(out1[i] == float(scale * in[i]));
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(out2[i] == out1[i]);
+      REQUIRE(out1[n] == -1.0f);  // nothing written past n
     }
 }
 
@@ -404,6 +452,7 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_confidence_gram_apply<float>();
       check_gram_rows<double>();
       check_gram_rows<float>();
+      check_demote_scaled();
       check_skinny_gemm<double>();
       check_skinny_gemm<float>();
     }

@@ -135,6 +135,9 @@ LOWRANK_API void tridiagonalize(double* a, std::ptrdiff_t n, std::ptrdiff_t lda,
                                 double* tau);
 /// \overload
 LOWRANK_API void tridiagonalize(float* a, std::ptrdiff_t n, std::ptrdiff_t lda, float* diag, float* sub, float* tau);
+/// The float copy of a double array with its largest magnitude, in one read (see
+/// reference::demote_scaled): out[i] = float(scale·in[i]); returns max |in[i]| (finite input).
+LOWRANK_API double demote_scaled(const double* in, std::size_t n, double scale, float* out) noexcept;
 /// The instruction set gemm() and spd_inverse() run with now: "avx512", "avx2" or "generic".
 LOWRANK_API const char* dense_target();
 // clang-format on
@@ -206,6 +209,9 @@ inline void confidence_gram_apply(const float* Y, std::size_t ld, const std::int
                                   std::size_t n, float shift, float a, float b, const float* p, float* out,
                                   std::size_t k) noexcept {
   reference::confidence_gram_apply(Y, ld, idx, conf, n, shift, a, b, p, out, k);
+}
+inline double demote_scaled(const double* in, std::size_t n, double scale, float* out) noexcept {
+  return reference::demote_scaled(in, n, scale, out);
 }
 inline const char* dense_target() { return "reference"; }
 #endif

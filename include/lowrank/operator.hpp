@@ -73,7 +73,9 @@ struct has_name<Op, std::void_t<decltype(std::string(std::declval<const Op&>().n
 /// steps (svd/randomized.hpp): those only have to find the dominant subspace, to far less than float
 /// accuracy, while the products that decide the result (the last sketch and the projection) stay in
 /// double. The copy is c·A with c a power of two that brings max|a_ij| to [1, 2) (entries far below
-/// float's range flush to zero: a perturbation of 1e-38·‖A‖ in a subspace search).
+/// float's range flush to zero: a perturbation of 1e-38·‖A‖ in a subspace search); the dense copy keeps
+/// c = 1 where max|a_ij| already lies in [2^−24, 2^24]. A power of two changes no digit of the products
+/// or of the bases made from them.
 class FloatSketch {
  public:
   virtual ~FloatSketch() = default;
@@ -95,11 +97,11 @@ class DenseFloatSketch final : public FloatSketch {
  public:
   template <class Derived>
   explicit DenseFloatSketch(const Eigen::MatrixBase<Derived>& A) {
-    const double amax = double(A.cwiseAbs().maxCoeff());  // A is not empty (the solvers check)
-    const double scale = power_of_two_scale(amax);
     resize_advised(m_mat, A.rows(), A.cols());
-    for (Index j = 0; j < A.cols(); ++j)  // column by column: A may be a strided view
-      m_mat.col(j) = (scale * A.col(j).template cast<double>()).template cast<float>();
+    // one read of A (finite and not empty: the solvers check) for the copy and max|a_ij|; a second one
+    // only where entries far from 1 need the scale
+    const double amax = convert(A, 1.0);
+    if (!(amax >= 0x1p-24 && amax <= 0x1p24)) convert(A, power_of_two_scale(amax));
   }
   void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { product(false, X, Y); }
   void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
@@ -110,6 +112,24 @@ class DenseFloatSketch final : public FloatSketch {
   void product(bool transposed, const Eigen::Ref<const Matrix<float>>& X, Eigen::Ref<Matrix<float>> Y) const {
     kernels::gemm(transposed, false, Y.rows(), Y.cols(), X.rows(), 1.0f, m_mat.data(), m_mat.outerStride(), X.data(),
                   X.outerStride(), 0.0f, Y.data(), Y.outerStride());
+  }
+  /// m_mat = float(scale·A), column by column (A may be a strided view); returns max|a_ij|.
+  template <class Derived>
+  double convert(const Eigen::MatrixBase<Derived>& A, double scale) {
+    constexpr bool kContiguousColumns = std::is_same_v<typename Derived::Scalar, double> && !Derived::IsRowMajor &&
+                                        bool(Derived::Flags & Eigen::DirectAccessBit) &&
+                                        Derived::InnerStrideAtCompileTime == 1;
+    double amax = 0;
+    for (Index j = 0; j < A.cols(); ++j) {
+      if constexpr (kContiguousColumns) {
+        const double* column = A.derived().data() + j * A.derived().outerStride();
+        amax = std::max(amax, kernels::demote_scaled(column, std::size_t(A.rows()), scale, m_mat.col(j).data()));
+      } else {
+        m_mat.col(j) = (scale * A.col(j).template cast<double>()).template cast<float>();
+        amax = std::max(amax, double(A.col(j).cwiseAbs().maxCoeff()));
+      }
+    }
+    return amax;
   }
   Matrix<float> m_mat;
 };

@@ -183,6 +183,32 @@ void RotNormsImpl(T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t n, T c, T s, T* H
   out[0] = sxx; out[1] = syy;
 }
 
+// out = float(scale·in) and max |in| in one pass: the float copy of a double matrix for the solvers'
+// mixed-precision products (Eigen's double→float cast is scalar code at the library's baseline, and its
+// max pass was a second read of the matrix).
+inline double DemoteScaledImpl(const double* HWY_RESTRICT in, size_t n, double scale, float* HWY_RESTRICT out) {
+  const hn::ScalableTag<double> dd;
+  const hn::Rebind<float, decltype(dd)> df;
+  const size_t N = hn::Lanes(dd);
+  const auto vscale = hn::Set(dd, scale);
+  auto m0 = hn::Zero(dd), m1 = hn::Zero(dd);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto v0 = hn::LoadU(dd, in + i), v1 = hn::LoadU(dd, in + i + N);
+    m0 = hn::Max(m0, hn::Abs(v0));
+    m1 = hn::Max(m1, hn::Abs(v1));
+    hn::StoreU(hn::DemoteTo(df, hn::Mul(v0, vscale)), df, out + i);
+    hn::StoreU(hn::DemoteTo(df, hn::Mul(v1, vscale)), df, out + i + N);
+  }
+  double amax = hn::GetLane(hn::MaxOfLanes(dd, hn::Max(m0, m1)));
+  for (; i < n; ++i) {
+    const double a = in[i] < 0 ? -in[i] : in[i];
+    amax = a > amax ? a : amax;
+    out[i] = float(scale * in[i]);
+  }
+  return amax;
+}
+
 // The MF SGD step: the dot, then one pass that updates both rows from their old values (in registers).
 template <class T>
 T MfSgdStepImpl(T* HWY_RESTRICT p, T* HWY_RESTRICT q, size_t n, T target, T lr, T reg) {

@@ -31,6 +31,9 @@ float MfSgdStepF32(float* p, float* q, size_t n, float target, float lr, float r
 }
 void GramRowsF64(const double* F, size_t n, size_t m, double* G) { GramRowsImpl(F, n, m, G); }
 void GramRowsF32(const float* F, size_t n, size_t m, float* G) { GramRowsImpl(F, n, m, G); }
+double DemoteScaledF64(const double* in, size_t n, double scale, float* out) {
+  return DemoteScaledImpl(in, n, scale, out);
+}
 }  // namespace lowrank::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -54,6 +57,7 @@ HWY_EXPORT(MfSgdStepF64);
 HWY_EXPORT(MfSgdStepF32);
 HWY_EXPORT(GramRowsF64);
 HWY_EXPORT(GramRowsF32);
+HWY_EXPORT(DemoteScaledF64);
 
 double dot(const double* x, const double* y, std::size_t n) noexcept { return HWY_DYNAMIC_DISPATCH(DotF64)(x, y, n); }
 float dot(const float* x, const float* y, std::size_t n) noexcept { return HWY_DYNAMIC_DISPATCH(DotF32)(x, y, n); }
@@ -88,6 +92,9 @@ void gram_rows(const double* F, std::size_t n, std::size_t m, double* G) noexcep
 }
 void gram_rows(const float* F, std::size_t n, std::size_t m, float* G) noexcept {
   HWY_DYNAMIC_DISPATCH(GramRowsF32)(F, n, m, G);
+}
+double demote_scaled(const double* in, std::size_t n, double scale, float* out) noexcept {
+  return HWY_DYNAMIC_DISPATCH(DemoteScaledF64)(in, n, scale, out);
 }
 }  // namespace lowrank::kernels
 #endif  // HWY_ONCE

@@ -364,32 +364,26 @@ void ConfidenceGramApplyImpl(const T* HWY_RESTRICT Y, size_t ld, const int32_t* 
         s2 = hn::MulAdd(hn::LoadU(d, y2 + i), pv, s2);
         s3 = hn::MulAdd(hn::LoadU(d, y3 + i), pv, s3);
       }
-      T d0 = hn::GetLane(hn::SumOfLanes(d, s0)), d1 = hn::GetLane(hn::SumOfLanes(d, s1));
-      T d2 = hn::GetLane(hn::SumOfLanes(d, s2)), d3 = hn::GetLane(hn::SumOfLanes(d, s3));
-      for (; i < k; ++i) {
-        d0 += y0[i] * p[i];
-        d1 += y1[i] * p[i];
-        d2 += y2[i] * p[i];
-        d3 += y3[i] * p[i];
-      }
-      dots[t] = d0;
-      dots[t + 1] = d1;
-      dots[t + 2] = d2;
-      dots[t + 3] = d3;
+      dots[t] = hn::GetLane(hn::SumOfLanes(d, s0));
+      dots[t + 1] = hn::GetLane(hn::SumOfLanes(d, s1));
+      dots[t + 2] = hn::GetLane(hn::SumOfLanes(d, s2));
+      dots[t + 3] = hn::GetLane(hn::SumOfLanes(d, s3));
     }
     for (; t < len; ++t) {  // the last len mod 4 rows one at a time
       const T* HWY_RESTRICT y = rows[t];
       auto s0 = hn::Zero(d);
-      size_t i = 0;
-      for (; i + N <= k; i += N) s0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, p + i), s0);
-      T s = hn::GetLane(hn::SumOfLanes(d, s0));
-      for (; i < k; ++i) s += y[i] * p[i];
-      dots[t] = s;
+      for (size_t i = 0; i + N <= k; i += N) s0 = hn::MulAdd(hn::LoadU(d, y + i), hn::LoadU(d, p + i), s0);
+      dots[t] = hn::GetLane(hn::SumOfLanes(d, s0));
     }
+    // the scalar tail of the dots (k not a multiple of the lane count) at one site for every row, like
+    // the coefficients below
+    for (size_t i = k - k % N; i < k; ++i)
+      for (size_t q = 0; q < len; ++q) dots[q] += rows[q][i] * p[i];
     // coef = a·c + b·(c − shift)·dot with explicit vector operations, one site for every row: written as
     // scalar code at several sites, the compiler fused a different one of the two products into an FMA
-    // at each, so a row's coefficient depended on where it fell in the chunk, and solving a row's
-    // neighbours in pieces (als_cg_rows_jointly) changed its result in the last bit
+    // at each (and compiled the dots' tails differently), so a row's coefficient depended on where it fell
+    // in the chunk, and solving a row's neighbours in pieces (als_cg_rows_jointly) changed its result in
+    // the last bit
     std::copy(conf + j0, conf + j0 + len, confs);
     const hn::CappedTag<T, kChunk> dc;
     const auto va = hn::Set(dc, a), vb = hn::Set(dc, b), vshift = hn::Set(dc, shift);

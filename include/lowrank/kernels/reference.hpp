@@ -80,6 +80,18 @@ template <class T> T mf_sgd_step(T* p, T* q, std::size_t n, T target, T lr, T re
   return e;
 }
 
+/// out[i] = float(scale·in[i]) for i < n; returns max |in[i]| (for finite input; 0 when n = 0). With a
+/// power-of-two scale the product is exact, so out is in[i]'s float rounding, scaled.
+inline double demote_scaled(const double* in, std::size_t n, double scale, float* out) noexcept {
+  double amax = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = in[i] < 0 ? -in[i] : in[i];
+    amax = a > amax ? a : amax;
+    out[i] = float(scale * in[i]);
+  }
+  return amax;
+}
+
 /// One pass over a Jacobi column pair: out = {‖x‖², ‖y‖², x·y}.
 template <class T> void gram2(const T* x, const T* y, std::size_t n, T out[3]) noexcept {
   T xx = 0, yy = 0, xy = 0;
