@@ -382,7 +382,7 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
     if (gathers(len) && std::size_t(len) > in_order.size()) in_order.resize(std::size_t(len));
   }
   std::iota(in_order.begin(), in_order.end(), std::int32_t(0));
-  bool all_finite = true;
+  bool all_finite = true, joint_finite = true;  // one variable per reduction: the first loop has nowait
 #if LOWRANK_HAS_OPENMP
 #pragma omp parallel
 #endif
@@ -411,11 +411,11 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
     };
     // the long rows first, a group per thread; the others then share out the rest
 #if LOWRANK_HAS_OPENMP
-#pragma omp for schedule(static, 1) reduction(&& : all_finite) nowait
+#pragma omp for schedule(static, 1) reduction(&& : joint_finite) nowait
 #endif
     for (std::size_t g = 0; g < groups.size(); ++g) {
       als_cg_rows_jointly<S>(o, rows, G0, Y, groups[g].data(), groups[g].size(), X);
-      for (Index u : groups[g]) all_finite = finish_row(u) && all_finite;
+      for (Index u : groups[g]) joint_finite = finish_row(u) && joint_finite;
     }
 #if LOWRANK_HAS_OPENMP
 #pragma omp for schedule(dynamic, 32) reduction(&& : all_finite)
@@ -445,7 +445,7 @@ double als_half_epoch(const ImplicitALSOptions& o, const AlsRows<S>& rows, const
       all_finite = finish_row(u) && all_finite;
     }
   }
-  if (finite) *finite = all_finite;
+  if (finite) *finite = all_finite && joint_finite;
   double total = 0;
   for (double v : row_loss) total += v;  // fixed order: same sum for any thread count
   return total;
