@@ -435,6 +435,28 @@ TEST_CASE("condition_basis: one Cholesky-QR pass keeps the span and leaves a wel
   }
 }
 
+TEST_CASE("HugePageArray: large arrays start on a huge page and fill whole ones; small ones are plain", "[operator]") {
+  using lowrank::detail::HugePageArray;
+  using lowrank::detail::kHugePageBytes;
+  const std::size_t big = 5 * kHugePageBytes / sizeof(float) + 3;  // over two huge pages, not a whole number
+  HugePageArray<float> a(big);
+  REQUIRE(a.size() == big);
+#if defined(__linux__)
+  REQUIRE(reinterpret_cast<std::uintptr_t>(a.data()) % kHugePageBytes == 0);
+#endif
+  for (std::size_t i = 0; i < big; ++i) a.data()[i] = float(i % 97);  // every element is writable
+  REQUIRE(a.data()[big - 1] == float((big - 1) % 97));
+  HugePageArray<float> b(std::move(a));
+  REQUIRE(b.size() == big);
+  REQUIRE(a.data() == nullptr);  // NOLINT(bugprone-use-after-move): a moved-from array is empty
+  REQUIRE(b.data()[12345] == float(12345 % 97));
+  HugePageArray<double> small(100), none(0);
+  REQUIRE(small.data() != nullptr);
+  REQUIRE(none.size() == 0);
+  small.data()[99] = 1.5;
+  REQUIRE(small.data()[99] == 1.5);
+}
+
 TEST_CASE("FunctionOperator wraps callables", "[operator]") {
   const Eigen::MatrixXd A = gaussian<double>(12, 8, 9);
   int calls = 0;

@@ -72,10 +72,10 @@ struct has_name<Op, std::void_t<decltype(std::string(std::declval<const Op&>().n
 /// Products with a float copy of a double operator's matrix, for the randomized range finder's power
 /// steps (svd/randomized.hpp): those only have to find the dominant subspace, to far less than float
 /// accuracy, while the products that decide the result (the last sketch and the projection) stay in
-/// double. The copy is c·A with c a power of two that brings max|a_ij| to [1, 2) (entries far below
-/// float's range flush to zero: a perturbation of 1e-38·‖A‖ in a subspace search); the dense copy keeps
-/// c = 1 where max|a_ij| already lies in [2^−24, 2^24]. A power of two changes no digit of the products
-/// or of the bases made from them.
+/// double. The copy is c·A with c = 1 where max|a_ij| lies in [2^−24, 2^24], else the power of two that
+/// brings max|a_ij| to [1, 2) (entries far below float's range flush to zero: a perturbation of
+/// 1e-38·‖A‖ in a subspace search). A power of two changes no digit of the products or of the bases
+/// made from them.
 class FloatSketch {
  public:
   virtual ~FloatSketch() = default;
@@ -83,6 +83,11 @@ class FloatSketch {
   virtual void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const = 0;
   /// Y = c·Aᵀ·X.
   virtual void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const = 0;
+  /// The power of two c of the copy.
+  double scale() const { return m_scale; }
+
+ protected:
+  double m_scale = 1;
 };
 
 /// 2^−e with amax = 2^e·[1, 2) (1 for amax = 0): the exact scale that brings a matrix whose largest
@@ -90,18 +95,21 @@ class FloatSketch {
 inline double power_of_two_scale(double amax) { return amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0; }
 
 /// FloatSketch of a dense matrix: a column-major float copy (half the bytes of the double matrix) in
-/// storage advised to use huge pages (detail/huge_pages.hpp: the copy is fresh on every solve), products
-/// through the dispatched float GEMM (the skinny kernels at the solvers' widths). 5000×2000 doubles
-/// against 20 columns: a float product takes 3.2 ms against 7.1–7.4 ms in double, the copy 7 ms.
+/// whole huge pages (detail::HugePageArray: the copy is fresh on every solve), products through the
+/// dispatched float GEMM (the skinny kernels at the solvers' widths). 5000×2000 doubles against 20
+/// columns: a float product takes 3.2 ms against 7.1–7.4 ms in double, the copy 3 ms.
 class DenseFloatSketch final : public FloatSketch {
  public:
   template <class Derived>
-  explicit DenseFloatSketch(const Eigen::MatrixBase<Derived>& A) {
-    resize_advised(m_mat, A.rows(), A.cols());
+  explicit DenseFloatSketch(const Eigen::MatrixBase<Derived>& A)
+      : m_rows(A.rows()), m_cols(A.cols()), m_copy(std::size_t(A.rows()) * std::size_t(A.cols())) {
     // one read of A (finite and not empty: the solvers check) for the copy and max|a_ij|; a second one
     // only where entries far from 1 need the scale
     const double amax = convert(A, 1.0);
-    if (!(amax >= 0x1p-24 && amax <= 0x1p24)) convert(A, power_of_two_scale(amax));
+    if (!(amax >= 0x1p-24 && amax <= 0x1p24)) {
+      m_scale = power_of_two_scale(amax);
+      convert(A, m_scale);
+    }
   }
   void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { product(false, X, Y); }
   void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
@@ -110,28 +118,30 @@ class DenseFloatSketch final : public FloatSketch {
 
  private:
   void product(bool transposed, const Eigen::Ref<const Matrix<float>>& X, Eigen::Ref<Matrix<float>> Y) const {
-    kernels::gemm(transposed, false, Y.rows(), Y.cols(), X.rows(), 1.0f, m_mat.data(), m_mat.outerStride(), X.data(),
+    kernels::gemm(transposed, false, Y.rows(), Y.cols(), X.rows(), 1.0f, m_copy.data(), m_rows, X.data(),
                   X.outerStride(), 0.0f, Y.data(), Y.outerStride());
   }
-  /// m_mat = float(scale·A), column by column (A may be a strided view); returns max|a_ij|.
+  /// The copy = float(scale·A), column by column (A may be a strided view); returns max|a_ij|.
   template <class Derived>
   double convert(const Eigen::MatrixBase<Derived>& A, double scale) {
     constexpr bool kContiguousColumns = std::is_same_v<typename Derived::Scalar, double> && !Derived::IsRowMajor &&
                                         bool(Derived::Flags & Eigen::DirectAccessBit) &&
                                         Derived::InnerStrideAtCompileTime == 1;
+    Eigen::Map<Matrix<float>> copy(m_copy.data(), m_rows, m_cols);
     double amax = 0;
     for (Index j = 0; j < A.cols(); ++j) {
       if constexpr (kContiguousColumns) {
         const double* column = A.derived().data() + j * A.derived().outerStride();
-        amax = std::max(amax, kernels::demote_scaled(column, std::size_t(A.rows()), scale, m_mat.col(j).data()));
+        amax = std::max(amax, kernels::demote_scaled(column, std::size_t(A.rows()), scale, copy.col(j).data()));
       } else {
-        m_mat.col(j) = (scale * A.col(j).template cast<double>()).template cast<float>();
+        copy.col(j) = (scale * A.col(j).template cast<double>()).template cast<float>();
         amax = std::max(amax, double(A.col(j).cwiseAbs().maxCoeff()));
       }
     }
     return amax;
   }
-  Matrix<float> m_mat;
+  Index m_rows, m_cols;
+  HugePageArray<float> m_copy;
 };
 
 }  // namespace detail
@@ -614,16 +624,19 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
 }
 
 /// FloatSketch of a CSR matrix and its transposed copy (views whose row pointers start at 0): float
-/// values (2·nnz floats), the indices shared with the double views.
+/// values (2·nnz floats, in whole huge pages from 4 MB up), the indices shared with the double views.
+/// The scale c as DenseFloatSketch's: 1 where max|a_ij| lies in [2^−24, 2^24].
 class SparseFloatSketch final : public FloatSketch {
  public:
-  SparseFloatSketch(const CsrView<double>& a, const CsrView<double>& at) {
-    const auto nnz = std::size_t(a.row_ptr[a.nrows]);
-    double amax = 0;
-    for (std::size_t p = 0; p < nnz; ++p) amax = std::max(amax, std::abs(a.values[p]));
-    const double c = power_of_two_scale(amax);
-    m_values = convert(a.values, nnz, c);
-    m_t_values = convert(at.values, nnz, c);
+  SparseFloatSketch(const CsrView<double>& a, const CsrView<double>& at)
+      : m_values(std::size_t(a.row_ptr[a.nrows])), m_t_values(m_values.size()) {
+    const std::size_t nnz = m_values.size();
+    const double amax = kernels::demote_scaled(a.values, nnz, 1.0, m_values.data());
+    if (!(amax >= 0x1p-24 && amax <= 0x1p24)) {
+      m_scale = power_of_two_scale(amax);
+      kernels::demote_scaled(a.values, nnz, m_scale, m_values.data());
+    }
+    kernels::demote_scaled(at.values, nnz, m_scale, m_t_values.data());
     m_a = {a.nrows, a.ncols, a.row_ptr, a.cols, m_values.data()};
     m_at = {at.nrows, at.ncols, at.row_ptr, at.cols, m_t_values.data()};
   }
@@ -633,12 +646,7 @@ class SparseFloatSketch final : public FloatSketch {
   }
 
  private:
-  static std::vector<float> convert(const double* v, std::size_t n, double c) {
-    std::vector<float> out(n);
-    for (std::size_t p = 0; p < n; ++p) out[p] = float(c * v[p]);
-    return out;
-  }
-  std::vector<float> m_values, m_t_values;
+  HugePageArray<float> m_values, m_t_values;
   CsrView<float> m_a, m_at;
 };
 
@@ -942,6 +950,10 @@ class CheckedOperator {
     check(Y, "apply_transpose (float sketch)");
   }
   void release_float_sketch() { m_float_sketch.reset(); }
+  /// True while a float sketch is held (make_float_sketch, until release_float_sketch).
+  bool holds_float_sketch() const { return bool(m_float_sketch); }
+  /// The power of two c_f of the sketch products: they give c_f·A·X (holds_float_sketch() must hold).
+  double sketch_scale() const { return m_float_sketch->scale(); }
   /// ‖c·A‖_F² (c = scale()) when the operator provides `squared_norm(c)` (the dense and sparse adaptors),
   /// else −1.
   double squared_norm() const { return m_squared_norm(m_op, double(m_scale)); }
