@@ -183,6 +183,39 @@ TEST_CASE("randomized_svd mixed precision: float power steps, double accuracy", 
   }
 }
 
+TEST_CASE("randomized_svd mixed precision, large dense input: the residual estimate from the float copy",
+          "[randomized]") {
+  // Where the double blocks are under a tenth of the float copy (here 2000×1800 at rank 5), the copy is
+  // kept for the residual estimate, which then comes from a float product; it must agree with the
+  // estimate measured in double on the same result, and fall back to double where it is small.
+  Eigen::VectorXd s5(5);
+  s5 << 1, 0.8, 0.6, 0.4, 0.2;
+  Eigen::MatrixXd noise(2000, 1800);
+  lowrank::detail::fill_gaussian<double>(noise, 14, 0);
+  const Eigen::MatrixXd D = with_spectrum<double>(2000, 1800, s5, 12) + 1e-3 * noise;  // ‖noise‖₂ ≈ 0.09
+  lowrank::RandomizedOptions o;
+  o.power_iterations = 2;
+  const auto r = lowrank::randomized_svd(D, 5, o);
+  double direct = 0;  // max_i ‖A vᵢ − σᵢ uᵢ‖ / σ₁ in double, on the same U, S, V
+  for (Index j = 0; j < 5; ++j) direct = std::max(direct, (D * r.V.col(j) - r.S(j) * r.U.col(j)).norm());
+  direct /= r.S(0);
+  const double difference = std::abs(r.info.residual_estimate - direct) / direct;
+  INFO("estimate " << r.info.residual_estimate << ", in double " << direct << ", relative difference " << difference);
+  REQUIRE(direct > 1e-3);  // a noisy fit: the float estimate is kept
+  REQUIRE(difference <= 1e-5);
+  REQUIRE(difference > 1e-12);            // float's rounding shows: it came from the float copy (double: ~1e-16)
+  REQUIRE(r.info.matvecs == 6 * 15 + 5);  // 2q + 2 blocks of l = 15, then V's 5 columns
+
+  // exact rank 3 (σ 1, 0.5, 0.25) at rank 5: the float estimate is below 2⁻¹⁰·σ₁, measured again in double
+  Eigen::VectorXd s(3);
+  s << 1, 0.5, 0.25;
+  const Eigen::MatrixXd E = with_spectrum<double>(2000, 1800, s, 13);
+  const auto x = lowrank::randomized_svd(E, 5, o);
+  INFO("exact rank 3: estimate " << x.info.residual_estimate);
+  REQUIRE(x.info.residual_estimate <= 1e-13);
+  REQUIRE(x.info.matvecs == 6 * 15 + 5 + 5);  // the double product of the fallback adds V's columns again
+}
+
 TEST_CASE("randomized_svd: rank-deficient and zero matrices", "[randomized]") {
   Eigen::VectorXd s(3);
   s << 3, 2, 1;

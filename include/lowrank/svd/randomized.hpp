@@ -121,7 +121,10 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
       A.sketch_apply(Zf, Qf);
       condition_basis(Qf);
     }
-    A.release_float_sketch();
+    // A dense A's copy stays for the residual estimate (step 5) where the double blocks beside it are
+    // small: at most a tenth of its m·n floats. Sparse copies (2·nnz floats) and other shapes go now.
+    if (!A.dense() || 3.0 * double(m + n) * double(l) * sizeof(Scalar) > 0.1 * double(m) * double(n) * sizeof(float))
+      A.release_float_sketch();
     Qf.resize(0, 0);
     Z = Zf.template cast<Scalar>();
     Zf.resize(0, 0);
@@ -184,8 +187,25 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   // in column blocks of at most 32 MB (at least 16 columns): an m×rank temporary would be as large as U
   // itself at scale, while on small m every extra block is one more pass over A (at rank 50 on issue
   // 4's 1 M-nonzero matrix, blocks of 16 columns made this step a tenth of the solve).
-  double rmax = 0;
-  {
+  double rmax = -1;
+  if (A.holds_float_sketch()) {
+    // a dense A's float copy is still held (step 2): the estimate from c_f·A·V in float. Float's rounding
+    // of A, of V and of the sums moves ‖A vᵢ − σᵢ uᵢ‖ by about 2⁻²⁴·‖A‖_F/√n (random signs) and at most
+    // (n + 2)·2⁻²⁴·‖A‖_F; an estimate under 2⁻¹⁰·σ₁ (exact low-rank input, or a tight fit) is measured
+    // again in double below. 5000×2000, rank 10: 1.7 ms against 5 ms for the double product.
+    constexpr double kFloatFloor = 0x1p-10;
+    Matrix<float> Vf = V.template cast<float>(), AVf(m, rank);
+    A.sketch_apply(Vf, AVf);
+    const double back = double(A.scale()) / A.sketch_scale();  // c_f·A·V → c·A·V
+    A.release_float_sketch();
+    double r = 0;
+    for (Index j = 0; j < rank; ++j)
+      r = std::max(
+          r, (back * AVf.col(j).template cast<double>() - double(res.S(j)) * U.col(j).template cast<double>()).norm());
+    if (rank > 0 && r >= kFloatFloor * double(res.S(0))) rmax = r;
+  }
+  if (rmax < 0) {
+    rmax = 0;
     constexpr double kBlockBytes = 32e6;
     const Index cb = std::min<Index>(rank, std::max<Index>(16, Index(kBlockBytes / (double(m) * sizeof(Scalar)))));
     Matrix<Scalar> AV;
