@@ -133,6 +133,34 @@ inline double row_lambda(const ImplicitALSOptions& o, double n_row, double n_oth
   return o.regularization * std::pow(n_row + o.unobserved_weight * n_other, o.regularization_exponent);
 }
 
+/// out = (G0 + λI)·v for the symmetric k×k G0, by its rows: one dispatched call (k dispatched axpys were a
+/// fifth of the epoch, callgrind at k = 64; Eigen's GEMV here is baseline SSE2 code).
+template <class S>
+void als_regularized_gram_apply(const S* G0, Index k, S lambda, const S* v, S* out) {
+  for (Index l = 0; l < k; ++l) out[l] = lambda * v[l];
+  kernels::axpy_rows(G0, std::size_t(k), v, std::size_t(k), out, std::size_t(k));
+}
+
+/// One conjugate-gradient step after Ap = A·p: x += a·p, r −= a·Ap, p = r + (rsnew/rsold)·p with
+/// a = rsold/pᵀAp, rsold updated. Returns false (leaving p alone) when the solve stops: breakdown
+/// (pᵀAp ≤ 0 or NaN) or a residual below 1e-20. als_cg_row and als_cg_rows_jointly share it, so the
+/// joint solve is the per-row one bit for bit.
+template <class S>
+bool als_cg_step(Index k, const S* Ap, S* x, S* r, S* p, S& rsold) {
+  const std::size_t kk = std::size_t(k);
+  const S pAp = kernels::dot(p, Ap, kk);
+  if (!(pAp > S(0))) return false;  // NaN-safe: stops on breakdown
+  const S a = rsold / pAp;
+  kernels::axpy(a, p, x, kk);
+  kernels::axpy(-a, Ap, r, kk);
+  const S rsnew = kernels::dot(r, r, kk);
+  if (!(rsnew > S(1e-20))) return false;
+  Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>> rv(r, k), pv(p, k);
+  pv = rv + (rsnew / rsold) * pv;
+  rsold = rsnew;
+  return true;
+}
+
 /// Conjugate-gradient solve of one row, warm-started from x (Takács et al. 2011; implicit `_als.pyx`):
 ///   A = G0 + λI + Σ_j (c_j − α₀) y_j y_jᵀ,  b = Σ_j c_j y_j.
 /// Y holds the neighbour rows (k entries each, row stride k) that idx points to.
@@ -140,32 +168,18 @@ template <class S>
 void als_cg_row(const S* G0, const S* Y, Index k, const std::int32_t* idx, const S* conf, std::int64_t n, S lambda,
                 S a0, int steps, S* x, S* r, S* p, S* Ap) {
   const std::size_t kk = std::size_t(k);
-  Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>> xv(x, k), rv(r, k), pv(p, k), Apv(Ap, k);
-  // r = b − A x; (G + λI)·v by rows of the symmetric G: one dispatched call (k dispatched axpys were a
-  // fifth of the epoch, callgrind at k = 64; Eigen's GEMV here is baseline SSE2 code)
-  auto gemv = [&](const S* v, S* out) {
-    for (Index l = 0; l < k; ++l) out[l] = lambda * v[l];
-    kernels::axpy_rows(G0, kk, v, kk, out, kk);
-  };
-  gemv(x, r);
-  rv = -rv;
-  // + Σ_j (c_j − (c_j − α₀)·y_jᵀx)·y_j: one fused SIMD call over the user's rows
+  // r = b − A x = −(G + λI)·x + Σ_j (c_j − (c_j − α₀)·y_jᵀx)·y_j: the sum in one fused SIMD call over the
+  // user's rows
+  als_regularized_gram_apply(G0, k, lambda, x, r);
+  for (Index l = 0; l < k; ++l) r[l] = -r[l];
   kernels::confidence_gram_apply(Y, kk, idx, conf, std::size_t(n), a0, S(1), S(-1), x, r, kk);
-  pv = rv;
+  std::copy_n(r, kk, p);
   S rsold = kernels::dot(r, r, kk);
   if (!(rsold > S(1e-20))) return;
   for (int it = 0; it < steps; ++it) {
-    gemv(p, Ap);
+    als_regularized_gram_apply(G0, k, lambda, p, Ap);
     kernels::confidence_gram_apply(Y, kk, idx, conf, std::size_t(n), a0, S(0), S(1), p, Ap, kk);
-    const S pAp = kernels::dot(p, Ap, kk);
-    if (!(pAp > S(0))) break;  // NaN-safe: stops on breakdown
-    const S a = rsold / pAp;
-    kernels::axpy(a, p, x, kk);
-    kernels::axpy(-a, Ap, r, kk);
-    const S rsnew = kernels::dot(r, r, kk);
-    if (!(rsnew > S(1e-20))) break;
-    pv = rv + (rsnew / rsold) * pv;
-    rsold = rsnew;
+    if (!als_cg_step(k, Ap, x, r, p, rsold)) break;
   }
 }
 
@@ -254,11 +268,6 @@ void als_cg_rows_jointly(const ImplicitALSOptions& o, const AlsRows<S>& rows, co
   std::vector<char> active(m, 1);
   std::vector<std::int64_t> cursor(m);
   const auto row_of = [&](std::vector<S>& v, std::size_t i) { return v.data() + i * kk; };
-  // (G0 + λI)·v, as in als_cg_row
-  const auto gemv = [&](std::size_t i, const S* v, S* out) {
-    for (Index l = 0; l < k; ++l) out[l] = lambda[i] * v[l];
-    kernels::axpy_rows(G0.data(), kk, v, kk, out, kk);
-  };
   // out_i += Σ_j (a·c_j + b·(c_j − α₀)·(y_j·src_i))·y_j over the active rows i, one chunk of Y at a time
   const auto pass = [&](S a, S b, const std::function<const S*(std::size_t)>& src, std::vector<S>& out) {
     for (std::size_t i = 0; i < m; ++i) cursor[i] = rows.ptr[std::size_t(list[i])];
@@ -283,7 +292,7 @@ void als_cg_rows_jointly(const ImplicitALSOptions& o, const AlsRows<S>& rows, co
     const std::int64_t len = rows.ptr[std::size_t(list[i]) + 1] - rows.ptr[std::size_t(list[i])];
     lambda[i] = S(row_lambda(o, double(len), n_other));
     S* ri = row_of(r, i);
-    gemv(i, X.row(list[i]).data(), ri);
+    als_regularized_gram_apply(G0.data(), k, lambda[i], X.row(list[i]).data(), ri);
     for (Index l = 0; l < k; ++l) ri[l] = -ri[l];
   }
   pass(
@@ -296,30 +305,12 @@ void als_cg_rows_jointly(const ImplicitALSOptions& o, const AlsRows<S>& rows, co
   for (int it = 0; it < o.cg_steps; ++it) {
     if (std::find(active.begin(), active.end(), char(1)) == active.end()) break;
     for (std::size_t i = 0; i < m; ++i)
-      if (active[i]) gemv(i, row_of(p, i), row_of(Ap, i));
+      if (active[i]) als_regularized_gram_apply(G0.data(), k, lambda[i], row_of(p, i), row_of(Ap, i));
     pass(
         S(0), S(1), [&](std::size_t i) { return row_of(p, i); }, Ap);
-    for (std::size_t i = 0; i < m; ++i) {
-      if (!active[i]) continue;
-      S* x = X.row(list[i]).data();
-      S *ri = row_of(r, i), *pi = row_of(p, i), *Api = row_of(Ap, i);
-      const S pAp = kernels::dot(pi, Api, kk);
-      if (!(pAp > S(0))) {  // NaN-safe: stops on breakdown
-        active[i] = 0;
-        continue;
-      }
-      const S a = rsold[i] / pAp;
-      kernels::axpy(a, pi, x, kk);
-      kernels::axpy(-a, Api, ri, kk);
-      const S rsnew = kernels::dot(ri, ri, kk);
-      if (!(rsnew > S(1e-20))) {
-        active[i] = 0;
-        continue;
-      }
-      Eigen::Map<Eigen::Matrix<S, Eigen::Dynamic, 1>> rv(ri, k), pv(pi, k);
-      pv = rv + (rsnew / rsold[i]) * pv;
-      rsold[i] = rsnew;
-    }
+    for (std::size_t i = 0; i < m; ++i)
+      if (active[i])
+        active[i] = als_cg_step(k, row_of(Ap, i), X.row(list[i]).data(), row_of(r, i), row_of(p, i), rsold[i]);
   }
 }
 
