@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -367,6 +368,45 @@ TEST_CASE("randomized_svd errors", "[randomized][errors]") {
   REQUIRE_THROWS_AS(lowrank::randomized_svd(A, 2, full), lowrank::Error);
   A(3, 4) = std::numeric_limits<double>::quiet_NaN();
   REQUIRE_THROWS_WITH(lowrank::randomized_svd(A, 2), Catch::Contains("(3, 4)") && Catch::Contains("randomized_svd"));
+  {
+    // a dense A is scanned only when a product turns non-finite (the first, A·Ω, meets every entry): the
+    // error still names the first bad entry, for NaN and ±Inf anywhere, in float or double products,
+    // column- or row-major, plain or a view
+    const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+    const Eigen::MatrixXd base = noisy_low_rank<double>(300, 200, 5, 0.1, 21);
+    for (const double bad : {nan, inf, -inf})
+      for (const auto& at : {std::pair<Index, Index>{0, 0}, {299, 199}, {150, 7}})
+        for (const bool mixed : {true, false})
+          for (const int layout : {0, 1, 2}) {
+            Eigen::MatrixXd D = base;
+            D(at.first, at.second) = bad;
+            if (bad == inf) D(at.first + (at.first < 299 ? 1 : -1), at.second) = -inf;  // Inf − Inf in one sum
+            lowrank::RandomizedOptions o;
+            o.mixed_precision = mixed;
+            const std::string where = "(" + std::to_string(std::min(at.first, at.first + (at.first < 299 ? 1 : -1))) +
+                                      ", " + std::to_string(at.second) + ")";
+            const std::string expected =
+                bad == inf ? where : "(" + std::to_string(at.first) + ", " + std::to_string(at.second) + ")";
+            INFO("bad " << bad << " at " << expected << ", mixed " << mixed << ", layout " << layout);
+            try {
+              if (layout == 0) {
+                (void)lowrank::randomized_svd(D, 4, o);
+              } else if (layout == 1) {
+                const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> R = D;
+                (void)lowrank::randomized_svd(R, 4, o);
+              } else {
+                (void)lowrank::randomized_svd(Eigen::Map<const Eigen::MatrixXd>(D.data(), 300, 200), 4, o);
+              }
+              FAIL("no exception");
+            } catch (const lowrank::Error& e) {
+              REQUIRE(e.code() == lowrank::Errc::non_finite);
+              REQUIRE_THAT(e.what(), Catch::Contains("A has a non-finite entry") && Catch::Contains(expected));
+            }
+          }
+    // finite entries whose products overflow: reported as the product's, not as an entry of A
+    Eigen::MatrixXd huge = Eigen::MatrixXd::Constant(80, 60, 1e308);
+    REQUIRE_THROWS_WITH(lowrank::randomized_svd(huge, 3), !Catch::Contains("A has a non-finite entry"));
+  }
   Eigen::SparseMatrix<float> S(5, 5);
   S.insert(2, 1) = std::numeric_limits<float>::infinity();
   REQUIRE_THROWS_WITH(lowrank::randomized_svd(S, 2), Catch::Contains("(2, 1)"));

@@ -354,12 +354,18 @@ auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) 
                 ": Vectors::full is not available for a truncated SVD (use thin or none)");
   LOWRANK_CHECK(opt.oversampling >= 0 && opt.block_size >= 0, invalid_argument, who, ": oversampling ",
                 opt.oversampling, " and block_size ", opt.block_size, " must be >= 0");
-  return detail::with_operator(A, who, [&](const auto& op) {
-    validate_rank(rank, op.rows(), op.cols(), who);
-    detail::CheckedOperator<typename std::decay_t<decltype(op)>::Scalar> checked(op, who);
-    return opt.fixed_accuracy ? detail::randomized_svd_fixed_accuracy(checked, rank, opt)
-                              : detail::randomized_svd_impl(checked, rank, opt);
-  });
+  // the fixed-rank solver's first product is A·Ω, before anything else reads A: a dense A's NaN/Inf show
+  // there (detail::DenseScan); fixed accuracy reads ‖A‖_F first
+  const auto scan = opt.fixed_accuracy ? detail::DenseScan::before : detail::DenseScan::on_error;
+  return detail::with_operator(
+      A, who,
+      [&](const auto& op) {
+        validate_rank(rank, op.rows(), op.cols(), who);
+        detail::CheckedOperator<typename std::decay_t<decltype(op)>::Scalar> checked(op, who);
+        return opt.fixed_accuracy ? detail::randomized_svd_fixed_accuracy(checked, rank, opt)
+                                  : detail::randomized_svd_impl(checked, rank, opt);
+      },
+      scan);
 }
 
 }  // namespace lowrank
