@@ -474,6 +474,46 @@ TEST_CASE("FunctionOperator wraps callables", "[operator]") {
   REQUIRE_THROWS_AS(lowrank::FunctionOperator<double>(2, 2, nullptr, nullptr), lowrank::Error);
 }
 
+TEST_CASE("sparse sign test matrices: zeta entries +-1 per row, counter-based, balanced", "[operator][rng]") {
+  for (const Index l : {Index(20), Index(100)}) {  // the shuffle (l <= 64) and the rejection path
+    for (const Index zeta : {Index(1), Index(8), Index(3 * l)}) {
+      Eigen::MatrixXd M(3000, l);
+      lowrank::detail::fill_sparse_sign<double>(M, 7, 0, zeta);
+      const Index z = std::min(zeta, l);
+      INFO("l " << l << ", zeta " << zeta);
+      for (Index i = 0; i < M.rows(); ++i) {
+        REQUIRE((M.row(i).array() != 0).count() == z);
+        REQUIRE((M.row(i).array().abs() == 1 || M.row(i).array() == 0).all());
+      }
+      // columns used evenly and signs balanced (3000·z entries over l columns)
+      const Eigen::VectorXd per_column = (M.array() != 0).cast<double>().colwise().sum().transpose();
+      const double expected = 3000.0 * double(z) / double(l);
+      REQUIRE((per_column.array() - expected).abs().maxCoeff() < 6 * std::sqrt(expected) + 1);
+      REQUIRE(std::abs(M.sum()) < 6 * std::sqrt(3000.0 * double(z)));
+      // the same numbers again, from another seed different ones, for a growth block others again
+      Eigen::MatrixXd again(3000, l), other(3000, l), block(3000, l);
+      lowrank::detail::fill_sparse_sign<double>(again, 7, 0, zeta);
+      lowrank::detail::fill_sparse_sign<double>(other, 8, 0, zeta);
+      lowrank::detail::fill_sparse_sign<double>(block, 7, 0, zeta, l);
+      REQUIRE((M.array() == again.array()).all());
+      if (z < l) {
+        REQUIRE((M.array() != other.array()).any());
+        REQUIRE((M.array() != block.array()).any());
+      }
+    }
+  }
+#if LOWRANK_HAS_OPENMP
+  Eigen::MatrixXf one(200000, 20), two(200000, 20);  // beyond the parallel threshold
+  const int threads = omp_get_max_threads();
+  omp_set_num_threads(1);
+  lowrank::detail::fill_sparse_sign<float>(one, 3, 1, 8);
+  omp_set_num_threads(2);
+  lowrank::detail::fill_sparse_sign<float>(two, 3, 1, 8);
+  omp_set_num_threads(threads);
+  REQUIRE((one.array() == two.array()).all());
+#endif
+}
+
 TEST_CASE("counter-based Gaussian numbers: independent of block layout, sane moments", "[operator][rng]") {
   Eigen::MatrixXd A(1001, 6), B(1001, 2);
   lowrank::detail::fill_gaussian<double>(A, 42, 0);

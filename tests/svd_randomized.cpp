@@ -217,6 +217,45 @@ TEST_CASE("randomized_svd mixed precision, large dense input: the residual estim
   REQUIRE(x.info.matvecs == 6 * 15 + 5 + 5);  // the double product of the fallback adds V's columns again
 }
 
+TEST_CASE("randomized_svd with a sparse sign test matrix", "[randomized]") {
+  // ζ = 8 entries ±1 per row of Ω: as accurate as a Gaussian Ω on noisy low-rank input, exact on exact
+  // low rank, deterministic for a seed, dense and sparse, fixed rank and fixed accuracy
+  const Eigen::MatrixXd A = noisy_low_rank<double>(300, 200, 10, 0.3, 3);
+  const Eigen::VectorXd sigma = oracle_sigma(A);
+  lowrank::RandomizedOptions gauss, sign;
+  sign.test_matrix = lowrank::TestMatrix::sparse_sign;
+  for (const bool mixed : {true, false}) {
+    gauss.mixed_precision = sign.mixed_precision = mixed;
+    const auto rg = lowrank::randomized_svd(A, 10, gauss), rs = lowrank::randomized_svd(A, 10, sign);
+    const double ratio_g = residual_ratio(A, rg, sigma), ratio_s = residual_ratio(A, rs, sigma);
+    INFO("mixed " << mixed << ": residual ratio sparse sign " << ratio_s << ", Gaussian " << ratio_g);
+    REQUIRE(ratio_s <= 1.05);
+    REQUIRE(std::abs(ratio_s - ratio_g) <= 0.01);
+    REQUIRE((rs.V.array() != rg.V.array()).any());  // another Ω
+    const auto again = lowrank::randomized_svd(A, 10, sign);
+    REQUIRE((again.S.array() == rs.S.array()).all());
+    REQUIRE((again.V.array() == rs.V.array()).all());
+  }
+  Eigen::VectorXd s(4);
+  s << 4, 3, 2, 1;
+  const Eigen::MatrixXd E = with_spectrum<double>(120, 80, s, 5);
+  const auto re = lowrank::randomized_svd(E, 4, sign);
+  REQUIRE(max_rel_sigma_error(re.S, s) <= 1e-13);
+  const Eigen::SparseMatrix<double> S = user_item<double>(600, 300, 0.03, 5);
+  const Eigen::MatrixXd Sd(S);
+  const auto rsp = lowrank::randomized_svd(S, 8, sign);
+  REQUIRE(residual_ratio(Sd, rsp, oracle_sigma(Sd)) <= 1.05);
+  lowrank::RandomizedOptions fixed = sign;
+  fixed.fixed_accuracy = true;
+  fixed.tolerance = 0.25;  // the noise leaves 0.228 at rank 40
+  const auto rf = lowrank::randomized_svd(A, 40, fixed);
+  INFO("fixed accuracy: rank " << rf.S.size() << ", estimate " << rf.info.residual_estimate);
+  REQUIRE(rf.info.residual_estimate <= 0.25);
+  REQUIRE(rf.S.size() < 40);
+  sign.sparse_sign_nonzeros = 0;
+  REQUIRE_THROWS_AS(lowrank::randomized_svd(A, 4, sign), lowrank::Error);
+}
+
 TEST_CASE("randomized_svd: rank-deficient and zero matrices", "[randomized]") {
   Eigen::VectorXd s(3);
   s << 3, 2, 1;

@@ -10,7 +10,9 @@
 /// Accuracy: near-optimal in Frobenius/spectral norm (residual ratio ≈ 1 for decaying spectra), but the
 /// singular values themselves are only as good as the gap allows (a few % on flat user-item spectra with
 /// q = 4); use lanczos_svd when σ or the vectors must be accurate to many digits. Deterministic for a
-/// seed: the test matrix comes from the counter-based generator of svd/detail/rng.hpp.
+/// seed: the test matrix comes from the counter-based generator of svd/detail/rng.hpp, Gaussian by default
+/// or sparse sign (TestMatrix; Martinsson & Tropp, Acta Numerica 29 (2020), §9.2: ζ = 8 entries ±1 per
+/// row give sketches about as good as Gaussian ones; the products here do not skip its zeros yet).
 ///
 /// Mixed precision (double dense or sparse input, `mixed_precision`): the power steps only have to find
 /// the dominant subspace, so all but the last run in float, at twice the SIMD width and half the memory
@@ -37,6 +39,12 @@
 
 namespace lowrank {
 
+/// The random test matrix Ω (n×l) of randomized_svd.
+enum class TestMatrix {
+  gaussian,     ///< independent standard normal entries (Halko–Martinsson–Tropp; scikit-learn's)
+  sparse_sign,  ///< ζ entries ±1 per row at random columns, the rest 0 (Martinsson & Tropp 2020, §9.2)
+};
+
 /// Options of randomized_svd. `tolerance` is used only in fixed-accuracy mode; `max_iterations` caps
 /// the number of growth blocks there (0 = until `rank` columns).
 struct RandomizedOptions : SvdOptions {
@@ -45,6 +53,8 @@ struct RandomizedOptions : SvdOptions {
   bool block_krylov = false;     ///< Musco–Musco: keep the span of all power blocks (size (q+1)·l, clamped)
   bool fixed_accuracy = false;   ///< randQB_EI: `rank` is the cap, the result rank is what tolerance needs
   Index block_size = 0;          ///< fixed-accuracy growth block; 0 = min(rank, max(8, rank / 4))
+  TestMatrix test_matrix = TestMatrix::gaussian;  ///< Ω's distribution
+  Index sparse_sign_nonzeros = 8;                 ///< ζ of a sparse sign Ω, ≥ 1 (clamped to the sketch's width)
   /// Double input with q ≥ 1 (not block Krylov, not fixed accuracy), on a dense or sparse matrix: the
   /// sketch and the power steps before the last product run in float on a float copy of A (m·n or 2·nnz
   /// floats, freed before the projection; not made when over memory_budget()); the last product, the
@@ -53,6 +63,16 @@ struct RandomizedOptions : SvdOptions {
 };
 
 namespace detail {
+
+/// Ω (or a growth block of it, from column col_offset on) as opt.test_matrix says, from (seed, stream).
+template <class T>
+void fill_test_matrix(Eigen::Ref<Matrix<T>> Omega, const RandomizedOptions& opt, std::uint64_t stream,
+                      Index col_offset = 0) {
+  if (opt.test_matrix == TestMatrix::sparse_sign)
+    fill_sparse_sign<T>(Omega, opt.seed, stream, opt.sparse_sign_nonzeros, col_offset);
+  else
+    fill_gaussian<T>(Omega, opt.seed, stream, col_offset);
+}
 
 /// Thin SVD of the projected problem from Bᵀ = Aᵀ Q (n×s, n ≥ s, finite): Bᵀ = W Σ Zᵀ, so A ≈ Q B =
 /// (Q Z) Σ Wᵀ. Returns σ descending, Z (s×s) in `Zs` and W (n×s) in `W`; `Bt` is consumed (its storage
@@ -110,7 +130,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
     {
       Matrix<float> Omega;
       resize_advised(Omega, n, l);
-      fill_gaussian<float>(Omega, opt.seed, /*stream=*/0);
+      fill_test_matrix<float>(Omega, opt, /*stream=*/0);
       A.sketch_apply(Omega, Qf);
     }
     condition_basis(Qf);
@@ -135,7 +155,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   } else {
     Matrix<Scalar> Omega;
     resize_advised(Omega, n, l);
-    fill_gaussian<Scalar>(Omega, opt.seed, /*stream=*/0);
+    fill_test_matrix<Scalar>(Omega, opt, /*stream=*/0);
     resize_advised(Q, m, l);
     A.apply(Omega, Q);
     A.scale_products_like(Q);  // A of entries near under- or overflow: work on c·A, σ / c at the end
@@ -263,7 +283,7 @@ SvdResult<Scalar> randomized_svd_fixed_accuracy(CheckedOperator<Scalar>& A, Inde
     // step 2 — new block: Qi = orth(A Ωi − Q (B Ωi)), q power steps, one more projection against Q
     const Index k = Q.cols(), bi = std::min(b, max_rank - k);
     Matrix<Scalar> Om(n, bi), Qi(m, bi), Zi(n, bi);
-    fill_gaussian<Scalar>(Om, opt.seed, /*stream=*/1, k);
+    fill_test_matrix<Scalar>(Om, opt, /*stream=*/1, k);
     A.apply(Om, Qi);
     if (k == 0) {
       // step 1 — ‖A‖_F², once the products' scale is known (A of entries near under- or overflow: work on
@@ -354,6 +374,8 @@ auto randomized_svd(const Op& A, Index rank, const RandomizedOptions& opt = {}) 
                 ": Vectors::full is not available for a truncated SVD (use thin or none)");
   LOWRANK_CHECK(opt.oversampling >= 0 && opt.block_size >= 0, invalid_argument, who, ": oversampling ",
                 opt.oversampling, " and block_size ", opt.block_size, " must be >= 0");
+  LOWRANK_CHECK(opt.test_matrix != TestMatrix::sparse_sign || opt.sparse_sign_nonzeros >= 1, invalid_argument, who,
+                ": sparse_sign_nonzeros ", opt.sparse_sign_nonzeros, " must be >= 1");
   // the fixed-rank solver's first product is A·Ω, before anything else reads A: a dense A's NaN/Inf show
   // there (detail::DenseScan); fixed accuracy reads ‖A‖_F first
   const auto scan = opt.fixed_accuracy ? detail::DenseScan::before : detail::DenseScan::on_error;

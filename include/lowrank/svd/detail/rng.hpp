@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "lowrank/config.hpp"
 #include "lowrank/types.hpp"
@@ -55,6 +56,46 @@ void fill_gaussian(Eigen::Ref<Matrix<Scalar>> M, std::uint64_t seed, std::uint64
       gaussian_pair(key, std::uint64_t(i / 2), z0, z1);
       M(i, j) = Scalar(z0);
       if (i + 1 < m) M(i + 1, j) = Scalar(z1);
+    }
+  }
+}
+
+/// Fills M (n×l, zeroed first) as a sparse sign test matrix (Martinsson & Tropp, "Randomized numerical
+/// linear algebra", Acta Numerica 2020, §9.2): each row holds ±1 at `nonzeros` distinct columns (clamped to
+/// [1, l]), the columns and signs a pure function of (seed, stream, col_offset, row) like fill_gaussian's
+/// entries — a partial Fisher–Yates shuffle of 0..l−1 driven by splitmix64 of the row's key.
+template <class Scalar>
+void fill_sparse_sign(Eigen::Ref<Matrix<Scalar>> M, std::uint64_t seed, std::uint64_t stream, Index nonzeros,
+                      Index col_offset = 0) {
+  const Index n = M.rows(), l = M.cols();
+  M.setZero();
+  if (l == 0) return;
+  const Index zeta = nonzeros < 1 ? 1 : nonzeros > l ? l : nonzeros;
+  // a block's rows are keyed apart from its other blocks (fixed-accuracy growth) by col_offset
+  const std::uint64_t block = splitmix64(std::uint64_t(col_offset) ^ 0x5EED5EED5EED5EEDull);
+#if LOWRANK_HAS_OPENMP
+#pragma omp parallel for schedule(static) if (n * zeta > 100000)
+#endif
+  for (Index i = 0; i < n; ++i) {
+    const std::uint64_t key = rng_key(seed, stream, std::uint64_t(i) ^ block);
+    Index perm[64];  // the first zeta of a shuffle of 0..l−1, for l ≤ 64; beyond, rejection of repeats
+    for (Index t = 0; t < zeta; ++t) {
+      const std::uint64_t h = splitmix64(key ^ std::uint64_t(t));
+      Index c;
+      if (l <= 64) {
+        if (t == 0)
+          for (Index u = 0; u < l; ++u) perm[u] = u;
+        const Index pick = t + Index((h >> 1) % std::uint64_t(l - t));
+        std::swap(perm[t], perm[pick]);
+        c = perm[t];
+      } else {
+        std::uint64_t g = h;
+        do {  // a column not taken yet (zeta ≤ l/…: few retries); deterministic in (key, t)
+          c = Index((g >> 1) % std::uint64_t(l));
+          g = splitmix64(g);
+        } while (M(i, c) != Scalar(0));
+      }
+      M(i, c) = (h & 1) ? Scalar(1) : Scalar(-1);
     }
   }
 }
