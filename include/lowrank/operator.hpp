@@ -93,6 +93,11 @@ class FloatSketch {
 /// 2^−e with amax = 2^e·[1, 2) (1 for amax = 0): the exact scale that brings a matrix whose largest
 /// entry is amax to [1, 2).
 inline double power_of_two_scale(double amax) { return amax > 0 ? std::ldexp(1.0, -std::ilogb(amax)) : 1.0; }
+/// The scale c of a float copy whose largest entry is amax: 1 where amax lies in [2^−24, 2^24] (float
+/// holds the entries and the products' sums comfortably), else power_of_two_scale(amax).
+inline double float_copy_scale(double amax) {
+  return amax >= 0x1p-24 && amax <= 0x1p24 ? 1.0 : power_of_two_scale(amax);
+}
 
 /// FloatSketch of a dense matrix: a column-major float copy (half the bytes of the double matrix) in
 /// whole huge pages (detail::HugePageArray: the copy is fresh on every solve), products through the
@@ -105,11 +110,8 @@ class DenseFloatSketch final : public FloatSketch {
       : m_rows(A.rows()), m_cols(A.cols()), m_copy(std::size_t(A.rows()) * std::size_t(A.cols())) {
     // one read of A (finite and not empty: the solvers check) for the copy and max|a_ij|; a second one
     // only where entries far from 1 need the scale
-    const double amax = convert(A, 1.0);
-    if (!(amax >= 0x1p-24 && amax <= 0x1p24)) {
-      m_scale = power_of_two_scale(amax);
-      convert(A, m_scale);
-    }
+    m_scale = float_copy_scale(convert(A, 1.0));
+    if (m_scale != 1.0) convert(A, m_scale);
   }
   void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { product(false, X, Y); }
   void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
@@ -625,17 +627,14 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
 
 /// FloatSketch of a CSR matrix and its transposed copy (views whose row pointers start at 0): float
 /// values (2·nnz floats, in whole huge pages from 4 MB up), the indices shared with the double views.
-/// The scale c as DenseFloatSketch's: 1 where max|a_ij| lies in [2^−24, 2^24].
+/// The scale c as DenseFloatSketch's (float_copy_scale).
 class SparseFloatSketch final : public FloatSketch {
  public:
   SparseFloatSketch(const CsrView<double>& a, const CsrView<double>& at)
       : m_values(std::size_t(a.row_ptr[a.nrows])), m_t_values(m_values.size()) {
     const std::size_t nnz = m_values.size();
-    const double amax = kernels::demote_scaled(a.values, nnz, 1.0, m_values.data());
-    if (!(amax >= 0x1p-24 && amax <= 0x1p24)) {
-      m_scale = power_of_two_scale(amax);
-      kernels::demote_scaled(a.values, nnz, m_scale, m_values.data());
-    }
+    m_scale = float_copy_scale(kernels::demote_scaled(a.values, nnz, 1.0, m_values.data()));
+    if (m_scale != 1.0) kernels::demote_scaled(a.values, nnz, m_scale, m_values.data());
     kernels::demote_scaled(at.values, nnz, m_scale, m_t_values.data());
     m_a = {a.nrows, a.ncols, a.row_ptr, a.cols, m_values.data()};
     m_at = {at.nrows, at.ncols, at.row_ptr, at.cols, m_t_values.data()};
