@@ -217,6 +217,33 @@ TEST_CASE("randomized_svd mixed precision, large dense input: the residual estim
   REQUIRE(x.info.matvecs == 6 * 15 + 5 + 5);  // the double product of the fallback adds V's columns again
 }
 
+TEST_CASE("randomized_svd: a tall input whose basis is lifted in place gives the same exact SVD", "[randomized]") {
+  // U = Q·Z is formed in Q's own storage once Q (m×l) reaches 32 MB, and in fresh storage below that.
+  // 220000×40 with l = 20 (Q: 35 MB) takes the first path, 2200×40 the second. Row i holds one entry,
+  // c_j = 1 + j/8 in column j = i mod 15: AᵀA is diagonal, σ_j = c_j·√(rows per column), rank 15 ≤ l.
+  for (const Index m : {Index(220000), Index(2200)}) {
+    std::vector<Eigen::Triplet<double>> t;
+    for (Index i = 0; i < m; ++i) t.emplace_back(i, i % 15, 1.0 + double(i % 15) / 8);
+    Eigen::SparseMatrix<double, Eigen::RowMajor> A(m, 40);
+    A.setFromTriplets(t.begin(), t.end());
+    Eigen::VectorXd exact(10);
+    for (Index j = 0; j < 10; ++j)  // column 14 − j holds the rows i ≡ 14 − j (mod 15)
+      exact(j) = (1.0 + double(14 - j) / 8) * std::sqrt(double(m / 15 + (14 - j < m % 15 ? 1 : 0)));
+    const auto r = lowrank::randomized_svd(A, 10);
+    const double eps = std::numeric_limits<double>::epsilon();
+    const double residual = (A * r.V - r.U * r.S.asDiagonal()).norm() / r.S(0);
+    INFO(m << " rows: σ error " << max_rel_sigma_error(r.S, exact) << ", ‖AV − US‖/σ₁ " << residual << ", orth "
+           << lowrank::orthogonality_error(r.U));
+    REQUIRE(r.U.rows() == m);
+    REQUIRE(r.U.cols() == 10);
+    // LAPACK-style: rounding grows with the length of the columns (220000 rows: about 3e-13 here)
+    const double tol = double(m) * eps;
+    REQUIRE(max_rel_sigma_error(r.S, exact) <= tol);
+    REQUIRE(residual <= tol);
+    REQUIRE(lowrank::orthogonality_error(r.U) <= tol);
+  }
+}
+
 TEST_CASE("randomized_svd with a sparse sign test matrix", "[randomized]") {
   // ζ = 8 entries ±1 per row of Ω: as accurate as a Gaussian Ω on noisy low-rank input, exact on exact
   // low rank, deterministic for a seed, dense and sparse, fixed rank and fixed accuracy

@@ -194,12 +194,22 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   projected_svd(Bt, sigma, W, Zs);
   Z.resize(0, 0);
   res.S = sigma.head(rank);
-  // U = Q·Zs(:, :rank) written into Q's own storage, in row blocks (Q is the largest array alive here;
-  // a separate m×rank U beside it was the peak of the whole solver at scale, bench/scale)
-  multiply_right_in_place<Scalar>(Q, Zs.leftCols(rank));
-  Q.conservativeResize(m, rank);  // column-major, fewer columns: a realloc that keeps the first ones
+  // U = Q·Zs(:, :rank). At scale it is written into Q's own storage, in row blocks (Q is the largest
+  // array alive here; a separate m×rank U beside it was the peak of the whole solver, bench/scale).
+  // Under 32 MB U gets its own storage and Q is freed here: a Q that became U left the solver with the
+  // caller, so every call faulted in a fresh m×l block (glibc maps blocks of that size afresh), which on
+  // a virtual machine cost as much as the product that first wrote it (5000×20 doubles: 4–6 ms).
   Matrix<Scalar> U;
-  U.swap(Q);
+  constexpr double kSeparateLiftBytes = 32e6;
+  if (double(Q.size()) * sizeof(Scalar) < kSeparateLiftBytes) {
+    U.resize(m, rank);
+    gemm_dispatched<Scalar>(false, false, Scalar(1), Q, Zs.leftCols(rank), Scalar(0), U);
+    Q.resize(0, 0);
+  } else {
+    multiply_right_in_place<Scalar>(Q, Zs.leftCols(rank));
+    Q.conservativeResize(m, rank);  // column-major, fewer columns: a realloc that keeps the first ones
+    U.swap(Q);
+  }
   Matrix<Scalar> V = W.leftCols(rank);
   W.resize(0, 0);
 
