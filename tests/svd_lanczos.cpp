@@ -501,6 +501,41 @@ TEST_CASE("lanczos_svd mixed precision: float iteration, double Rayleigh-Ritz st
   }
 }
 
+TEST_CASE("lanczos_svd mixed precision: a stalled float basis grows; a converging one does not", "[lanczos]") {
+  // rank 10, block 4: the default basis has 32 vectors (max(2·rank, rank + 20), whole blocks). On a flat
+  // user-item spectrum fewer than half the triplets have converged after two restarts, and the float
+  // basis grows to 52 (max(2·rank, rank + 40)); the result still meets the tolerance, with σ to ≈1e-9.
+  lowrank::LanczosOptions o;
+  o.tolerance = 1e-5;
+  const auto S = user_item<double, Eigen::RowMajor>(2000, 1200, 0.02, 21);
+  const Eigen::VectorXd sigma = oracle_sigma(Eigen::MatrixXd(S));
+  const auto r = lowrank::lanczos_svd(S, 10, o);
+  INFO("flat: kd " << r.info.subspace_dimension << ", restarts " << r.info.restarts << ", products " << r.info.matvecs
+                   << ", σ error " << max_rel_sigma_error(r.S, sigma));
+  REQUIRE(r.info.converged);
+  REQUIRE(r.info.subspace_dimension == 52);
+  REQUIRE(max_rel_sigma_error(r.S, sigma) <= 1e-8);
+  REQUIRE(r.info.residual_estimate <= 1e-5);
+  // the user's basis size is kept as given
+  lowrank::LanczosOptions fixed = o;
+  fixed.krylov_dimension = 32;
+  const auto f = lowrank::lanczos_svd(S, 10, fixed);
+  INFO("kd 32 given: restarts " << f.info.restarts << ", products " << f.info.matvecs);
+  REQUIRE(f.info.subspace_dimension == 32);
+  REQUIRE(f.info.converged);
+  REQUIRE(f.info.restarts > r.info.restarts);
+  // noisy low rank converges in the first cycles: the basis stays at 32
+  Eigen::VectorXd s(10);
+  for (Index i = 0; i < 10; ++i) s(i) = std::pow(0.7, double(i));
+  Eigen::MatrixXd noise(800, 500);
+  lowrank::detail::fill_gaussian<double>(noise, 22, 0);
+  const Eigen::SparseMatrix<double> L = (with_spectrum<double>(800, 500, s, 23) + 1e-4 * noise).sparseView();
+  const auto q = lowrank::lanczos_svd(L, 10, o);
+  INFO("low rank: kd " << q.info.subspace_dimension << ", restarts " << q.info.restarts);
+  REQUIRE(q.info.converged);
+  REQUIRE(q.info.subspace_dimension == 32);
+}
+
 TEST_CASE("lanczos_svd: float defaults, seeds bit-identical", "[lanczos]") {
   const auto A = user_item<float>(300, 200, 0.05, 2);
   const Eigen::VectorXd sigma = oracle_sigma(Eigen::MatrixXf(A));

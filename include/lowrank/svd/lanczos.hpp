@@ -97,8 +97,22 @@ inline Index lanczos_mixed_block(const LanczosOptions& opt, Index rank) {
   return rank >= lanczos_mixed_block_min_rank ? lanczos_mixed_block_size : lanczos_mixed_small_block_size;
 }
 
+/// The basis size the mixed path's float iteration grows to when its restarts stall (kd_stalled of
+/// lanczos_svd_impl): max(2·rank, rank + 40), a float basis no larger in bytes than the double default's
+/// max(2·rank, rank + 20). On the flat spectrum of bench/svd_truncated's 6040×3706 matrix (rank 10, block
+/// 4, tol 1e-5) the default basis of 32 vectors took 11 restarts and 348 products, one of 52 from the
+/// start 4 and 316 (85–91 → 67 ms); but from the start it cost ML-100K 3.85 → 5.0 ms and ml-latest-small
+/// 10.6 → 11.8 ms, which converge in about one cycle of the small basis. So the basis grows only after
+/// lanczos_stall_restarts restarts.
+inline Index lanczos_mixed_stalled_krylov_dimension(Index rank) { return std::max(2 * rank, rank + 40); }
+inline constexpr int lanczos_stall_restarts = 2;
+
+/// kd_stalled > 0: when the default basis (opt.krylov_dimension = 0) has converged fewer than half of
+/// the `rank` triplets after lanczos_stall_restarts restarts or more, it grows to kd_stalled vectors
+/// (rounded to whole blocks).
 template <class Scalar>
-SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const LanczosOptions& opt);
+SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const LanczosOptions& opt,
+                                   Index kd_stalled = 0);
 
 /// The float copy of a double operator (CheckedOperator::make_float_sketch) as an operator of its own,
 /// for the float iteration of the mixed-precision path. Products are counted on the double operator.
@@ -145,7 +159,7 @@ inline SvdResult<double> lanczos_svd_mixed(CheckedOperator<double>& A, Index ran
     fopt.vectors = Vectors::thin;
     FloatSketchOperator float_copy(A);
     CheckedOperator<float> checked(float_copy, "lanczos_svd");
-    SvdResult<float> f = lanczos_svd_impl(checked, rank, fopt);
+    SvdResult<float> f = lanczos_svd_impl(checked, rank, fopt, lanczos_mixed_stalled_krylov_dimension(rank));
     A.release_float_sketch();
     res.info.restarts = f.info.restarts;
     res.info.iterations = f.info.iterations;
@@ -200,7 +214,8 @@ inline SvdResult<double> lanczos_svd_mixed(CheckedOperator<double>& A, Index ran
 }
 
 template <class Scalar>
-SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const LanczosOptions& opt) {
+SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const LanczosOptions& opt,
+                                   Index kd_stalled) {
   using Mat = Matrix<Scalar>;
   const Index m = A.rows(), n = A.cols(), mn = std::min(m, n);
   SvdResult<Scalar> res;
@@ -223,13 +238,17 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     b = 1;
     kd = mn;
   }
-  Index keep = opt.keep > 0 ? std::max(opt.keep, rank) : rank + (kd - rank) / 2;
-  keep = std::min(keep, kd - 1);
-  keep = kd - (kd - keep + b - 1) / b * b;  // whole blocks are added after a restart
-  // never below rank (rank 17, b = 2, keep = 17 rounded to 16: 1000 restarts, no convergence); kd ≥ rank + b
-  // leaves room for a block beside it. Rounding keep up always cost the default block-16 solve at rank 50
-  // 33 restarts instead of 14 (one block added per restart instead of two).
-  if (keep < rank) keep += b;
+  // vectors kept at a restart of a basis of kd_
+  const auto keep_of = [&](Index kd_) {
+    Index k = opt.keep > 0 ? std::max(opt.keep, rank) : rank + (kd_ - rank) / 2;
+    k = std::min(k, kd_ - 1);
+    k = kd_ - (kd_ - k + b - 1) / b * b;  // whole blocks are added after a restart
+    // never below rank (rank 17, b = 2, keep = 17 rounded to 16: 1000 restarts, no convergence); kd ≥
+    // rank + b leaves room for a block beside it. Rounding keep up always cost the default block-16 solve
+    // at rank 50 33 restarts instead of 14 (one block added per restart instead of two).
+    return k < rank ? k + b : k;
+  };
+  Index keep = keep_of(kd);
   const double tol = opt.tolerance > 0 ? opt.tolerance
                                        : (std::is_same_v<Scalar, float> ? std::sqrt(double(std::numeric_limits<float>::epsilon()))
                                                                          : 1e-10);
@@ -263,6 +282,7 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
   }
 
   Index j0 = 0;  // first column of this cycle (keep after a restart)
+  Index next_keep = keep;  // keep of the restarts after this one (changes when the basis grows)
   Vector<Scalar> sigma;
   Mat Pm, Qm;
   int restart = 0;
@@ -366,9 +386,22 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     V.middleCols(keep, b) = V.middleCols(kd, b);
     V.leftCols(keep) = Vk;
     rho = (S * Pm.bottomRows(b).leftCols(keep)).transpose();
+    // a stalled default basis grows (kd_stalled): U and V keep their leading columns, and later restarts
+    // keep half of the larger basis
+    const Index grown = (std::max(kd_stalled, kd) + b - 1) / b * b;
+    if (opt.krylov_dimension == 0 && restart + 1 >= lanczos_stall_restarts && 2 * nconv < rank && grown > kd &&
+        grown + b < mn) {
+      kd = grown;
+      U.conservativeResize(m, kd);
+      V.conservativeResize(n, kd + b);
+      H.resize(kd, kd);
+      next_keep = keep_of(kd);
+      res.info.subspace_dimension = kd;
+    }
     H.setZero();
     for (Index i = 0; i < keep; ++i) H(i, i) = sigma(i);
     j0 = keep;
+    keep = next_keep;
   }
 
   // step 6 — lift the converged (or best) triplets, sort, fix signs; info
@@ -425,8 +458,8 @@ auto lanczos_svd(const Op& A, Index rank, const LanczosOptions& opt = {}) {
 namespace lowrank::detail {
 // Compiled once into the library for float and double, whatever the operator type (config.hpp,
 // LOWRANK_EXTERN_TEMPLATE; detail::CheckedOperator in operator.hpp hides the operator's type).
-LOWRANK_EXTERN_TEMPLATE(float,
-                        SvdResult<float> lanczos_svd_impl<float>(CheckedOperator<float>&, Index, const LanczosOptions&))
+LOWRANK_EXTERN_TEMPLATE(float, SvdResult<float> lanczos_svd_impl<float>(CheckedOperator<float>&, Index,
+                                                                        const LanczosOptions&, Index))
 LOWRANK_EXTERN_TEMPLATE(double, SvdResult<double> lanczos_svd_impl<double>(CheckedOperator<double>&, Index,
-                                                                           const LanczosOptions&))
+                                                                           const LanczosOptions&, Index))
 }  // namespace lowrank::detail
