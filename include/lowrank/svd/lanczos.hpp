@@ -42,7 +42,10 @@ enum class Reorthogonalization {
 
 /// Options of lanczos_svd. tolerance 0 = 1e-10 (double) or √ε (float); max_iterations 0 = 1000 restarts.
 struct LanczosOptions : SvdOptions {
-  Index krylov_dimension = 0;  ///< kd, the basis size between restarts; 0 = max(2·rank, rank + 20), clamped to min(m, n)
+  /// kd, the basis size between restarts; 0 = max(2·rank, rank + 20), clamped to min(m, n) (the float
+  /// iteration of the mixed path grows it to max(2·rank, rank + 40) when its restarts stall, see
+  /// detail::lanczos_mixed_stalled_krylov_dimension; info.subspace_dimension reports the size used)
+  Index krylov_dimension = 0;
   Index keep = 0;              ///< Ritz vectors kept at a restart; 0 = rank + (kd − rank)/2 (rounded to whole blocks)
   /// b, columns per operator application (SpMM/GEMM); 0 = 1 (single-vector GKL), except in the float
   /// iteration of the mixed-precision path: 4 below rank 32, 8 from there on (detail::lanczos_mixed_block),
