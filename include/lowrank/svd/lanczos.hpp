@@ -105,8 +105,8 @@ inline Index lanczos_mixed_block(const LanczosOptions& opt, Index rank) {
 /// max(2·rank, rank + 20). On the flat spectrum of bench/svd_truncated's 6040×3706 matrix (rank 10, block
 /// 4, tol 1e-5) the default basis of 32 vectors took 11 restarts and 348 products, one of 52 from the
 /// start 4 and 316 (85–91 → 67 ms); but from the start it cost ML-100K 3.85 → 5.0 ms and ml-latest-small
-/// 10.6 → 11.8 ms, which converge in about one cycle of the small basis. So the basis grows only after
-/// lanczos_stall_restarts restarts.
+/// 10.6 → 11.8 ms, which converge in about one cycle of the small basis. So the basis grows only when it
+/// stalls: fewer than half the triplets converged after lanczos_stall_restarts restarts.
 inline Index lanczos_mixed_stalled_krylov_dimension(Index rank) { return std::max(2 * rank, rank + 40); }
 inline constexpr int lanczos_stall_restarts = 2;
 
@@ -285,7 +285,6 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
   }
 
   Index j0 = 0;  // first column of this cycle (keep after a restart)
-  Index next_keep = keep;  // keep of the restarts after this one (changes when the basis grows)
   Vector<Scalar> sigma;
   Mat Pm, Qm;
   int restart = 0;
@@ -389,8 +388,7 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
     V.middleCols(keep, b) = V.middleCols(kd, b);
     V.leftCols(keep) = Vk;
     rho = (S * Pm.bottomRows(b).leftCols(keep)).transpose();
-    // a stalled default basis grows (kd_stalled): U and V keep their leading columns, and later restarts
-    // keep half of the larger basis
+    // a stalled default basis grows (kd_stalled): U and V keep their leading columns
     const Index grown = (std::max(kd_stalled, kd) + b - 1) / b * b;
     if (opt.krylov_dimension == 0 && restart + 1 >= lanczos_stall_restarts && 2 * nconv < rank && grown > kd &&
         grown + b < mn) {
@@ -398,13 +396,12 @@ SvdResult<Scalar> lanczos_svd_impl(CheckedOperator<Scalar>& A, Index rank, const
       U.conservativeResize(m, kd);
       V.conservativeResize(n, kd + b);
       H.resize(kd, kd);
-      next_keep = keep_of(kd);
       res.info.subspace_dimension = kd;
     }
     H.setZero();
     for (Index i = 0; i < keep; ++i) H(i, i) = sigma(i);
     j0 = keep;
-    keep = next_keep;
+    keep = keep_of(kd);  // the same unless the basis grew: later restarts keep half of the larger one
   }
 
   // step 6 — lift the converged (or best) triplets, sort, fix signs; info

@@ -198,7 +198,7 @@ SvdResult<Scalar> randomized_svd_impl(CheckedOperator<Scalar>& A, Index rank, co
   // array alive here; a separate m×rank U beside it was the peak of the whole solver, bench/scale).
   // Under 32 MB U gets its own storage and Q is freed here: a Q that became U left the solver with the
   // caller, so every call faulted in a fresh m×l block (glibc maps blocks of that size afresh), which on
-  // a virtual machine cost as much as the product that first wrote it (5000×20 doubles: 4–6 ms).
+  // a virtual machine cost as much as the product that first wrote it (5000×20 doubles: 4–8 ms).
   Matrix<Scalar> U;
   constexpr double kSeparateLiftBytes = 32e6;
   if (double(Q.size()) * sizeof(Scalar) < kSeparateLiftBytes) {
