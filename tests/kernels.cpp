@@ -426,6 +426,51 @@ void check_skinny_gemm() {
       }
 }
 
+void check_spmm_narrow_indices() {
+  // 16-bit column indices (float): the same entries in the same order as with 32-bit ones, through the same
+  // kernel code, so the same sums bit for bit: every strip width, the one-vector blocks (4, 8, 16), row
+  // ranges of the four-row slots, and the column-blocked step. Columns up to 65,535 (the last index).
+  const std::size_t m = 45, n = 65536;
+  std::mt19937 gen(29);
+  std::uniform_real_distribution<double> dist(-1, 1);
+  std::vector<std::int64_t> rp{0};
+  std::vector<std::int32_t> ci;
+  std::vector<float> vals;
+  for (std::size_t r = 0; r < m; ++r) {
+    const std::size_t len = (r == 0 || r == 12) ? 0 : (r % 5 == 2 ? 70 : (r * 11) % 17);
+    for (std::size_t c = 0; c < len; ++c) {
+      ci.push_back(std::int32_t(c + 1 == len && r % 3 == 0 ? n - 1 : (c * 977 + r * 131) % 300));
+      vals.push_back(float(dist(gen)));
+    }
+    rp.push_back(std::int64_t(ci.size()));
+  }
+  const std::vector<std::uint16_t> ci16(ci.begin(), ci.end());
+  for (std::size_t kcols : {1u, 2u, 3u, 4u, 5u, 8u, 13u, 16u, 17u, 32u}) {
+    CAPTURE(kcols);
+    const auto X = random_vector<float>(n * kcols, 31);
+    for (const auto& [r0, r1] : {std::pair<std::size_t, std::size_t>{0, m}, {3, 9}, {10, 14}, {40, 45}}) {
+      CAPTURE(r0, r1);
+      std::vector<float> wide(m * kcols, -2.0f), narrow(m * kcols, -2.0f);
+      k::csr_spmm_rows(rp.data(), ci.data(), vals.data(), X.data(), wide.data(), kcols, r0, r1);
+      k::csr_spmm_rows(rp.data(), ci16.data(), vals.data(), X.data(), narrow.data(), kcols, r0, r1);
+      REQUIRE(narrow == wide);
+    }
+    for (std::int32_t blocks : {1, 3}) {
+      std::vector<float> wide(m * kcols, 0.0f), narrow(m * kcols, 0.0f);
+      std::vector<std::int64_t> next_wide(rp.begin(), rp.end() - 1), next_narrow = next_wide;
+      for (std::int32_t b = 1; b <= blocks; ++b) {
+        const std::int32_t col_end = b == blocks ? std::int32_t(n) : 100 * b;
+        k::csr_spmm_rows_until(rp.data(), ci.data(), vals.data(), X.data(), wide.data(), kcols, 0, m, next_wide.data(),
+                               col_end);
+        k::csr_spmm_rows_until(rp.data(), ci16.data(), vals.data(), X.data(), narrow.data(), kcols, 0, m,
+                               next_narrow.data(), col_end);
+      }
+      REQUIRE(next_narrow == next_wide);
+      REQUIRE(narrow == wide);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[kernels]") {
@@ -446,6 +491,7 @@ TEST_CASE("kernels: every compiled target agrees with the scalar reference", "[k
       check_spmm_until<float>();
       check_spmm_one_vector_rows<double>();
       check_spmm_one_vector_rows<float>();
+      check_spmm_narrow_indices();
       check_axpy_rows<double>();
       check_axpy_rows<float>();
       check_confidence_gram_apply<double>();

@@ -284,6 +284,36 @@ TEST_CASE("SparseOperator: column blocks over several output panels, double", "[
   }
 }
 
+TEST_CASE("SparseOperator float sketch: 16-bit indices where the columns fit, the same sums as 32-bit ones",
+          "[operator]") {
+  // The float copy of a double matrix narrows the column indices of each direction with at most 65,536
+  // columns. Its products must equal those of a float operator on the same (scaled) values with 32-bit
+  // indices, bit for bit: A is 70 k × 60 k, so A·X (60 k columns) narrows and runs in column blocks at
+  // 74 columns (X: 60 k × 80 floats, 19 MB), while Aᵀ·X (70 k columns) keeps 32-bit indices.
+  const auto A = random_sparse<double, Eigen::RowMajor>(70000, 60000, 0.00004, 41);
+  const auto op = lowrank::make_operator(A);
+  const auto sketch = op.float_sketch();
+  REQUIRE(sketch);
+  const auto* sparse_sketch = dynamic_cast<const lowrank::detail::SparseFloatSketch*>(sketch.get());
+  REQUIRE(sparse_sketch != nullptr);
+  CHECK(sparse_sketch->narrow_indices(false));
+  CHECK_FALSE(sparse_sketch->narrow_indices(true));
+  const Eigen::SparseMatrix<float, Eigen::RowMajor> Af = (A * sketch->scale()).cast<float>();
+  const auto op_f = lowrank::make_operator(Af);
+  REQUIRE(lowrank::detail::spmm_column_blocks(60000.0 * 80 * sizeof(float)) > 1);
+  for (Index k : {1, 4, 8, 16, 20, 74}) {
+    CAPTURE(k);
+    const lowrank::Matrix<float> X = gaussian<float>(60000, k, 42), Xt = gaussian<float>(70000, k, 43);
+    lowrank::Matrix<float> Y(70000, k), Yf(70000, k), T(60000, k), Tf(60000, k);
+    sketch->apply(X, Y);
+    op_f.apply(X, Yf);
+    sketch->apply_transpose(Xt, T);
+    op_f.apply_transpose(Xt, Tf);
+    REQUIRE((Y.array() == Yf.array()).all());
+    REQUIRE((T.array() == Tf.array()).all());
+  }
+}
+
 TEST_CASE("transpose_csr: the two-pass radix transpose equals Eigen's, for every shape and thread count",
           "[operator]") {
   // Column counts 1…300 k cover the one-pass sort (≤ 4096 columns), 2^shift-column buckets up to shift 11, a

@@ -72,6 +72,16 @@ LOWRANK_API void csr_spmm_rows_until(const std::int64_t* row_ptr, const std::int
                                      const float* X, float* Y, std::size_t k, std::size_t row_begin,
                                      std::size_t row_end, std::int64_t* next, std::int32_t col_end,
                                      std::int32_t col_begin = 0) noexcept;
+/// csr_spmm_rows with 16-bit column indices (at most 65,536 columns): 6 bytes per float entry instead of 8,
+/// for products bound by streaming the matrix (the float copy of a sparse matrix, operator.hpp).
+LOWRANK_API void csr_spmm_rows(const std::int64_t* row_ptr, const std::uint16_t* cols, const float* values,
+                               const float* X, float* Y, std::size_t k, std::size_t row_begin,
+                               std::size_t row_end) noexcept;
+/// \overload
+LOWRANK_API void csr_spmm_rows_until(const std::int64_t* row_ptr, const std::uint16_t* cols, const float* values,
+                                     const float* X, float* Y, std::size_t k, std::size_t row_begin,
+                                     std::size_t row_end, std::int64_t* next, std::int32_t col_end,
+                                     std::int32_t col_begin = 0) noexcept;
 /// out += Σ_j coef[j]·a_j over the n rows a_j = A + j·ld (k entries each): Aᵀ·coef for a row-major A,
 /// four rows per pass over `out` (see reference::axpy_rows).
 LOWRANK_API void axpy_rows(const double* A, std::size_t ld, const double* coef, std::size_t n, double* out,
@@ -188,6 +198,15 @@ inline void csr_spmm_rows_until(const std::int64_t* rp, const std::int32_t* ci, 
   reference::csr_spmm_rows_until(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 inline void csr_spmm_rows_until(const std::int64_t* rp, const std::int32_t* ci, const float* v, const float* X,
+                                float* Y, std::size_t k, std::size_t b, std::size_t e, std::int64_t* next,
+                                std::int32_t col_end, std::int32_t col_begin = 0) noexcept {
+  reference::csr_spmm_rows_until(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
+}
+inline void csr_spmm_rows(const std::int64_t* rp, const std::uint16_t* ci, const float* v, const float* X, float* Y,
+                          std::size_t k, std::size_t b, std::size_t e) noexcept {
+  reference::csr_spmm_rows(rp, ci, v, X, Y, k, b, e);
+}
+inline void csr_spmm_rows_until(const std::int64_t* rp, const std::uint16_t* ci, const float* v, const float* X,
                                 float* Y, std::size_t k, std::size_t b, std::size_t e, std::int64_t* next,
                                 std::int32_t col_end, std::int32_t col_begin = 0) noexcept {
   reference::csr_spmm_rows_until(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);

@@ -225,22 +225,23 @@ class DenseOperator {
 };
 
 namespace detail {
-/// One CSR matrix as the SpMM kernel wants it: int64 row pointers, int32 column indices.
-template <class Scalar>
+/// One CSR matrix as the SpMM kernel wants it: int64 row pointers, int32 column indices (or uint16 ones,
+/// for float values only: SparseFloatSketch, below 65,536 columns).
+template <class Scalar, class ColIndex = std::int32_t>
 struct CsrView {
   Index nrows = 0, ncols = 0;
   const std::int64_t* row_ptr = nullptr;
-  const std::int32_t* cols = nullptr;
+  const ColIndex* cols = nullptr;
   const Scalar* values = nullptr;
 };
 
 /// Sparse matrix × one vector. The block kernel's one-column tail is a single dependent multiply-add
 /// chain (latency-bound: ~4 cycles per nonzero); eight independent partial sums, combined in a fixed
 /// order, make it throughput-bound. Plain C++: the gathers x[cols[p]] do not vectorize profitably.
-template <class Scalar>
-void csr_spmv_rows(const CsrView<Scalar>& A, const Scalar* x, Scalar* y, std::size_t b, std::size_t e) {
+template <class Scalar, class ColIndex>
+void csr_spmv_rows(const CsrView<Scalar, ColIndex>& A, const Scalar* x, Scalar* y, std::size_t b, std::size_t e) {
   const std::int64_t* rp = A.row_ptr;
-  const std::int32_t* ci = A.cols;
+  const ColIndex* ci = A.cols;
   const Scalar* v = A.values;
   for (std::size_t r = b; r < e; ++r) {
     std::int64_t p = rp[r];
@@ -261,8 +262,9 @@ void csr_spmv_rows(const CsrView<Scalar>& A, const Scalar* x, Scalar* y, std::si
   }
 }
 
-template <class Scalar>
-void csr_rows(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k, std::size_t b, std::size_t e) {
+template <class Scalar, class ColIndex>
+void csr_rows(const CsrView<Scalar, ColIndex>& A, const Scalar* X, Scalar* Y, std::size_t k, std::size_t b,
+              std::size_t e) {
   if (k == 1)
     csr_spmv_rows(A, X, Y, b, e);
   else if constexpr (std::is_same_v<Scalar, float> || std::is_same_v<Scalar, double>)
@@ -397,8 +399,8 @@ inline Index spmm_cache_panel_width(double table_bytes, Index k, Index line) {
 
 /// Row ranges of about equal nonzero count for `threads` threads (4 per thread, for dynamic balance):
 /// bounds[c]..bounds[c + 1]. One range when threading is not worth it.
-template <class Scalar>
-std::vector<Index> csr_row_chunks(const CsrView<Scalar>& A, std::size_t k, int threads) {
+template <class Scalar, class ColIndex>
+std::vector<Index> csr_row_chunks(const CsrView<Scalar, ColIndex>& A, std::size_t k, int threads) {
   const Index m = A.nrows;
   const std::int64_t nnz = A.row_ptr[m] - A.row_ptr[0];  // a row panel's pointers need not start at 0
   const double work = double(nnz) * double(k) + double(m) * double(k);
@@ -442,8 +444,8 @@ void for_each_row_tile(Index r0, Index r1, Index k, const Body& body) {
 
 /// Y (A.nrows × k, row-major) = A · X (A.ncols × k, row-major). Rows are split into chunks of about equal
 /// nonzero count; each row is computed by exactly one thread, so the result does not depend on threads.
-template <class Scalar>
-void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, std::size_t k) {
+template <class Scalar, class ColIndex>
+void csr_times_rowmajor(const CsrView<Scalar, ColIndex>& A, const Scalar* X, Scalar* Y, std::size_t k) {
   if (A.nrows == 0) return;
   const int threads = spmm_threads();
   if (threads <= 1) {  // no chunk bounds to compute (the single-vector products of Lanczos on one thread)
@@ -465,9 +467,9 @@ void csr_times_rowmajor(const CsrView<Scalar>& A, const Scalar* X, Scalar* Y, st
 /// unblocked ones bit for bit, since each row's entries are still added in storage order.
 /// `block_rows(c0, c1)` returns the row-major rows c0..c1 of X (row c0 first) just before their block runs:
 /// a pointer into the whole table, or a block converted on demand.
-template <class Scalar, class BlockRows>
-void csr_times_rowmajor_blocked(const CsrView<Scalar>& A, const BlockRows& block_rows, Scalar* Y, std::size_t k,
-                                Index blocks) {
+template <class Scalar, class ColIndex, class BlockRows>
+void csr_times_rowmajor_blocked(const CsrView<Scalar, ColIndex>& A, const BlockRows& block_rows, Scalar* Y,
+                                std::size_t k, Index blocks) {
   const Index m = A.nrows;
   if (m == 0) return;
   for_each_row_tile(0, m, Index(k), [&](Index t0, Index t1) {
@@ -525,9 +527,9 @@ void from_row_major(const Scalar* buf, Index ld, Index r0, Index r1, Eigen::Ref<
 /// Y = A · X for column-major blocks: converts X to row-major once, runs the kernel, converts Y back.
 /// One-column blocks are already row-major and go straight through. `split_for_cache` = false runs the
 /// block whole where it would otherwise go in cache-sized column panels.
-template <class Scalar>
-void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>& X, Eigen::Ref<Matrix<Scalar>> Y,
-               bool split_for_cache = true) {
+template <class Scalar, class ColIndex>
+void csr_times(const CsrView<Scalar, ColIndex>& A, const Eigen::Ref<const Matrix<Scalar>>& X,
+               Eigen::Ref<Matrix<Scalar>> Y, bool split_for_cache = true) {
   LOWRANK_CHECK(X.rows() == A.ncols && Y.rows() == A.nrows && X.cols() == Y.cols(), shape_mismatch,
                 "SparseOperator: block shapes ", X.rows(), "×", X.cols(), " → ", Y.rows(), "×", Y.cols(),
                 " do not match the operator (", A.nrows, "×", A.ncols, ")");
@@ -541,8 +543,8 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
   // instead: each panel streams the matrix once more (time), so this is only the bound that keeps
   // the scratch from outgrowing the data (a very tall X against a sparse matrix with few nonzeros).
   const double x_bytes = double(X.rows()) * double(k) * sizeof(Scalar);
-  const double limit = std::max(double(std::size_t(64) << 20), double(A.row_ptr[A.nrows] - A.row_ptr[0]) *
-                                                                    double(sizeof(Scalar) + sizeof(std::int32_t)));
+  const double limit = std::max(double(std::size_t(64) << 20),
+                                double(A.row_ptr[A.nrows] - A.row_ptr[0]) * double(sizeof(Scalar) + sizeof(ColIndex)));
   if (x_bytes > limit && k >= 16) {
     const Index panels = std::min<Index>(k / 8, Index(std::ceil(x_bytes / limit)));
     const Index width = (k + panels - 1) / panels;
@@ -606,7 +608,7 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
   to_row_major<Scalar>(X, 0, n_in, xbuf, ld);
   for (Index r0 = 0; r0 < n_out; r0 += panel) {
     const Index r1 = std::min(n_out, r0 + panel);
-    CsrView<Scalar> rows = A;  // rows r0..r1 of A: row pointers stay absolute offsets into cols/values
+    CsrView<Scalar, ColIndex> rows = A;  // rows r0..r1 of A: row pointers stay absolute offsets into cols/values
     rows.nrows = r1 - r0;
     rows.row_ptr = A.row_ptr + r0;
     if (blocks > 1)
@@ -626,8 +628,12 @@ void csr_times(const CsrView<Scalar>& A, const Eigen::Ref<const Matrix<Scalar>>&
 }
 
 /// FloatSketch of a CSR matrix and its transposed copy (views whose row pointers start at 0): float
-/// values (2·nnz floats, in whole huge pages from 4 MB up), the indices shared with the double views.
-/// The scale c as DenseFloatSketch's (float_copy_scale).
+/// values (2·nnz floats, in whole huge pages from 4 MB up) and, for each of the two whose column count is
+/// at most 65,536, a 16-bit copy of its column indices (nnz·2 bytes); the other shares the double view's
+/// 32-bit indices. Why: the float products stream the matrix (about 8 MB each way on issue 4's 1 M-nonzero
+/// matrix, more than the L2 and, with both directions and the Lanczos bases, more than this VM's share of
+/// L3), so bytes per entry set their speed; 6 instead of 8 made the 4-column product 10–15 % faster there
+/// after the cache was swept (bench/RESULTS.md). The scale c as DenseFloatSketch's (float_copy_scale).
 class SparseFloatSketch final : public FloatSketch {
  public:
   SparseFloatSketch(const CsrView<double>& a, const CsrView<double>& at)
@@ -636,17 +642,42 @@ class SparseFloatSketch final : public FloatSketch {
     m_scale = float_copy_scale(kernels::demote_scaled(a.values, nnz, 1.0, m_values.data()));
     if (m_scale != 1.0) kernels::demote_scaled(a.values, nnz, m_scale, m_values.data());
     kernels::demote_scaled(at.values, nnz, m_scale, m_t_values.data());
-    m_a = {a.nrows, a.ncols, a.row_ptr, a.cols, m_values.data()};
-    m_at = {at.nrows, at.ncols, at.row_ptr, at.cols, m_t_values.data()};
+    m_a.init(a, m_values.data());
+    m_at.init(at, m_t_values.data());
   }
-  void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { csr_times(m_a, X, Y); }
+  void apply(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override { m_a.times(X, Y); }
   void apply_transpose(Eigen::Ref<const Matrix<float>> X, Eigen::Ref<Matrix<float>> Y) const override {
-    csr_times(m_at, X, Y);
+    m_at.times(X, Y);
   }
+  /// Whether the products of A (transposed = false) or Aᵀ run on 16-bit column indices (for tests).
+  bool narrow_indices(bool transposed) const { return (transposed ? m_at : m_a).narrow; }
 
  private:
+  /// One direction: float values over the double view's pattern, its indices narrowed where they fit.
+  struct Direction {
+    CsrView<float> wide;
+    CsrView<float, std::uint16_t> narrow_view;
+    HugePageArray<std::uint16_t> cols16;
+    bool narrow = false;
+    void init(const CsrView<double>& v, const float* values) {
+      wide = {v.nrows, v.ncols, v.row_ptr, v.cols, values};
+      narrow = v.ncols <= Index(std::numeric_limits<std::uint16_t>::max()) + 1;
+      if (!narrow) return;
+      const auto nnz = std::size_t(v.row_ptr[v.nrows]);
+      cols16 = HugePageArray<std::uint16_t>(nnz);
+      std::uint16_t* out = cols16.data();
+      for (std::size_t p = 0; p < nnz; ++p) out[p] = std::uint16_t(v.cols[p]);
+      narrow_view = {v.nrows, v.ncols, v.row_ptr, cols16.data(), values};
+    }
+    void times(const Eigen::Ref<const Matrix<float>>& X, Eigen::Ref<Matrix<float>> Y) const {
+      if (narrow)
+        csr_times(narrow_view, X, Y);
+      else
+        csr_times(wide, X, Y);
+    }
+  };
   HugePageArray<float> m_values, m_t_values;
-  CsrView<float> m_a, m_at;
+  Direction m_a, m_at;
 };
 
 }  // namespace detail
@@ -725,8 +756,9 @@ class SparseOperator {
     }
     return s;
   }
-  /// For a double matrix, a float copy of A for the randomized solver's power steps (detail::FloatSketch:
-  /// 2·nnz floats); null for other scalars and when a copy of nnz floats is over memory_budget().
+  /// For a double matrix, a float copy of A for the mixed-precision solvers' float products
+  /// (detail::SparseFloatSketch: 2·nnz floats, plus nnz 16-bit column indices for each direction with at
+  /// most 65,536 columns); null for other scalars and when a copy of nnz floats is over memory_budget().
   std::unique_ptr<detail::FloatSketch> float_sketch() const {
     if constexpr (std::is_same_v<Scalar, double>) {
       if (double(nonzeros()) * sizeof(float) > double(memory_budget())) return nullptr;

@@ -108,8 +108,8 @@ HWY_INLINE size_t ForEachTailStrip(size_t j, size_t k, const StripAt& strip) {
 // y (+)= Σ_{p in [p0, p1)} values[p]·X[cols[p], :] for one output row (k columns, row-major X): strips
 // of the row in registers, entries in storage order. X rows a few entries ahead (below `p_ahead_end`) are
 // prefetched: they are random gathers from a table that rarely fits in L2 (3.7 k × 64 doubles = 1.9 MB).
-template <class D, class T>
-HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_RESTRICT values, const T* HWY_RESTRICT X,
+template <class D, class T, class I>
+HWY_INLINE void SpmmRow(D d, const I* HWY_RESTRICT cols, const T* HWY_RESTRICT values, const T* HWY_RESTRICT X,
                         size_t k, int64_t p0, int64_t p1, int64_t p_ahead_end, bool add_to_out, T* HWY_RESTRICT y,
                         int32_t col_base = 0) {
   constexpr int64_t kAhead = 8;
@@ -153,8 +153,8 @@ HWY_INLINE void SpmmRow(D d, const int32_t* HWY_RESTRICT cols, const T* HWY_REST
 // there (A·X, new against old, bench/RESULTS.md): 0.54 against 0.99 ms for 16 floats, 0.45 against 0.93
 // for 8 floats, 0.68 against 1.05 for 8 doubles. Two vectors per row (16 doubles) gained nothing: they are
 // bound by the L2→L1 line fills.
-template <class D, class T>
-HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
+template <class D, class T, class I>
+HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, const I* HWY_RESTRICT cols,
                                   const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
                                   size_t row_begin, size_t row_end) {
   constexpr size_t kSlots = 4;
@@ -201,10 +201,10 @@ HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, cons
       const T* HWY_RESTRICT v1 = values + p[1];
       const T* HWY_RESTRICT v2 = values + p[2];
       const T* HWY_RESTRICT v3 = values + p[3];
-      const int32_t* HWY_RESTRICT c0 = cols + p[0];
-      const int32_t* HWY_RESTRICT c1 = cols + p[1];
-      const int32_t* HWY_RESTRICT c2 = cols + p[2];
-      const int32_t* HWY_RESTRICT c3 = cols + p[3];
+      const I* HWY_RESTRICT c0 = cols + p[0];
+      const I* HWY_RESTRICT c1 = cols + p[1];
+      const I* HWY_RESTRICT c2 = cols + p[2];
+      const I* HWY_RESTRICT c3 = cols + p[3];
       int64_t t = 0;
       if constexpr (HWY_TARGET != HWY_SCALAR) {
         // G entries per slot at a time: their values in one 128-bit load (repeated across wider vectors),
@@ -266,10 +266,9 @@ HWY_INLINE void SpmmOneVectorRows(D d, const int64_t* HWY_RESTRICT row_ptr, cons
 // Y(rows row_begin..row_end) = A·X, X and Y row-major with k columns. Prefetches run across row ends
 // (the next row's entries follow in memory). A block of exactly one vector (full, or capped at 8 or 4
 // lanes on wider targets) runs four rows at a time instead (SpmmOneVectorRows): same sums.
-template <class T>
-void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
-                     const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
-                     size_t row_begin, size_t row_end) {
+template <class T, class I>
+void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const I* HWY_RESTRICT cols, const T* HWY_RESTRICT values,
+                     const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k, size_t row_begin, size_t row_end) {
   const hn::ScalableTag<T> d;
   if (k == hn::Lanes(d)) return SpmmOneVectorRows(d, row_ptr, cols, values, X, Y, k, row_begin, row_end);
   if constexpr (HWY_LANES(T) > 8) {
@@ -288,11 +287,10 @@ void CsrSpmmRowsImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RES
 // One column block of a cache-blocked SpMM: Y[r, :] += the entries of row r from next[r] up to the first
 // column index ≥ col_end; next[r] moves past them. X holds the block's rows from column col_begin on. Each row's
 // entries still meet Y[r, :] in storage order, so the blocked product equals the unblocked one bit for bit.
-template <class T>
-void CsrSpmmRowsUntilImpl(const int64_t* HWY_RESTRICT row_ptr, const int32_t* HWY_RESTRICT cols,
-                          const T* HWY_RESTRICT values, const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k,
-                          size_t row_begin, size_t row_end, int64_t* HWY_RESTRICT next, int32_t col_end,
-                          int32_t col_begin) {
+template <class T, class I>
+void CsrSpmmRowsUntilImpl(const int64_t* HWY_RESTRICT row_ptr, const I* HWY_RESTRICT cols, const T* HWY_RESTRICT values,
+                          const T* HWY_RESTRICT X, T* HWY_RESTRICT Y, size_t k, size_t row_begin, size_t row_end,
+                          int64_t* HWY_RESTRICT next, int32_t col_end, int32_t col_begin) {
   const hn::ScalableTag<T> d;
   for (size_t r = row_begin; r < row_end; ++r) {
     const int64_t p0 = next[r], row_end_p = row_ptr[r + 1];

@@ -16,12 +16,20 @@ void CsrSpmmRowsF32(const int64_t* rp, const int32_t* ci, const float* v, const 
                     size_t b, size_t e) {
   CsrSpmmRowsImpl(rp, ci, v, X, Y, k, b, e);
 }
+void CsrSpmmRowsF32U16(const int64_t* rp, const uint16_t* ci, const float* v, const float* X, float* Y, size_t k,
+                       size_t b, size_t e) {
+  CsrSpmmRowsImpl(rp, ci, v, X, Y, k, b, e);
+}
 void CsrSpmmRowsUntilF64(const int64_t* rp, const int32_t* ci, const double* v, const double* X, double* Y, size_t k,
                          size_t b, size_t e, int64_t* next, int32_t col_end, int32_t col_begin) {
   CsrSpmmRowsUntilImpl(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 void CsrSpmmRowsUntilF32(const int64_t* rp, const int32_t* ci, const float* v, const float* X, float* Y, size_t k,
                          size_t b, size_t e, int64_t* next, int32_t col_end, int32_t col_begin) {
+  CsrSpmmRowsUntilImpl(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
+}
+void CsrSpmmRowsUntilF32U16(const int64_t* rp, const uint16_t* ci, const float* v, const float* X, float* Y, size_t k,
+                            size_t b, size_t e, int64_t* next, int32_t col_end, int32_t col_begin) {
   CsrSpmmRowsUntilImpl(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 void AxpyRowsF64(const double* A, size_t ld, const double* coef, size_t n, double* out, size_t k) {
@@ -47,8 +55,10 @@ HWY_AFTER_NAMESPACE();
 namespace lowrank::kernels {
 HWY_EXPORT(CsrSpmmRowsF64);
 HWY_EXPORT(CsrSpmmRowsF32);
+HWY_EXPORT(CsrSpmmRowsF32U16);
 HWY_EXPORT(CsrSpmmRowsUntilF64);
 HWY_EXPORT(CsrSpmmRowsUntilF32);
+HWY_EXPORT(CsrSpmmRowsUntilF32U16);
 HWY_EXPORT(AxpyRowsF64);
 HWY_EXPORT(AxpyRowsF32);
 HWY_EXPORT(ConfidenceGramApplyF64);
@@ -86,6 +96,15 @@ void csr_spmm_rows_until(const std::int64_t* rp, const std::int32_t* ci, const f
                          std::size_t k, std::size_t b, std::size_t e, std::int64_t* next, std::int32_t col_end,
                          std::int32_t col_begin) noexcept {
   HWY_DYNAMIC_DISPATCH(CsrSpmmRowsUntilF32)(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
+}
+void csr_spmm_rows(const std::int64_t* rp, const std::uint16_t* ci, const float* v, const float* X, float* Y,
+                   std::size_t k, std::size_t b, std::size_t e) noexcept {
+  HWY_DYNAMIC_DISPATCH(CsrSpmmRowsF32U16)(rp, ci, v, X, Y, k, b, e);
+}
+void csr_spmm_rows_until(const std::int64_t* rp, const std::uint16_t* ci, const float* v, const float* X, float* Y,
+                         std::size_t k, std::size_t b, std::size_t e, std::int64_t* next, std::int32_t col_end,
+                         std::int32_t col_begin) noexcept {
+  HWY_DYNAMIC_DISPATCH(CsrSpmmRowsUntilF32U16)(rp, ci, v, X, Y, k, b, e, next, col_end, col_begin);
 }
 }  // namespace lowrank::kernels
 #endif  // HWY_ONCE

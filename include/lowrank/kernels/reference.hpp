@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 
 namespace lowrank::kernels::reference {
@@ -147,7 +148,8 @@ void csr_spmm_rows(const P* row_ptr, const I* cols, const T* values, const T* X,
 /// column col_begin on (row cols[p] of the table is X + (cols[p] − col_begin)·k).
 template <class T, class P, class I>
 void csr_spmm_rows_until(const P* row_ptr, const I* cols, const T* values, const T* X, T* Y, std::size_t k,
-                         std::size_t row_begin, std::size_t row_end, P* next, I col_end, I col_begin = 0) noexcept {
+                         std::size_t row_begin, std::size_t row_end, P* next, std::int64_t col_end,
+                         std::int64_t col_begin = 0) noexcept {
   for (std::size_t r = row_begin; r < row_end; ++r) {
     auto p = next[r];
     for (; p < row_ptr[r + 1] && cols[p] < col_end; ++p)

@@ -57,8 +57,9 @@ struct RandomizedOptions : SvdOptions {
   Index sparse_sign_nonzeros = 8;                 ///< ζ of a sparse sign Ω, ≥ 1 (clamped to the sketch's width)
   /// Double input with q ≥ 1 (not block Krylov, not fixed accuracy), on a dense or sparse matrix: the
   /// sketch and the power steps before the last product run in float on a float copy of A (m·n or 2·nnz
-  /// floats, freed before the projection; not made when over memory_budget()); the last product, the
-  /// projection and the small SVD stay in double. See the file comment; false = every product in double.
+  /// floats, and 16-bit column indices where they fit, freed before the projection; not made when over
+  /// memory_budget()); the last product, the projection and the small SVD stay in double. See the file comment; false =
+  /// every product in double.
   bool mixed_precision = true;
 };
 
