@@ -5,6 +5,7 @@ per run, and the median ratio per pair against the goal. On a shared machine sin
 move by ±20 %; the median of several alternated runs is the figure to quote.
 
 usage: svd_truncated_pairs.py FOLDER   (FOLDER holds ours_<i>.json and theirs_<i>.json, i = 1..N)
+       svd_truncated_pairs.py --filter (the --benchmark_filter of the rows in PAIRS, for scripts/bench_pairs)
 """
 import glob
 import json
@@ -49,6 +50,9 @@ def theirs_of(path):
 
 
 def main():
+    if sys.argv[1:2] == ["--filter"]:  # the names hold no regex metacharacters: anchored, joined with |
+        print("|".join(f"^{name}$" for _, name, _, _ in PAIRS))
+        return
     folder = sys.argv[1] if len(sys.argv) > 1 else "build/bench-results/pairs"
     runs = sorted(glob.glob(os.path.join(folder, "ours_*.json")), key=lambda p: int(p.split("_")[-1].split(".")[0]))
     if not runs:
